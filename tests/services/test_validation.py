@@ -40,7 +40,9 @@ HOST = Spec("host", "Host", required=True, default="sftp.example.com")
      (JSON_CFG, ValueKind.JSON), (SECRET, ValueKind.SECRET), (TIMEOUT, ValueKind.NUMBER),
      (HOST, ValueKind.TEXT)],
 )
-def test_the_kind_of_an_input_is_read_from_its_type_then_its_name(spec: Spec, kind: ValueKind) -> None:
+def test_the_kind_of_an_input_is_read_from_its_type_then_its_name(
+    spec: Spec, kind: ValueKind
+) -> None:
     assert kind_of(spec) is kind
 
 

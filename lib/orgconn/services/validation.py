@@ -39,7 +39,7 @@ class ValueKind(StrEnum):
     """The kind of value an input holds, as far as validation is concerned."""
 
     TEXT = "text"
-    SECRET = "secret"
+    SECRET = "secret"  # noqa: S105 - a kind of value, not a password
     BOOLEAN = "boolean"
     JSON = "json"
     PORT = "port"
@@ -137,7 +137,7 @@ def check_value(spec: InputSpec, value: str | None) -> ValueIssue | None:
     elif kind is ValueKind.JSON:
         try:
             json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             problem = f"{label} must be valid JSON ({exc.msg} at line {exc.lineno})."
     if problem is None:
         return None
