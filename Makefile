@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test install install-dev lint browser-deps clean
+.PHONY: run test install install-dev browser-deps screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,7 @@ test: install-dev browser-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Regenerate the README's screenshots from the browser tests.
+screenshots: install-dev
+	ORGCONN_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
