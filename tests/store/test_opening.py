@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
+from orgconn.errors import OrgconnError
 from orgconn.store import (
     AuditEntry,
     StoreError,
@@ -132,3 +133,8 @@ def test_an_unreachable_postgresql_says_so_without_the_password() -> None:
 def test_the_local_actor_is_the_os_user_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOGNAME", "ada.lovelace")
     assert local_actor() == "ada.lovelace"
+
+
+def test_store_errors_are_orgconn_errors_so_pages_catch_them_with_the_rest() -> None:
+    with pytest.raises(OrgconnError):
+        open_store("mysql://nobody@db/x")

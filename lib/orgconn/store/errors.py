@@ -1,4 +1,4 @@
-"""The store's errors: one base class, so a page can catch every store failure at once.
+"""The store's errors, a branch of orgconn's one error tree (``orgconn.errors.OrgconnError``).
 
 - ``StoreError``: base; its message is a sentence a user can act on and never holds a password.
   - ``StoreURLError`` (also a ``ValueError``): the database URL is not one the store accepts.
@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+from orgconn.errors import OrgconnError
 
-class StoreError(Exception):
+
+class StoreError(OrgconnError):
     """Base class of every error the store raises on purpose."""
 
 
