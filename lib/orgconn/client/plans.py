@@ -1,0 +1,147 @@
+"""Plans: the client's logic written once, run by the sync and the async client alike.
+
+A plan is a generator that yields what it needs sent and receives the answers:
+
+- ``data = yield Call(...)``: one request; receives its ``data`` (or has its error thrown in);
+- ``results = yield Parallel((a, b, ...))``: calls and/or sub-plans run concurrently (bounded by
+  `Limits.max_concurrency` requests in flight); receives their results in order. If any fails,
+  the first error is thrown in once all have finished.
+
+`run_sync` drives a plan with threads, `run_async` with asyncio. `paginate` is the plan that
+reads every page of a connection: the first page, then — cursors being offsets — all the
+remaining pages at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from orgconn.client.documents import Call, Operation
+from orgconn.errors import OrgconnError
+
+T = TypeVar("T")
+Plan = Generator["Call | Parallel", Any, T]
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Independent steps (calls or plans) to run concurrently; the plan receives their results."""
+
+    steps: tuple[Call | Plan[Any], ...]
+
+
+def _next_step(plan: Plan[T], answer: Any, error: BaseException | None
+               ) -> tuple[Call | Parallel | None, T | None]:
+    """Resume ``plan`` with an answer or an error: its next step, or (None, its result)."""
+    try:
+        return (plan.throw(error) if error is not None else plan.send(answer)), None
+    except StopIteration as done:
+        return None, done.value
+
+
+def run_sync(plan: Plan[T], execute: Callable[[Call], dict[str, Any]], concurrency: int) -> T:
+    """Drive ``plan``, sending calls with ``execute``; `Parallel` steps run on threads."""
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        step, result = _next_step(plan, answer, error)
+        if step is None:
+            return result  # type: ignore[return-value]
+        answer, error = None, None
+        try:
+            answer = execute(step) if isinstance(step, Call) else _parallel_sync(
+                step, execute, concurrency)
+        except OrgconnError as exc:
+            error = exc
+
+
+def _parallel_sync(step: Parallel, execute: Callable[[Call], dict[str, Any]],
+                   concurrency: int) -> list[Any]:
+    def one(item: Call | Plan[Any]) -> Any:
+        return execute(item) if isinstance(item, Call) else run_sync(item, execute, concurrency)
+
+    if len(step.steps) <= 1:
+        return [one(item) for item in step.steps]
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(step.steps))) as pool:
+        futures = [pool.submit(one, item) for item in step.steps]
+    return [f.result() for f in futures]  # raises the first error, after all have finished
+
+
+async def run_async(plan: Plan[T], execute: Callable[[Call], Awaitable[dict[str, Any]]]) -> T:
+    """Drive ``plan`` on asyncio; `Parallel` steps are gathered (the transport bounds them)."""
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        step, result = _next_step(plan, answer, error)
+        if step is None:
+            return result  # type: ignore[return-value]
+        answer, error = None, None
+        try:
+            answer = await execute(step) if isinstance(step, Call) else await _parallel_async(
+                step, execute)
+        except OrgconnError as exc:
+            error = exc
+
+
+async def _parallel_async(step: Parallel, execute: Callable[[Call], Awaitable[dict[str, Any]]]
+                          ) -> list[Any]:
+    results = await asyncio.gather(
+        *(execute(i) if isinstance(i, Call) else run_async(i, execute) for i in step.steps),
+        return_exceptions=True)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        raise failed[0]
+    return results
+
+
+def offset_cursor(index: int) -> str:
+    """The cursor of item ``index`` (0-based) in an offset-cursor connection."""
+    return base64.b64encode(f"arrayconnection:{index}".encode()).decode()
+
+
+def dig(data: Mapping[str, Any], path: str) -> Any:
+    """``data["a"]["b"]`` for ``path="a.b"``; None where a level is missing or null."""
+    node: Any = data
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
+
+
+def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
+             page_size: int = 100) -> Plan[list[dict[str, Any]]]:
+    """Read every node of the connection at ``path`` of ``operation``'s answer.
+
+    The operation must take ``$first`` and ``$after`` and select ``totalCount``, ``pageInfo``
+    and ``nodes`` (its ``sortBy`` keeps pages stable). After the first page, if its cursor is
+    the offset kind, every remaining page is requested at once; otherwise pages follow
+    ``endCursor`` one by one. Nodes are de-duplicated by ``id`` (items added while paging would
+    otherwise shift a page).
+    """
+    first = yield Call(operation, {**variables, "first": page_size})
+    page = dig(first, path) or {}
+    nodes: list[dict[str, Any]] = [n for n in page.get("nodes") or [] if n is not None]
+    info = page.get("pageInfo") or {}
+    total = int(page.get("totalCount") or 0)
+    if info.get("hasNextPage") and nodes and info.get("endCursor") == offset_cursor(len(nodes) - 1):
+        served = len(nodes)  # the server's page size (it may cap below page_size)
+        answers = yield Parallel(tuple(
+            Call(operation, {**variables, "first": served, "after": offset_cursor(start - 1)})
+            for start in range(served, total, served)))
+        for answer in answers:
+            page = dig(answer, path) or {}
+            nodes.extend(n for n in page.get("nodes") or [] if n is not None)
+        if answers:
+            info = page.get("pageInfo") or {}
+    while info.get("hasNextPage") and info.get("endCursor"):
+        answer = yield Call(operation, {**variables, "first": page_size,
+                                        "after": info["endCursor"]})
+        page = dig(answer, path) or {}
+        nodes.extend(n for n in page.get("nodes") or [] if n is not None)
+        info = page.get("pageInfo") or {}
+    unique = {node.get("id", id(node)): node for node in nodes}
+    return list(unique.values())

@@ -1,0 +1,186 @@
+"""Plans that read: one per query of ``operations/``, each returning models.
+
+Which inputs are secret is known from the connection definitions, not from a customer's values;
+`Definitions` remembers it per connection ID from every connection read, and a plan that reads
+values fetches the definitions it lacks (values of a connection still unknown are all secret).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from orgconn.client.documents import Call, operation
+from orgconn.client.plans import Parallel, Plan, paginate
+from orgconn.models import (
+    Component,
+    Customer,
+    CustomerValues,
+    Instance,
+    InstanceUsage,
+    OrgConnection,
+    TenantSnapshot,
+    WhoAmI,
+)
+
+
+class Definitions:
+    """The secret input keys of each connection (by SCV ID) that a client has seen; thread-safe."""
+
+    def __init__(self) -> None:
+        self._secret_keys: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    def learn(self, connections: Iterable[OrgConnection]) -> None:
+        """Remember the secret keys of ``connections``."""
+        with self._lock:
+            self._secret_keys.update((c.id, c.secret_keys) for c in connections)
+
+    def secret_keys(self, connection_id: str) -> frozenset[str] | None:
+        """The secret keys of a connection, or None if it has not been seen."""
+        return self._secret_keys.get(connection_id)
+
+    def __contains__(self, connection_id: object) -> bool:
+        return connection_id in self._secret_keys
+
+
+def whoami() -> Plan[WhoAmI]:
+    """Who the token is: user email, tenant ID, org name."""
+    data = yield Call(operation("WhoAmI"))
+    return WhoAmI.from_node(data["authenticatedUser"])
+
+
+def _connections(definitions: Definitions, nodes: Iterable[dict[str, Any]]) -> list[OrgConnection]:
+    connections = [OrgConnection.from_node(n) for n in nodes]
+    definitions.learn(connections)
+    return connections
+
+
+def org_connections(definitions: Definitions, stable_keys: Sequence[str] | None = None,
+                    *, page_size: int = 100) -> Plan[list[OrgConnection]]:
+    """The org-activated customer connections, optionally only those ``stable_keys``."""
+    keys = list(stable_keys) if stable_keys is not None else None
+    nodes = yield from paginate(operation("OrgConnections"), {"stableKeys": keys},
+                                "scopedConfigVariables", page_size=page_size)
+    return [c for c in _connections(definitions, nodes) if c.is_org_activated_customer]
+
+
+def all_connections(definitions: Definitions, *, page_size: int = 100
+                    ) -> Plan[list[OrgConnection]]:
+    """Every connection definition (SCV) of the tenant, whatever its scope and manager."""
+    nodes = yield from paginate(operation("AllConnections"), {}, "scopedConfigVariables",
+                                page_size=page_size)
+    return _connections(definitions, nodes)
+
+
+def connection_by_stable_key(definitions: Definitions, stable_key: str
+                             ) -> Plan[OrgConnection | None]:
+    """The connection with ``stable_key`` (any scope), or None."""
+    data = yield Call(operation("ConnectionByStableKey"), {"stableKey": stable_key})
+    nodes = [n for n in data["scopedConfigVariables"]["nodes"]
+             if n is not None and n.get("stableKey") == stable_key]
+    found = _connections(definitions, nodes[:1])
+    return found[0] if found else None
+
+
+def connection_by_id(definitions: Definitions, connection_id: str) -> Plan[OrgConnection | None]:
+    """The connection with this ID, or None."""
+    data = yield Call(operation("ConnectionById"), {"id": connection_id})
+    node = data.get("scopedConfigVariable")
+    return _connections(definitions, [node])[0] if node else None
+
+
+def customers(*, external_id: str | None = None, name_contains: str | None = None,
+              page_size: int = 100) -> Plan[list[Customer]]:
+    """Customers other than the system one, optionally by external ID or part of the name."""
+    nodes = yield from paginate(operation("Customers"),
+                                {"externalId": external_id, "nameContains": name_contains},
+                                "customers", page_size=page_size)
+    return [Customer.from_node(n) for n in nodes]
+
+
+def _values(definitions: Definitions, nodes: Iterable[dict[str, Any]]) -> list[CustomerValues]:
+    return [CustomerValues.from_node(n, definitions.secret_keys(
+        (n.get("scopedConfigVariable") or {}).get("id", ""))) for n in nodes]
+
+
+def _learn_missing(definitions: Definitions, nodes: Sequence[dict[str, Any]]) -> Plan[None]:
+    """Fetch the definitions of connections seen in ``nodes`` but not yet known."""
+    seen = {(n.get("scopedConfigVariable") or {}).get("id") for n in nodes}
+    missing = {str(m) for m in seen if m and m not in definitions}
+    if len(missing) == 1:
+        yield from connection_by_id(definitions, missing.pop())
+    elif missing:
+        yield from all_connections(definitions)
+
+
+def customer_values(definitions: Definitions, *, connection_id: str | None = None,
+                    stable_key: str | None = None, customer_id: str | None = None,
+                    with_instance_count: bool = False, page_size: int = 100
+                    ) -> Plan[list[CustomerValues]]:
+    """Customers' values (never test credentials) of org-activated connections, filtered."""
+    stream = paginate(operation("CustomerValues"), {
+        "connectionId": connection_id, "stableKey": stable_key, "customerId": customer_id,
+        "withInstanceCount": with_instance_count}, "customerConfigVariables",
+        page_size=page_size)
+    if connection_id is None and stable_key is None:
+        # all connections: their definitions are needed anyway, fetch them alongside
+        nodes, _ = yield Parallel((stream, org_connections(definitions)))
+    else:
+        nodes = yield from stream
+    yield from _learn_missing(definitions, nodes)
+    return _values(definitions, nodes)
+
+
+def snapshot(definitions: Definitions, stable_keys: Sequence[str] | None = None,
+             *, page_size: int = 100) -> Plan[TenantSnapshot]:
+    """Org-activated connections, customers and their values, as concurrent paged streams."""
+    operation_ = operation("CustomerValues")
+    keys: list[str | None] = list(stable_keys) if stable_keys is not None else [None]
+    streams = tuple(paginate(operation_, {"stableKey": key}, "customerConfigVariables",
+                             page_size=page_size) for key in keys)
+    connections, customers_, *pages = yield Parallel((
+        org_connections(definitions, stable_keys, page_size=page_size),
+        customers(page_size=page_size), *streams))
+    nodes = [node for page in pages for node in page]
+    yield from _learn_missing(definitions, nodes)
+    return TenantSnapshot(connections=tuple(connections), customers=tuple(customers_),
+                          customer_values=tuple(_values(definitions, nodes)))
+
+
+def customer_values_by_id(definitions: Definitions, values_id: str
+                          ) -> Plan[CustomerValues | None]:
+    """One CCV (customer values or test credentials) by ID, or None if it does not exist."""
+    data = yield Call(operation("CustomerValuesById"), {"id": values_id})
+    node = data.get("customerConfigVariable")
+    if not node:
+        return None
+    yield from _learn_missing(definitions, [node])
+    return _values(definitions, [node])[0]
+
+
+def test_credentials(definitions: Definitions, connection_id: str
+                     ) -> Plan[CustomerValues | None]:
+    """The test credentials of a connection, or None if it has none."""
+    data = yield Call(operation("TestCredentials"), {"connectionId": connection_id})
+    nodes = [n for n in data["customerConfigVariables"]["nodes"] if n is not None]
+    if not nodes:
+        return None
+    yield from _learn_missing(definitions, nodes)
+    return _values(definitions, nodes[:1])[0]
+
+
+def instances_using(values_id: str) -> Plan[InstanceUsage]:
+    """How many instances use a CCV, and the first 100 of them."""
+    data = yield Call(operation("CustomerValuesInstances"), {"id": values_id})
+    instances = (data.get("customerConfigVariable") or {}).get("instances") or {}
+    return InstanceUsage(total=instances.get("totalCount") or 0, instances=tuple(
+        Instance(id=n["id"], name=n.get("name") or "", enabled=n.get("enabled", True))
+        for n in instances.get("nodes") or [] if n is not None))
+
+
+def components(*, page_size: int = 100) -> Plan[list[Component]]:
+    """Components that have connections, with their connections' input definitions."""
+    nodes = yield from paginate(operation("Components"), {}, "components", page_size=page_size)
+    return [Component.from_node(n) for n in nodes]

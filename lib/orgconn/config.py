@@ -1,0 +1,300 @@
+"""The orgconn configuration: tenants (stack URL + token), the database, the fingerprint key.
+
+Read once with `load_config` into a frozen `OrgconnConfig`; pages and commands build their
+clients from its `TenantConfig` objects. Where the TOML comes from, first found wins:
+
+1. the ``path`` argument (the CLI's ``--config``),
+2. the file named by the environment variable ``ORGCONN_CONFIG``,
+3. ``.streamlit/secrets.toml`` in the working directory (absent is fine: no tenants).
+
+Environment variables then override single keys: ``ORGCONN_<KEY>`` for a top-level key and
+``ORGCONN_TENANTS__<NAME>__<KEY>`` for a tenant's (``__`` separates levels, names are
+lowercased), e.g. ``ORGCONN_TENANTS__US__TOKEN`` or ``ORGCONN_DATABASE_URL``.
+
+`import_prism_profiles` turns the prism CLI's profiles (and its PRISM* environment variables)
+into tenants. A configuration without tenants is valid: the dashboard then runs on the sandbox.
+Every problem is reported at once in one `ConfigError` naming the key and the fix.
+Top-level keys orgconn does not know are ignored: the file is shared with Streamlit (``[auth]``),
+and other parts of orgconn add their own sections (e.g. ``[roles]``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from orgconn.errors import ConfigError
+
+__all__ = [
+    "ConfigError", "OrgconnConfig", "TenantConfig", "build_config", "environment_overrides",
+    "import_prism_profiles", "load_config",
+]
+
+DEFAULT_PATH = Path(".streamlit") / "secrets.toml"
+ENV_PREFIX = "ORGCONN_"
+TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+EXAMPLE_URL = 'e.g. url = "https://app.prismatic.io"'
+# the fix to suggest when a key is missing or has the wrong type
+FIXES = {
+    "url": EXAMPLE_URL,
+    "token": 'an access token: token = "..." (prism me:token)',
+    "refresh_token": 'refresh_token = "..." (prism me:token --type refresh)',
+    "protected": "protected = true or protected = false",
+    "label": 'label = "Acme US (prod)"',
+    "tenant_id": 'tenant_id = "..." (only when several tenants share a stack)',
+    "tenants": "[tenants.NAME] tables, e.g. [tenants.us]",
+}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class TenantConfig(BaseModel):
+    """One Prismatic tenant: where its stack is and how to authenticate; frozen.
+
+    ``url`` is the stack (``https://app.prismatic.io``), without ``/api``; give ``token`` (an
+    access token, valid 7 days) or ``refresh_token`` (does not expire; exchanged for access
+    tokens as needed), or both. ``tenant_id`` picks one tenant where several share a stack.
+    ``protected`` tenants ask for their name to be typed before any write.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    label: str = ""
+    url: str
+    token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    tenant_id: str | None = None
+    protected: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        if not TENANT_NAME.match(name):
+            raise ValueError("a tenant name is lowercase letters, digits, '-' or '_' "
+                             "(e.g. [tenants.us]), so that ORGCONN_TENANTS__US__... can reach it")
+        return name
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, url: str) -> str:
+        url = url.strip().rstrip("/")
+        if url.endswith("/api"):
+            raise ValueError(f"is the stack, without /api (orgconn appends it) — {EXAMPLE_URL}")
+        parts = urlsplit(url)
+        secure = parts.scheme == "https" and parts.hostname
+        loopback = parts.scheme == "http" and _is_loopback(parts.hostname or "")
+        if not (secure or loopback):
+            raise ValueError(f"must start with https:// (or http:// for loopback) — {EXAMPLE_URL}")
+        if parts.query or parts.fragment or parts.username:
+            raise ValueError(f"must be a plain stack URL without query or user — {EXAMPLE_URL}")
+        return url
+
+    @model_validator(mode="after")
+    def _check_credentials(self) -> TenantConfig:
+        if self.token is None and self.refresh_token is None:
+            raise ValueError(
+                f"needs token or refresh_token — e.g. {FIXES['refresh_token']} in "
+                f"[tenants.{self.name}] or ORGCONN_TENANTS__{self.name.upper()}__REFRESH_TOKEN")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_label(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not data.get("label") and data.get("name"):
+            data = {**data, "label": data["name"]}
+        return data
+
+    @property
+    def api_url(self) -> str:
+        """The GraphQL endpoint: ``{url}/api``."""
+        return f"{self.url}/api"
+
+    @property
+    def refresh_url(self) -> str:
+        """The refresh-token exchange endpoint: ``{url}/auth/refresh``."""
+        return f"{self.url}/auth/refresh"
+
+    @property
+    def host(self) -> str:
+        """The stack's host (``app.prismatic.io``): the only host its token is ever sent to."""
+        return urlsplit(self.url).netloc
+
+
+class OrgconnConfig(BaseModel):
+    """The whole configuration, frozen: tenants by name, the database URL, the fingerprint key.
+
+    ``database_url`` is None for the default SQLite store. ``fingerprint_key`` keys secret
+    fingerprints (see `orgconn.secrets.fingerprint_key` for the default). ``source`` says where
+    it was read from, for messages.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    tenants: dict[str, TenantConfig] = Field(default_factory=dict)
+    database_url: str | None = None
+    fingerprint_key: SecretStr | None = None
+    source: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_tenants(cls, data: Any) -> Any:
+        """Give each ``[tenants.NAME]`` table its ``name`` from its key."""
+        if isinstance(data, Mapping) and isinstance(data.get("tenants"), Mapping):
+            tenants = {name: {**table, "name": name} if isinstance(table, Mapping) else table
+                       for name, table in data["tenants"].items()}
+            data = {**data, "tenants": tenants}
+        return data
+
+    def tenant(self, name: str) -> TenantConfig:
+        """Return the tenant called ``name``; `ConfigError` listing the known names otherwise."""
+        try:
+            return self.tenants[name]
+        except KeyError:
+            known = ", ".join(sorted(self.tenants)) or "none"
+            raise ConfigError([f"tenants.{name}: no such tenant (configured: {known}) — add a "
+                               f"[tenants.{name}] table or pick one of those"],
+                              source=self.source) from None
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None
+                ) -> OrgconnConfig:
+    """Read the configuration from TOML plus environment overrides (see the module docstring).
+
+    ``env`` defaults to ``os.environ``. Raises `ConfigError` for a named file that is missing, a
+    file that is not TOML, or any invalid key — every problem in one error.
+    """
+    env = os.environ if env is None else env
+    named = path or env.get("ORGCONN_CONFIG")
+    file = Path(named) if named else DEFAULT_PATH
+    data: dict[str, Any] = {}
+    if file.is_file():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"{file}: not valid TOML ({exc}) — fix the file's syntax"]) from None
+    elif named:
+        how = "--config" if path else "ORGCONN_CONFIG"
+        raise ConfigError([f"{how}: {file} does not exist — give the path of a TOML file "
+                           "like .streamlit/secrets.toml.example"])
+    data = _deep_merge(data, environment_overrides(env))
+    return build_config(data, source=str(file))
+
+
+def build_config(data: Mapping[str, Any], *, source: str | None = None) -> OrgconnConfig:
+    """Validate a configuration mapping (as read from TOML) into `OrgconnConfig`.
+
+    Raises one `ConfigError` listing every problem as ``key: what — fix``; the offending values
+    themselves are never quoted (they may be tokens).
+    """
+    try:
+        return OrgconnConfig.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise ConfigError([_describe(err) for err in exc.errors()], source=source) from None
+
+
+def environment_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """Return the nested mapping that ``ORGCONN_*`` variables set (``__`` separates levels)."""
+    overrides: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() == "ORGCONN_CONFIG":
+            continue
+        keys = name[len(ENV_PREFIX):].lower().split("__")
+        node = overrides
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return overrides
+
+
+def _deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(err: Any) -> str:
+    """One ``key: problem — fix`` line from a pydantic error, without the offending value."""
+    loc = [str(part) for part in err["loc"]]
+    field = loc[-1] if loc else ""
+    if loc[:1] == ["tenants"] and field == "name":
+        loc = loc[:-1]  # a bad name is the table's key, not a key inside it
+    key = ".".join(loc) or "(top level)"
+    kind = err["type"]
+    if kind == "missing":
+        return f"{key}: missing — {FIXES.get(field, 'add it')}"
+    if kind == "extra_forbidden":
+        allowed = ", ".join(k for k in TenantConfig.model_fields if k != "name")
+        return f"{key}: unknown key — a tenant's keys are {allowed}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        hint = FIXES.get(field)
+        return f"{key}: {message}" + (f" — {hint}" if hint else "")
+    return f"{key}: {message}"
+
+
+def import_prism_profiles(path: str | Path | None = None, env: Mapping[str, str] | None = None
+                          ) -> dict[str, TenantConfig]:
+    """Return tenants made from prism's profiles and its PRISM* environment variables.
+
+    Reads ``profiles: {name: {accessToken, refreshToken, tenantId, prismaticUrl}}`` from
+    ``path`` (default ``~/.config/prism/config.yml``; absent is fine). ``PRISMATIC_URL`` with
+    ``PRISM_ACCESS_TOKEN`` or ``PRISM_REFRESH_TOKEN`` (and ``PRISMATIC_TENANT_ID``) adds a
+    tenant named ``prism-env``. Profile names are lowercased; a bad profile raises `ConfigError`.
+    """
+    import yaml  # only needed here
+
+    env = os.environ if env is None else env
+    file = Path(path) if path else Path.home() / ".config" / "prism" / "config.yml"
+    raw: Any = {}
+    if file.is_file():
+        try:
+            raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            raise ConfigError([f"{file}: not valid YAML — re-create it with prism login"]) from None
+    profiles = raw.get("profiles") if isinstance(raw, Mapping) else None
+    tenants: dict[str, dict[str, Any]] = {}
+    for name, profile in (profiles or {}).items():
+        if isinstance(profile, Mapping):
+            tenants[str(name).lower()] = _prism_tenant(profile)
+    has_token = env.get("PRISM_ACCESS_TOKEN") or env.get("PRISM_REFRESH_TOKEN")
+    if env.get("PRISMATIC_URL") and has_token:
+        tenants["prism-env"] = _prism_tenant({
+            "prismaticUrl": env["PRISMATIC_URL"], "accessToken": env.get("PRISM_ACCESS_TOKEN"),
+            "refreshToken": env.get("PRISM_REFRESH_TOKEN"),
+            "tenantId": env.get("PRISMATIC_TENANT_ID")})
+    return build_config({"tenants": tenants}, source=str(file)).tenants
+
+
+def _prism_tenant(profile: Mapping[str, Any]) -> dict[str, Any]:
+    table = {"url": profile.get("prismaticUrl") or "https://app.prismatic.io",
+             "token": profile.get("accessToken"), "refresh_token": profile.get("refreshToken"),
+             "tenant_id": profile.get("tenantId")}
+    return {key: value for key, value in table.items() if value}

@@ -1,0 +1,117 @@
+"""Paging: every item once, remaining pages fetched concurrently, and a bound on concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import httpx
+from conftest import FAST, make_tenant
+from fake_prismatic import FakePrismatic, page
+
+from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient
+
+
+def fake_with_customers(count: int) -> FakePrismatic:
+    fake = FakePrismatic()
+    for i in range(count):
+        fake.add_customer(f"Customer {i:04d}", f"ext-{i:04d}")
+    return fake
+
+
+def test_every_customer_is_read_once_in_pages_of_100_sorted(client, fake):
+    for i in range(250):
+        fake.add_customer(f"Customer {i:03d}", f"ext-{i:03d}")
+    customers = client.customers()
+    assert [c.external_id for c in customers] == [f"ext-{i:03d}" for i in range(250)]
+    sent = fake.sent("Customers")
+    assert len(sent) == 3 and all(v["first"] == 100 for v in sent)
+    query = "".join(json.loads(fake.requests[0].content)["query"].split())
+    assert "sortBy:[{field:CREATED_AT,direction:ASC}]" in query
+    assert "isSystem:false" in query
+
+
+def test_after_the_first_page_the_others_are_requested_concurrently():
+    fake = fake_with_customers(1000)
+    in_flight = peak = 0
+    lock = threading.Lock()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.02)
+        with lock:
+            in_flight -= 1
+        return fake.handler(request)
+
+    http = httpx.Client(transport=httpx.MockTransport(slow))
+    client = PrismaticClient(make_tenant(), http=http, retry=FAST, limits=Limits(max_concurrency=4))
+    assert len(client.customers()) == 1000
+    assert peak == 4  # bounded, and actually concurrent
+    assert client.stats.requests == 10
+
+
+def test_opaque_cursors_are_followed_one_page_after_another():
+    fake = fake_with_customers(230)
+    sent: list[str | None] = []
+
+    def opaque(request: httpx.Request) -> httpx.Response:
+        variables = json.loads(request.content)["variables"]
+        sent.append(variables.get("after"))
+        start = int(variables.get("after") or 0)
+        chunk = page(fake.customers[start:], {"first": variables["first"]})
+        end = start + len(chunk["nodes"])
+        chunk["pageInfo"]["endCursor"] = str(end)
+        return httpx.Response(200, json={"data": {"customers": chunk}})
+
+    http = httpx.Client(transport=httpx.MockTransport(opaque))
+    client = PrismaticClient(make_tenant(), http=http, retry=FAST)
+    customers = client.customers()
+    assert len({c.id for c in customers}) == len(customers) == 230
+    assert sent == [None, "100", "200"]
+
+
+def test_a_server_that_caps_pages_below_100_still_yields_every_item():
+    fake = fake_with_customers(130)
+
+    def capped(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        return httpx.Response(200, json={"data": {"customers": page(
+            fake.customers, body["variables"], cap=30)}})
+
+    http = httpx.Client(transport=httpx.MockTransport(capped))
+    client = PrismaticClient(make_tenant(), http=http, retry=FAST)
+    assert [c.external_id for c in client.customers()] == [f"ext-{i:04d}" for i in range(130)]
+
+
+def test_the_async_client_pages_concurrently_and_runs_streams_side_by_side():
+    fake = fake_with_customers(450)
+    scv = fake.add_connection()
+    for customer in fake.customers[:320]:
+        fake.add_values(scv, customer, {"apiKey": "k", "region": "eu"})
+    in_flight = peak = 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return fake.handler(request)
+
+    async def main() -> tuple[int, int, int]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+            client = AsyncPrismaticClient(make_tenant(), http=http, retry=FAST,
+                                          limits=Limits(max_concurrency=3))
+            snapshot = await client.snapshot()
+            return (len(snapshot.customers), len(snapshot.customer_values),
+                    client.stats.requests)
+
+    customers, values, requests = asyncio.run(main())
+    assert (customers, values) == (450, 320)
+    assert peak == 3
+    assert requests == 5 + 4 + 1  # customers, values, connections: pages of 100
