@@ -51,12 +51,14 @@ def start_dashboard(
     port = _free_port()
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
+    config = workdir / "orgconn.toml"  # no tenants: the dashboard runs on its embedded sandbox
+    config.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORGCONN_", "PRISM"))}
     env.update(
         HOME=str(home),
         ORGCONN_DATABASE_URL=f"sqlite:///{workdir / 'orgconn.db'}",
         ORGCONN_SANDBOX_DIR=str(workdir / "sandbox"),
-        ORGCONN_CONFIG=str(workdir / "none.toml"),
+        ORGCONN_CONFIG=str(config),
     )
     env.update(extra_env or {})
     log = (workdir / "streamlit.log").open("wb")

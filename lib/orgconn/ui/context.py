@@ -1,0 +1,145 @@
+"""What every page stands on: configuration, the embedded sandbox, clients, store, cached data.
+
+- The configuration is read once per server process (and again when its file changes).
+- With no tenant configured, a sandbox is started once per server process on a free loopback
+  port (data under ``ORGCONN_SANDBOX_DIR``, default ``.orgconn/sandbox``) and its tenants are
+  used; `is_sandbox()` tells pages to say so.
+- Clients are cached per tenant name and URL; fetched data is cached for ``TTL`` seconds keyed
+  by tenant name and URL, never by client objects. `refresh()` clears every fetch.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from orgconn.client import PrismaticClient
+from orgconn.config import OrgconnConfig, TenantConfig, load_config
+from orgconn.models import OrgConnection, TenantSnapshot, WhoAmI
+from orgconn.sandbox import SandboxSettings, start_sandbox
+from orgconn.sandbox.server import RunningSandbox
+from orgconn.secrets import fingerprint_key
+from orgconn.services import coverage
+from orgconn.store import Store, open_store
+
+TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once
+SANDBOX_DIR_ENV = "ORGCONN_SANDBOX_DIR"
+SANDBOX_CUSTOMERS_ENV = "ORGCONN_SANDBOX_CUSTOMERS"
+
+
+def _config_file_stamp() -> str:
+    named = os.environ.get("ORGCONN_CONFIG") or ".streamlit/secrets.toml"
+    path = Path(named)
+    return f"{path}:{path.stat().st_mtime_ns}" if path.is_file() else str(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _loaded_config(stamp: str, env_signature: str) -> OrgconnConfig:
+    return load_config()
+
+
+@st.cache_resource(show_spinner="Starting the sandbox…")
+def _embedded_sandbox(data_dir: str, customers: int) -> RunningSandbox:
+    return start_sandbox(SandboxSettings(port=0, data_dir=Path(data_dir), customers=customers))
+
+
+def _env_signature() -> str:
+    return ";".join(f"{k}={len(v)}" for k, v in sorted(os.environ.items())
+                    if k.startswith("ORGCONN_"))
+
+
+def configured() -> OrgconnConfig:
+    """The configuration as written (ConfigError, with every problem named, if it is invalid)."""
+    return _loaded_config(_config_file_stamp(), _env_signature())
+
+
+def is_sandbox() -> bool:
+    """Whether no tenant is configured, so the dashboard runs on its embedded sandbox."""
+    return not configured().tenants
+
+
+def sandbox() -> RunningSandbox:
+    """The embedded sandbox of this server process (started on first use)."""
+    data_dir = os.environ.get(SANDBOX_DIR_ENV) or ".orgconn/sandbox"
+    customers = int(os.environ.get(SANDBOX_CUSTOMERS_ENV) or 40)
+    return _embedded_sandbox(data_dir, customers)
+
+
+def tenants() -> dict[str, TenantConfig]:
+    """The tenants pages may use, by name: the configured ones, else the sandbox's."""
+    config = configured()
+    if config.tenants:
+        return dict(config.tenants)
+    box = sandbox()
+    return {
+        name: TenantConfig(name=name, label=f"Sandbox {name.upper()}", url=box.stack_url(name),
+                           token=box.token(name))
+        for name in box.tenants
+    }
+
+
+def tenant(name: str) -> TenantConfig:
+    """The tenant called ``name`` (ConfigError listing the known ones otherwise)."""
+    known = tenants()
+    if name not in known:
+        return configured().tenant(name)  # raises the ConfigError that names the choices
+    return known[name]
+
+
+@st.cache_resource(show_spinner=False)
+def _client(name: str, url: str, _tenant: TenantConfig) -> PrismaticClient:
+    return PrismaticClient(_tenant)
+
+
+def client(name: str) -> PrismaticClient:
+    """The (pooled, cached) client of tenant ``name``."""
+    config = tenant(name)
+    return _client(name, config.url, config)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str | None) -> Store:
+    return open_store(url)
+
+
+def store() -> Store:
+    """orgconn's store (audit log, snapshots, bulk jobs), opened once per server process."""
+    return _store(os.environ.get("ORGCONN_DATABASE_URL") or configured().database_url)
+
+
+def secret_key() -> bytes:
+    """The key that fingerprints secret values on this installation."""
+    return fingerprint_key(configured().fingerprint_key)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def whoami(name: str, url: str) -> WhoAmI:
+    """Which org and tenant the token of ``name`` reaches (cached)."""
+    return client(name).whoami()
+
+
+@st.cache_resource(ttl=TTL, show_spinner="Loading connections, customers and values…")
+def snapshot(name: str, url: str) -> TenantSnapshot:
+    """Connections, customers and every customer's values of a tenant (cached, shared, frozen)."""
+    return client(name).snapshot()
+
+
+@st.cache_resource(ttl=TTL, show_spinner=False)
+def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
+    """Every connection definition of a tenant, managed by orgconn or not (cached)."""
+    return tuple(client(name).all_connections())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def coverage_frame(name: str, url: str) -> pd.DataFrame:
+    """The coverage frame of a tenant (one row per connection × customer; cached)."""
+    return coverage.coverage_frame(name, snapshot(name, url))
+
+
+def refresh() -> None:
+    """Forget every cached fetch, so the next read goes to the tenants."""
+    for cached in (whoami, snapshot, all_connections, coverage_frame):
+        cached.clear()
