@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import graphql
+from schema_fields import used_fields
 
 from orgconn.client.documents import operations
 
@@ -50,3 +51,13 @@ def test_filters_naming_enum_values_are_sent_lowercase():
     values = "".join(operations()["CustomerValues"].document.split())
     assert 'scopedConfigVariable_ManagedBy:"org"' in values
     assert 'scopedConfigVariable_VariableScope:"customer"' in values and "isTest:false" in values
+
+
+def test_the_sandbox_gives_every_field_orgconn_uses_the_reference_type(reference_schema):
+    reference = graphql.build_schema(reference_schema.read_text())
+    sandbox = graphql.build_schema(SANDBOX_SCHEMA.read_text())
+    for name, operation in operations().items():
+        document = graphql.parse(operation.document)
+        in_reference = used_fields(reference, document)
+        assert len(in_reference) > 2, name
+        assert used_fields(sandbox, document) == in_reference, name

@@ -13,6 +13,7 @@ from typing import Any
 
 from orgconn.client.documents import Call, operation
 from orgconn.client.plans import Parallel, Plan, paginate
+from orgconn.errors import GraphQLError
 from orgconn.models import (
     Component,
     Customer,
@@ -84,10 +85,26 @@ def connection_by_stable_key(definitions: Definitions, stable_key: str
     return found[0] if found else None
 
 
+def by_id(operation_name: str, object_id: str, field: str) -> Plan[dict[str, Any] | None]:
+    """The object ``field`` of a by-ID query, or None when it does not exist.
+
+    Prismatic (like the sandbox) answers a missing ID with an error "... matching query does
+    not exist." and ``null`` data rather than a bare ``null``: both mean None here.
+    """
+    try:
+        data = yield Call(operation(operation_name), {"id": object_id})
+    except GraphQLError as exc:
+        missing = any("does not exist" in m for m in exc.messages)
+        if missing and (exc.data is None or exc.data.get(field) is None):
+            return None
+        raise
+    node = data.get(field)
+    return node if isinstance(node, dict) else None
+
+
 def connection_by_id(definitions: Definitions, connection_id: str) -> Plan[OrgConnection | None]:
     """The connection with this ID, or None."""
-    data = yield Call(operation("ConnectionById"), {"id": connection_id})
-    node = data.get("scopedConfigVariable")
+    node = yield from by_id("ConnectionById", connection_id, "scopedConfigVariable")
     return _connections(definitions, [node])[0] if node else None
 
 
@@ -152,8 +169,7 @@ def snapshot(definitions: Definitions, stable_keys: Sequence[str] | None = None,
 def customer_values_by_id(definitions: Definitions, values_id: str
                           ) -> Plan[CustomerValues | None]:
     """One CCV (customer values or test credentials) by ID, or None if it does not exist."""
-    data = yield Call(operation("CustomerValuesById"), {"id": values_id})
-    node = data.get("customerConfigVariable")
+    node = yield from by_id("CustomerValuesById", values_id, "customerConfigVariable")
     if not node:
         return None
     yield from _learn_missing(definitions, [node])
@@ -173,8 +189,8 @@ def test_credentials(definitions: Definitions, connection_id: str
 
 def instances_using(values_id: str) -> Plan[InstanceUsage]:
     """How many instances use a CCV, and the first 100 of them."""
-    data = yield Call(operation("CustomerValuesInstances"), {"id": values_id})
-    instances = (data.get("customerConfigVariable") or {}).get("instances") or {}
+    node = yield from by_id("CustomerValuesInstances", values_id, "customerConfigVariable")
+    instances = (node or {}).get("instances") or {}
     return InstanceUsage(total=instances.get("totalCount") or 0, instances=tuple(
         Instance(id=n["id"], name=n.get("name") or "", enabled=n.get("enabled", True))
         for n in instances.get("nodes") or [] if n is not None))
