@@ -1,0 +1,219 @@
+"""Writing one customer's values or a connection's test credentials: save and delete, audited.
+
+Every write first checks the actor's role (`services.access.require`) and, for a protected
+tenant, the typed tenant name (`require_typed_confirmation`); then writes through the client;
+then appends exactly one audit row with the outcome — ``ok``, ``unknown`` (answer lost) or
+``failed: <reason>``, refusals included. The row names the changed inputs; secrets appear only
+as fingerprints.
+
+`save` re-reads the values first: if they changed since the form was loaded it writes
+nothing, records nothing and returns a `edit.Conflict` for the user to resolve — `keep_mine`
+saves the same submission over the other change (one audit row), taking theirs writes nothing.
+(No compare-and-set exists in Prismatic's API, so a change landing between that re-read and
+the write itself cannot be detected; the window is one request long.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from orgconn.client import InvalidValuesError, PayloadError, PrismaticClient
+from orgconn.errors import OrgconnError
+from orgconn.models import CustomerValues
+from orgconn.services.access import (
+    AccessDenied,
+    Action,
+    Actor,
+    require,
+    require_typed_confirmation,
+)
+from orgconn.services.audit import changed_inputs, record
+from orgconn.services.edit import (
+    Conflict,
+    FormInvalid,
+    Submission,
+    ValuesForm,
+    find_conflict,
+    read_current,
+)
+from orgconn.services.validation import IssueKind, ValueIssue
+from orgconn.store import ChangedInput, Source, Store
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """Who writes and how: the actor, the audit store, the fingerprint key, the confirmation.
+
+    ``typed_tenant`` is what the user typed to confirm a ``protected`` tenant (None: nothing).
+    ``source`` is ``"page"`` or ``"cli"`` in the audit log.
+    """
+
+    actor: Actor
+    store: Store
+    key: bytes
+    protected: bool = False
+    typed_tenant: str | None = None
+    source: Source = "page"
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save did (``created``, ``updated``, ``unchanged``), the values now, its audit row.
+
+    ``redeployed`` counts the instances asked to redeploy (0 unless requested and updated).
+    """
+
+    action: Literal["created", "updated", "unchanged"]
+    values: CustomerValues
+    changed: tuple[ChangedInput, ...]
+    redeployed: int
+    audit_id: int
+
+    def message(self, form: ValuesForm) -> str:
+        """One sentence for the user: what was saved, which inputs changed, what redeployed."""
+        if self.action == "unchanged":
+            return f"Nothing changed in {form.what}; nothing was sent."
+        names = ", ".join(str(c) for c in self.changed) or "no input changed"
+        text = f"{self.action.capitalize()} {form.what} ({names})."
+        if self.redeployed:
+            text += f" Redeploying {self.redeployed} instance(s) that use them."
+        return text
+
+
+class ValuesInUseError(OrgconnError):
+    """A delete refused because deployed instances use the values; nothing was deleted."""
+
+
+def _reportable(error: BaseException) -> BaseException:
+    """The error as the audit log may quote it: orgconn's own messages are free of secrets."""
+    if isinstance(error, OrgconnError | AccessDenied):
+        return error
+    return RuntimeError(f"unexpected {type(error).__name__}")
+
+
+def _audited(ctx: WriteContext, form: ValuesForm, action: str
+             ) -> Callable[..., int]:
+    def audit(error: BaseException | None = None, changed: tuple[ChangedInput, ...] = (),
+              detail: str = "") -> int:
+        return record(
+            ctx.store, actor=ctx.actor, tenant=form.tenant, action=action,
+            stable_key=form.connection.stable_key,
+            customer_external_id=form.customer.external_id if form.customer else None,
+            changed=changed, error=_reportable(error) if error is not None else None,
+            source=ctx.source, detail=detail)
+    return audit
+
+
+def _allow(ctx: WriteContext, form: ValuesForm, action: Action) -> None:
+    require(ctx.actor, action)
+    require_typed_confirmation(form.tenant, ctx.protected, ctx.typed_tenant)
+
+
+def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx: WriteContext,
+         *, redeploy: bool = False, note: str = "") -> Saved | Conflict:
+    """Create or update the values of ``form`` with ``submission``; one audit row unless a conflict.
+
+    Returns a `Conflict` (nothing written, nothing recorded) when the values changed since
+    ``form`` was loaded. ``redeploy`` redeploys the instances using existing values. Raises
+    `AccessDenied` or `OrgconnError` after recording the failure; ``note`` goes in the row.
+    """
+    test = form.is_test
+    action = "set_test_credentials" if test else (
+        "update_customer_values" if form.current else "create_customer_values")
+    audit = _audited(ctx, form, action)
+    changed: tuple[ChangedInput, ...] = ()
+    try:
+        _allow(ctx, form, Action.SET_TEST_CREDENTIALS if test else Action.SET_CUSTOMER_VALUES)
+        now = read_current(client, form.connection, form.customer)
+        conflict = find_conflict(form, now, submission, ctx.key)
+        if conflict is not None:
+            return conflict
+        changed = changed_inputs(form.connection, now, submission.raw(), ctx.key)
+        if not test:
+            audit = _audited(ctx, form, "update_customer_values" if now else
+                             "create_customer_values")
+        redeployed = 0
+        if now is None and form.customer is not None:
+            result = client.create_customer_values(form.connection, form.customer,
+                                                   submission.values)
+        elif now is None:
+            result = client.set_test_credentials(form.connection, submission.values).values
+        else:
+            if redeploy and not test:
+                redeployed = client.instances_using(now).total
+            result = client.update_customer_values(now, submission.values,
+                                                   connection=form.connection,
+                                                   redeploy=redeploy and not test)
+    except Exception as error:
+        audit(error, changed, note)
+        raise
+    kind: Literal["created", "updated", "unchanged"] = (
+        "created" if now is None else "unchanged" if result is now else "updated")
+    if kind == "unchanged":
+        redeployed, changed = 0, ()
+    details = [note] if note else []
+    if kind == "unchanged":
+        details.append("nothing changed, so nothing was sent" +
+                       (" and nothing redeployed" if redeploy else ""))
+    elif redeployed:
+        details.append(f"redeployed {redeployed} instance(s)")
+    audit_id = audit(None, changed, "; ".join(details))
+    return Saved(action=kind, values=result, changed=changed, redeployed=redeployed,
+                 audit_id=audit_id)
+
+
+def keep_mine(client: PrismaticClient, conflict: Conflict, submission: Submission,
+              ctx: WriteContext, *, redeploy: bool = False) -> Saved | Conflict:
+    """Save ``submission`` over the other change shown in ``conflict`` (one audit row).
+
+    Secrets left blank keep *their* current value. Returns a new `Conflict` if the values
+    changed yet again; raises `FormInvalid` if a kept secret is required but now unset.
+    """
+    lost = [f for f in conflict.theirs_form.fields if f.key in submission.kept
+            and not f.is_set and f.required and not f.default]
+    if lost:
+        raise FormInvalid([ValueIssue(f.key, IssueKind.REQUIRED,
+                                      f"{f.label} is required: the other change left it unset, "
+                                      "so enter a value.") for f in lost])
+    return save(client, conflict.theirs_form, submission, ctx, redeploy=redeploy,
+                note=f"saved over another change ({conflict.summary})")
+
+
+def _deletion_refused(form: ValuesForm, error: PayloadError) -> OrgconnError:
+    reason = "; ".join(m for e in error.errors for m in e.messages)
+    if "instance" not in reason.lower():
+        return error
+    names = ", ".join(i.name for i in form.dependents.instances[:5])
+    more = form.dependents.total - min(5, len(form.dependents.instances))
+    using = f" Instances using them: {names}" + (f" and {more} more" if more > 0 else "") + "."
+    return ValuesInUseError(
+        f"Not deleted: Prismatic refuses to delete {form.what} while deployed instances use "
+        f"them ({reason}).{using if names else ''} Remove this connection from those "
+        "instances (or delete them) first.")
+
+
+def delete(client: PrismaticClient, form: ValuesForm, ctx: WriteContext) -> int:
+    """Delete the values of ``form``; returns the audit row's id (one row, failures included).
+
+    Prismatic refuses while deployed instances use the values: that raises
+    `ValuesInUseError` naming them (see ``form.dependents``); nothing is deleted then.
+    """
+    audit = _audited(ctx, form, "delete_customer_values")
+    current = form.current
+    changed: tuple[ChangedInput, ...] = ()
+    try:
+        _allow(ctx, form, Action.DELETE_CUSTOMER_VALUES)
+        if current is None:
+            raise InvalidValuesError(f"{form.what} do not exist: there is nothing to delete")
+        changed = changed_inputs(form.connection, current, {
+            k: "" for k, v in current.values.items() if v.has_value}, ctx.key)
+        try:
+            client.delete_customer_values(current)
+        except PayloadError as refused:
+            raise _deletion_refused(form, refused) from None
+    except Exception as error:
+        audit(error, changed)
+        raise
+    return audit(None, changed, f"used by {form.dependents.total} instance(s) when loaded")
