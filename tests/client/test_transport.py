@@ -221,6 +221,7 @@ def test_a_refresh_token_alone_is_exchanged_before_the_first_request(fake):
     refresh, query = fake.requests
     assert refresh.url == "https://fake.prismatic.test/auth/refresh"
     assert json.loads(refresh.content) == {"refresh_token": REFRESH, "tenant_id": "tenant-7"}
+    assert refresh.extensions["timeout"]["read"] == client.timeouts.read
     assert query.headers["authorization"] == "Bearer fresh-token"
     assert client.stats.refreshes == 1 and client.stats.requests == 2
 

@@ -96,13 +96,14 @@ class TokenState:
         values = (self._access, self.tenant.token, self.tenant.refresh_token)
         return tuple(v.get_secret_value() for v in values if v is not None)
 
-    def refresh_request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+    def refresh_request(self, http: httpx.Client | httpx.AsyncClient, timeout: httpx.Timeout
+                        ) -> httpx.Request:
         """The token exchange request (only to the tenant's own stack)."""
         assert self.tenant.refresh_token is not None
         body: dict[str, str] = {"refresh_token": self.tenant.refresh_token.get_secret_value()}
         if self.tenant.tenant_id:
             body["tenant_id"] = self.tenant.tenant_id
-        return http.build_request("POST", self.tenant.refresh_url, json=body)
+        return http.build_request("POST", self.tenant.refresh_url, json=body, timeout=timeout)
 
     def accept(self, response: httpx.Response) -> None:
         """Take the new access token from the exchange's answer, or raise why there is none."""

@@ -116,6 +116,16 @@ class TransportBase:
             headers={"Authorization": self.tokens.bearer(), "User-Agent": USER_AGENT},
             timeout=self.timeouts.to_httpx())
 
+    def _refresh_request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        self.stats.count("requests")
+        self.stats.count("refreshes")
+        return self.tokens.refresh_request(http, self.timeouts.to_httpx())
+
+    def _refresh_failed(self, exc: httpx.HTTPError) -> TransportError:
+        error = self._transport_error(exc, "the token refresh")
+        error.sent = False  # the GraphQL request itself was not sent yet
+        return error
+
     def _transport_error(self, exc: httpx.HTTPError, what: str) -> TransportError:
         name, host = self.tenant.name, self.tenant.host
         sent = not isinstance(exc, NOT_SENT)
@@ -222,15 +232,11 @@ class SyncTransport(TransportBase):
         with self._refresh_lock:
             if not self.tokens.needs_refresh():
                 return  # another thread refreshed it meanwhile
-            self.stats.count("requests")
-            self.stats.count("refreshes")
             try:
-                response = self.http.send(self.tokens.refresh_request(self.http),
+                response = self.http.send(self._refresh_request(self.http),
                                           follow_redirects=False)
             except httpx.HTTPError as exc:
-                error = self._transport_error(exc, "the token refresh")
-                error.sent = False  # the GraphQL request itself was not sent yet
-                raise error from exc
+                raise self._refresh_failed(exc) from exc
             self.tokens.accept(response)
 
     def close(self) -> None:
@@ -289,15 +295,11 @@ class AsyncTransport(TransportBase):
         async with self._refresh_lock:
             if not self.tokens.needs_refresh():
                 return  # another task refreshed it meanwhile
-            self.stats.count("requests")
-            self.stats.count("refreshes")
             try:
-                response = await self.http.send(self.tokens.refresh_request(self.http),
+                response = await self.http.send(self._refresh_request(self.http),
                                           follow_redirects=False)
             except httpx.HTTPError as exc:
-                error = self._transport_error(exc, "the token refresh")
-                error.sent = False  # the GraphQL request itself was not sent yet
-                raise error from exc
+                raise self._refresh_failed(exc) from exc
             self.tokens.accept(response)
 
     async def aclose(self) -> None:
