@@ -119,7 +119,7 @@ def intended_values(connection: OrgConnection, current: CustomerValues | None, v
     return intended
 
 
-def _inputs(connection: OrgConnection, intended: Mapping[str, str]) -> list[dict[str, str]]:
+def _inputs(intended: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"name": key, "type": "value", "value": value} for key, value in intended.items()]
 
 
@@ -174,7 +174,7 @@ def create_values(definitions: Definitions, connection: OrgConnection, customer_
     intended = intended_values(connection, None, values) or {}
     body: dict[str, Any] = {"scopedConfigVariable": connection.id,
                             "isTest": customer_id is None,
-                            "inputs": _inputs(connection, intended)}
+                            "inputs": _inputs(intended)}
     if customer_id is not None:
         body["customer"] = customer_id
     call = Call(operation("CreateCustomerValues"), {"input": body},
@@ -196,7 +196,7 @@ def update_values(definitions: Definitions, connection: OrgConnection, current: 
                   ) -> Plan[CustomerValues]:
     """Send every per-customer input (``intended``, see `intended_values`) to ``current``."""
     call = Call(operation("UpdateCustomerValues"), {"input": {
-        "id": current.id, "inputs": _inputs(connection, intended), "redeploy": redeploy}},
+        "id": current.id, "inputs": _inputs(intended), "redeploy": redeploy}},
         redact=_redact(connection, intended))
 
     def read_back() -> Plan[Applied[CustomerValues] | None]:
