@@ -7,7 +7,13 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from orgconn.config import ConfigError, OrgconnConfig, import_prism_profiles, load_config
+from orgconn.config import (
+    ConfigError,
+    OrgconnConfig,
+    build_config,
+    import_prism_profiles,
+    load_config,
+)
 
 GOOD = """
 database_url = "sqlite:///orgconn.db"
@@ -151,3 +157,24 @@ profiles:
 
 def test_no_prism_profile_file_gives_no_tenants(tmp_path):
     assert import_prism_profiles(tmp_path / "absent.yml", env={}) == {}
+
+
+def test_the_access_table_maps_people_to_roles_and_defaults_to_admin_locally() -> None:
+    config = build_config({"access": {"roles": {"@acme.example": "Viewer", "ops": "operator"},
+                                      "default_role": "editor"}})
+    assert config.access.roles == {"@acme.example": "viewer", "ops": "operator"}
+    assert config.access.default_role == "editor"
+    assert build_config({}).access.local_role == "admin"
+
+
+def test_an_unknown_role_in_the_access_table_names_the_key_and_the_choices() -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_config({"access": {"roles": {"pat@acme.example": "boss"}, "local_role": "god"}})
+    text = str(caught.value)
+    assert "access.local_role" in text and "access.roles" in text
+    assert "viewer, editor, operator, admin" in text
+
+
+def test_the_local_role_can_be_overridden_from_the_environment() -> None:
+    config = load_config(env={"ORGCONN_ACCESS__LOCAL_ROLE": "viewer"})
+    assert config.access.local_role == "viewer"

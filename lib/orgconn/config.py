@@ -42,8 +42,8 @@ from pydantic import (
 from orgconn.errors import ConfigError
 
 __all__ = [
-    "ConfigError", "OrgconnConfig", "TenantConfig", "build_config", "environment_overrides",
-    "import_prism_profiles", "load_config",
+    "AccessConfig", "ConfigError", "OrgconnConfig", "TenantConfig", "build_config",
+    "environment_overrides", "import_prism_profiles", "load_config",
 ]
 
 DEFAULT_PATH = Path(".streamlit") / "secrets.toml"
@@ -59,6 +59,8 @@ FIXES = {
     "label": 'label = "Acme US (prod)"',
     "tenant_id": 'tenant_id = "..." (only when several tenants share a stack)',
     "tenants": "[tenants.NAME] tables, e.g. [tenants.us]",
+    "default_role": 'default_role = "viewer" (viewer, editor, operator or admin)',
+    "local_role": 'local_role = "admin" (viewer, editor, operator or admin)',
 }
 
 
@@ -144,6 +146,39 @@ class TenantConfig(BaseModel):
         return urlsplit(self.url).netloc
 
 
+ROLE_NAMES = ("viewer", "editor", "operator", "admin")
+
+
+class AccessConfig(BaseModel):
+    """Who may do what: the ``[access]`` table.
+
+    ``roles`` maps a signed-in user's email, ``@domain`` or group (from the OIDC ``groups``
+    claim) to a role name; ``default_role`` is the role of a signed-in user nobody listed;
+    ``local_role`` the role in single-user mode (no ``[auth]`` sign-in configured).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    roles: dict[str, str] = Field(default_factory=dict)
+    default_role: str = "viewer"
+    local_role: str = "admin"
+
+    @field_validator("default_role", "local_role")
+    @classmethod
+    def _known_role(cls, role: str) -> str:
+        if role.lower() not in ROLE_NAMES:
+            raise ValueError(f"unknown role — use one of {', '.join(ROLE_NAMES)}")
+        return role.lower()
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, roles: dict[str, str]) -> dict[str, str]:
+        for who, role in roles.items():
+            if role.lower() not in ROLE_NAMES:
+                raise ValueError(f"{who}: unknown role — use one of {', '.join(ROLE_NAMES)}")
+        return {who: role.lower() for who, role in roles.items()}
+
+
 class OrgconnConfig(BaseModel):
     """The whole configuration, frozen: tenants by name, the database URL, the fingerprint key.
 
@@ -157,6 +192,7 @@ class OrgconnConfig(BaseModel):
     tenants: dict[str, TenantConfig] = Field(default_factory=dict)
     database_url: str | None = None
     fingerprint_key: SecretStr | None = None
+    access: AccessConfig = Field(default_factory=AccessConfig)
     source: str | None = None
 
     @model_validator(mode="before")
