@@ -16,6 +16,7 @@ from edit_support import (
 from pydantic import SecretStr
 
 from orgconn.client import PrismaticClient
+from orgconn.config import TenantConfig
 from orgconn.models import (
     MASK,
     ConnectionInput,
@@ -70,8 +71,11 @@ def shared_us(sandbox: RunningSandbox) -> Iterator[PrismaticClient]:
         yield client
 
 
-def ctx(store: Store, **changes: object) -> WriteContext:
-    return replace(WriteContext(actor=EDITOR, store=store, key=KEY), **changes)  # type: ignore[arg-type]
+def ctx(store: Store, *, protected: bool = False, **changes: object) -> WriteContext:
+    tenant = TenantConfig(name="us", url="http://127.0.0.1:1", token=SecretStr("t"),
+                          protected=protected)
+    context = WriteContext(actor=EDITOR, tenant=tenant, store=store, fingerprint_key=KEY)
+    return replace(context, **changes)  # type: ignore[arg-type]
 
 
 def typed_from(form_fields: object, **overrides: str) -> dict[str, str]:
@@ -304,8 +308,8 @@ def test_a_protected_tenant_needs_its_name_typed(us: PrismaticClient, store: Sto
     form = load_form(us, "us", connection, find_customer(us, "my-external-id"), KEY)
     submission = prepare(form, typed_from(form.fields, apiKey=TYPED_SECRET))
     with pytest.raises(AccessDenied, match="protected"):
-        save(us, form, submission, ctx(store, protected=True, typed_tenant="eu"))
-    result = save(us, form, submission, ctx(store, protected=True, typed_tenant="us"))
+        save(us, form, submission, ctx(store, protected=True, typed_confirmation="eu"))
+    result = save(us, form, submission, ctx(store, protected=True, typed_confirmation="us"))
     assert isinstance(result, Saved)
     assert [r.outcome.split(":")[0] for r in audit_rows(store)] == ["failed", "ok"]
 

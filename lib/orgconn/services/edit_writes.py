@@ -16,10 +16,11 @@ the write itself cannot be detected; the window is one request long.)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from orgconn.client import InvalidValuesError, PayloadError, PrismaticClient
+from orgconn.config import TenantConfig
 from orgconn.errors import OrgconnError
 from orgconn.models import CustomerValues
 from orgconn.services.access import (
@@ -44,17 +45,18 @@ from orgconn.store import ChangedInput, Source, Store
 
 @dataclass(frozen=True)
 class WriteContext:
-    """Who writes and how: the actor, the audit store, the fingerprint key, the confirmation.
+    """Who writes, to which tenant, with what confirmation, and where the audit row goes.
 
-    ``typed_tenant`` is what the user typed to confirm a ``protected`` tenant (None: nothing).
-    ``source`` is ``"page"`` or ``"cli"`` in the audit log.
+    ``typed_confirmation`` is what the user typed to confirm a protected tenant (None:
+    nothing); ``source`` is ``"page"`` or ``"cli"`` in the audit log. (Same fields as
+    `services.definitions.WriteContext`, so one object serves both.)
     """
 
     actor: Actor
+    tenant: TenantConfig
     store: Store
-    key: bytes
-    protected: bool = False
-    typed_tenant: str | None = None
+    fingerprint_key: bytes
+    typed_confirmation: str | None = field(default=None, repr=False)
     source: Source = "page"
 
 
@@ -98,7 +100,7 @@ def _audited(ctx: WriteContext, form: ValuesForm, action: str
     def audit(error: BaseException | None = None, changed: tuple[ChangedInput, ...] = (),
               detail: str = "") -> int:
         return record(
-            ctx.store, actor=ctx.actor, tenant=form.tenant, action=action,
+            ctx.store, actor=ctx.actor, tenant=ctx.tenant.name, action=action,
             stable_key=form.connection.stable_key,
             customer_external_id=form.customer.external_id if form.customer else None,
             changed=changed, error=_reportable(error) if error is not None else None,
@@ -108,7 +110,10 @@ def _audited(ctx: WriteContext, form: ValuesForm, action: str
 
 def _allow(ctx: WriteContext, form: ValuesForm, action: Action) -> None:
     require(ctx.actor, action)
-    require_typed_confirmation(form.tenant, ctx.protected, ctx.typed_tenant)
+    if ctx.tenant.name != form.tenant:
+        raise AccessDenied(f"these values belong to tenant {form.tenant}, not {ctx.tenant.name}: "
+                           "reload the form")
+    require_typed_confirmation(ctx.tenant.name, ctx.tenant.protected, ctx.typed_confirmation)
 
 
 def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx: WriteContext,
@@ -127,10 +132,10 @@ def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx:
     try:
         _allow(ctx, form, Action.SET_TEST_CREDENTIALS if test else Action.SET_CUSTOMER_VALUES)
         now = read_current(client, form.connection, form.customer)
-        conflict = find_conflict(form, now, submission, ctx.key)
+        conflict = find_conflict(form, now, submission, ctx.fingerprint_key)
         if conflict is not None:
             return conflict
-        changed = changed_inputs(form.connection, now, submission.raw(), ctx.key)
+        changed = changed_inputs(form.connection, now, submission.raw(), ctx.fingerprint_key)
         if not test:
             audit = _audited(ctx, form, "update_customer_values" if now else
                              "create_customer_values")
@@ -208,7 +213,7 @@ def delete(client: PrismaticClient, form: ValuesForm, ctx: WriteContext) -> int:
         if current is None:
             raise InvalidValuesError(f"{form.what} do not exist: there is nothing to delete")
         changed = changed_inputs(form.connection, current, {
-            k: "" for k, v in current.values.items() if v.has_value}, ctx.key)
+            k: "" for k, v in current.values.items() if v.has_value}, ctx.fingerprint_key)
         try:
             client.delete_customer_values(current)
         except PayloadError as refused:
