@@ -31,6 +31,12 @@ from orgconn.services.compare_customers import TenantCustomers, customer_differe
 from orgconn.services.compare_definitions import definition_differences
 from orgconn.services.compare_kinds import KIND_LABELS, Difference, Kind
 
+__all__ = [
+    "CUSTOMERS_ROW", "ID_COLUMNS", "KIND_LABELS", "TRAILING_COLUMNS", "CompareFilter", "Kind",
+    "apply_filter", "columns", "connections_overview", "differences", "drift_counts",
+    "drift_heatmap", "drift_matrix", "has_drift", "kind_label", "managed_by_key", "tenants_of",
+]
+
 ID_COLUMNS = ["kind", "stable_key", "customer_external_id", "input"]
 TRAILING_COLUMNS = ["customer_name", "drift_in"]
 CUSTOMERS_ROW = "(customers)"  # the heatmap row of customers present in some tenants only

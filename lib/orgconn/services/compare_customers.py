@@ -103,10 +103,10 @@ def _one_customer(tenants: Sequence[str], both: Sequence[str], stable_key: str,
                   unknown: dict[tuple[str, str], Counter[str]]) -> Iterator[Difference]:
     values = {t: indexed[t].values.get((stable_key, external_id)) for t in both}
     configured = {t: v for t, v in values.items() if v is not None}
-    ids = {"stable_key": stable_key, "customer_external_id": external_id, "customer_name": name}
     if 0 < len(configured) < len(both):
         where = {t: CONFIGURED if t in configured else NOT_CONFIGURED for t in both}
-        yield difference(Kind.CUSTOMER_CONFIGURED, _spread(tenants, where), **ids)
+        yield difference(Kind.CUSTOMER_CONFIGURED, _spread(tenants, where), stable_key=stable_key,
+                         customer_external_id=external_id, customer_name=name)
     if len(configured) < 2:
         return
     for input_key in _shared_per_customer_inputs([connections[t][stable_key]
@@ -116,7 +116,8 @@ def _one_customer(tenants: Sequence[str], both: Sequence[str], stable_key: str,
         if differs:
             details = {t: s.detail() for t, s in states.items()}
             yield difference(Kind.CUSTOMER_VALUE, _spread(tenants, details),
-                             input_key=input_key, **ids)
+                             stable_key=stable_key, customer_external_id=external_id,
+                             input_key=input_key, customer_name=name)
         elif differs is None:
             counter = unknown.setdefault((stable_key, input_key), Counter())
             counter.update(t for t, s in states.items() if s.hidden)
