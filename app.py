@@ -46,9 +46,10 @@ with st.sidebar:
         context.refresh()
 
 if context.is_sandbox():
-    st.info("**Sandbox data.** No tenant is configured, so orgconn runs on its built-in "
-            "sandbox: demo tenants with made-up customers. Configure tenants in "
-            "`.streamlit/secrets.toml` to work on real data.", icon=":material/science:")
+    st.info(f"**Sandbox data.** No tenant is configured, so orgconn runs on its built-in "
+            f"sandbox at `{context.sandbox().base_url}`: demo tenants with made-up customers. "
+            "Configure tenants in `.streamlit/secrets.toml` (see `secrets.toml.example`) to "
+            "work on real data.", icon=":material/science:")
 
 sections: dict[str, list[st.Page]] = {}
 for spec in navigation.pages_for(actor.role):

@@ -9,15 +9,17 @@ from orgconn.services import coverage, export
 from orgconn.services.links import bulk_template_link, customer_values_link
 from orgconn.ui import context, state, widgets
 from orgconn.ui.errors import user_errors
+from orgconn.ui.navigation import require_shell
 
 ICONS = {"complete": "✅ ", "incomplete": "🟠 ", "missing": "⬜ ", "error": "🔴 "}
 
+require_shell()
 st.title("Coverage")
 st.caption("Which customers have values for each org-activated connection. "
            "Missing: no values · incomplete: a required input is empty · error: the "
            "connection reports ERROR or FAILED.")
 
-chosen = st.session_state.get(state.K_TENANTS) or []
+chosen = widgets.chosen_tenants()
 if not chosen:
     st.info("Pick at least one tenant in the sidebar.")
     st.stop()

@@ -153,8 +153,9 @@ def apply_filter(frame: pd.DataFrame, view: CoverageFilter) -> pd.DataFrame:
 
 
 def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per tenant: customers, org-activated connections, complete cells and % complete."""
-    grouped = frame.groupby("tenant", observed=True)
+    """Per tenant (in order of appearance): customers, org-activated connections, complete
+    cells and % complete."""
+    grouped = frame.groupby("tenant", observed=True, sort=False)
     out = pd.DataFrame({
         "customers": grouped["customer_id"].nunique(),
         "connections": grouped["stable_key"].nunique(),

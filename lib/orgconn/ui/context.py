@@ -4,12 +4,16 @@
 - With no tenant configured, a sandbox is started once per server process on a free loopback
   port (data under ``ORGCONN_SANDBOX_DIR``, default ``.orgconn/sandbox``) and its tenants are
   used; `is_sandbox()` tells pages to say so.
-- Clients are cached per tenant name and URL; fetched data is cached for ``TTL`` seconds keyed
-  by tenant name and URL, never by client objects. `refresh()` clears every fetch.
+- Clients are cached per tenant name, URL and credentials (a token fixed in the config takes
+  effect at once); fetched data is cached for ``TTL`` seconds keyed by tenant name and URL,
+  never by client objects. `refresh()` clears every fetch.
+- Cached clients, the store and the sandbox are closed when their cache entry is released
+  (``st.cache_resource.clear()``), so tests and reloads leave no sockets open.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -41,7 +45,7 @@ def _loaded_config(stamp: str, env_signature: str) -> OrgconnConfig:
     return load_config()
 
 
-@st.cache_resource(show_spinner="Starting the sandbox…")
+@st.cache_resource(show_spinner="Starting the sandbox…", on_release=RunningSandbox.stop)
 def _embedded_sandbox(data_dir: str, customers: int) -> RunningSandbox:
     return start_sandbox(SandboxSettings(port=0, data_dir=Path(data_dir), customers=customers))
 
@@ -89,18 +93,25 @@ def tenant(name: str) -> TenantConfig:
     return known[name]
 
 
-@st.cache_resource(show_spinner=False)
-def _client(name: str, url: str, _tenant: TenantConfig) -> PrismaticClient:
+@st.cache_resource(show_spinner=False, on_release=PrismaticClient.close)
+def _client(name: str, url: str, credentials: str, _tenant: TenantConfig) -> PrismaticClient:
     return PrismaticClient(_tenant)
+
+
+def _credentials_digest(config: TenantConfig) -> str:
+    """A digest of the tenant's whole configuration, secrets included: a cache key only."""
+    secrets = [s.get_secret_value() if s else "" for s in (config.token, config.refresh_token)]
+    text = "\0".join([config.model_dump_json(), *secrets])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def client(name: str) -> PrismaticClient:
     """The (pooled, cached) client of tenant ``name``."""
     config = tenant(name)
-    return _client(name, config.url, config)
+    return _client(name, config.url, _credentials_digest(config), config)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=Store.close)
 def _store(url: str | None) -> Store:
     return open_store(url)
 

@@ -9,14 +9,20 @@ from contextlib import contextmanager
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-from orgconn.errors import OrgconnError
+from orgconn.errors import ConfigError, OrgconnError
 from orgconn.services.access import AccessDenied
 
 log = logging.getLogger(__name__)
 
 
 def explain(exc: BaseException) -> str:
-    """The user-facing sentence for an error orgconn knows (its message is written for users)."""
+    """The user-facing text (Markdown) for an error orgconn knows (its message is for users).
+
+    A `ConfigError` lists each problem as a bullet, so that several read as several.
+    """
+    if isinstance(exc, ConfigError) and exc.problems:
+        first = str(exc).splitlines()[0]
+        return first + "\n" + "\n".join(f"- {problem}" for problem in exc.problems)
     return str(exc) or exc.__class__.__name__
 
 

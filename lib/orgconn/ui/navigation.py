@@ -1,8 +1,18 @@
-"""The dashboard's pages, grouped by audience, each with the least role that may open it."""
+"""The dashboard's pages, grouped by audience, each with the least role that may open it.
+
+`require_shell()` guards a page against Streamlit running its file alone. Because the pages
+live in a folder called ``pages/``, Streamlit treats the app as a "pages directory" app until
+app.py's ``st.navigation`` has run once in the process: a first request for ``/coverage`` (and
+every AppTest run after ``switch_page``) then runs pages/coverage.py without app.py — no sidebar,
+no tenant picker. The guard notices and reruns the script through app.py.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from orgconn.services.access import Role
 
@@ -41,3 +51,14 @@ PAGES: tuple[PageSpec, ...] = (
 def pages_for(role: Role) -> list[PageSpec]:
     """The pages a user with ``role`` may open, in menu order."""
     return [page for page in PAGES if role >= page.role]
+
+
+def require_shell() -> None:
+    """Rerun through app.py if Streamlit ran this page file on its own (see the module doc).
+
+    Call it first thing in every page (`orgconn.ui.widgets.chosen_tenants` and ``one_tenant``
+    call it too). app.py's ``st.navigation`` clears the flag, so inside the shell this is free.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

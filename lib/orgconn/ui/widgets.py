@@ -6,6 +6,7 @@ import streamlit as st
 
 from orgconn.config import TenantConfig
 from orgconn.ui import context, state
+from orgconn.ui.navigation import require_shell
 
 
 def tenant_picker() -> list[str]:
@@ -27,9 +28,15 @@ def tenant_picker() -> list[str]:
     return chosen
 
 
+def chosen_tenants() -> list[str]:
+    """The tenants picked in the sidebar's tenant picker (possibly none), in menu order."""
+    require_shell()
+    return list(st.session_state.get(state.K_TENANTS) or [])
+
+
 def one_tenant(key: str, label: str = "Tenant") -> TenantConfig:
     """A selectbox choosing one of the tenants picked in the sidebar (all, if none are)."""
-    names = st.session_state.get(state.K_TENANTS) or list(context.tenants())
+    names = chosen_tenants() or list(context.tenants())
     name = st.selectbox(label, names, key=key,
                         format_func=lambda n: context.tenants()[n].label or n)
     return context.tenant(str(name))

@@ -1,0 +1,170 @@
+"""The dashboard shell (app.py): menu by audience, tenant picker, sandbox notice, errors."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stamina
+import streamlit as st
+from conftest import ROOT, Configure, open_page, sandbox_tenants
+from streamlit.testing.v1 import AppTest
+
+from orgconn.client import PrismaticClient
+from orgconn.config import TenantConfig
+from orgconn.sandbox import RunningSandbox
+from orgconn.services.access import Role
+from orgconn.ui.navigation import PAGES
+
+
+@pytest.fixture
+def menu(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """The menu app.py hands to ``st.navigation`` on its latest run: section -> page titles."""
+    seen: dict[str, list[str]] = {}
+    navigation = st.navigation
+
+    def recording(pages: Any, **kwargs: Any) -> Any:
+        seen.clear()
+        seen.update({section: [p.title for p in entries] for section, entries in pages.items()})
+        return navigation(pages, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", recording)
+    return seen
+
+
+@pytest.fixture
+def no_retry_waits() -> Iterator[None]:
+    """Failed reads are not retried (an unreachable tenant fails at once, not after backoff)."""
+    stamina.set_testing(True, attempts=1)
+    yield
+    stamina.set_testing(False)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def expected_menu(role: Role) -> dict[str, list[str]]:
+    """Sections and titles the navigation spec gives ``role``, for the page files that exist."""
+    sections: dict[str, list[str]] = {}
+    for spec in PAGES:
+        if role >= spec.role and (ROOT / spec.path).is_file():
+            sections.setdefault(spec.section, []).append(spec.title)
+    return sections
+
+
+def texts(elements: Any) -> list[str]:
+    """The text of each element (errors, captions, infos...)."""
+    return [str(e.value) for e in elements]
+
+
+def test_the_menu_groups_pages_by_audience_for_an_admin(
+        app: AppTest, sandbox_config: Path, menu: dict[str, list[str]]) -> None:
+    app.run()
+    assert not app.exception
+    assert menu == expected_menu(Role.ADMIN)
+    assert "Coverage" in menu["Ops"]
+    assert all(section in {spec.section for spec in PAGES} for section in menu)
+
+
+def test_a_viewer_sees_only_the_pages_a_viewer_may_open(
+        app: AppTest, sandbox_config: Path, menu: dict[str, list[str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORGCONN_ACCESS__LOCAL_ROLE", "viewer")
+    app.run()
+    assert not app.exception
+    assert menu == expected_menu(Role.VIEWER)
+    shown = {title for titles in menu.values() for title in titles}
+    assert not shown & {spec.title for spec in PAGES if spec.role > Role.VIEWER}
+    assert "Admin" not in menu
+
+
+def test_the_sidebar_names_the_org_and_tenant_each_token_reaches(
+        app: AppTest, sandbox_config: Path, sandbox: RunningSandbox) -> None:
+    app.run()
+    assert not app.exception
+    captions = texts(app.sidebar.caption)
+    for name in ("us", "eu"):
+        tenant = TenantConfig(name=name, url=sandbox.stack_url(name), token=sandbox.token(name))
+        with PrismaticClient(tenant) as client:
+            who = client.whoami()
+        line = next(c for c in captions if c.startswith(f"**{name}**"))
+        assert who.org_name in line and who.tenant_id in line and who.email in line
+    assert app.sidebar.multiselect(key="sidebar.tenants").value == ["us", "eu"]
+
+
+def test_with_no_tenant_configured_the_app_runs_on_a_sandbox_and_says_so(
+        app: AppTest, configure: Configure, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    configure({})
+    monkeypatch.setenv("ORGCONN_SANDBOX_DIR", str(tmp_path / "embedded"))
+    monkeypatch.setenv("ORGCONN_SANDBOX_CUSTOMERS", "8")
+    app.run()
+    assert not app.exception and not app.error
+    notice = next(i for i in texts(app.info) if "Sandbox data" in i)
+    second = AppTest.from_file(ROOT / "app.py", default_timeout=60).run()
+    assert next(i for i in texts(second.info) if "Sandbox data" in i) == notice, \
+        "a second session reuses the sandbox of the server process (same URL)"
+    assert list((tmp_path / "embedded").iterdir()), "the sandbox keeps its data where told"
+    assert app.sidebar.multiselect(key="sidebar.tenants").value == ["us", "eu"]
+    assert [m.value for m in app.metric if m.label == "Customers"] == ["8", "8"]
+
+
+def test_a_configured_tenant_gets_no_sandbox_notice(app: AppTest, sandbox_config: Path) -> None:
+    app.run()
+    assert not any("Sandbox data" in i for i in texts(app.info))
+
+
+def test_an_unreachable_tenant_is_an_error_naming_it_and_the_fix_not_a_traceback(
+        app: AppTest, configure: Configure, sandbox: RunningSandbox,
+        no_retry_waits: None) -> None:
+    tenants = sandbox_tenants(sandbox, ("us",))
+    tenants["down"] = {"url": f"http://127.0.0.1:{closed_port()}", "token": "whatever"}
+    configure(tenants)
+    at = open_page(app, "pages/coverage.py")
+    assert not at.exception
+    sidebar_errors = texts(at.sidebar.error)
+    page_errors = texts(at.main.error)
+    for message in (*sidebar_errors, *page_errors):
+        assert "down" in message and "is its url right and the stack up?" in message
+    assert sidebar_errors and page_errors
+    assert [m.value for m in at.metric if m.label == "Customers"], "tenant us still shows"
+
+
+def test_a_tenant_that_refuses_the_token_says_so_and_what_to_do(
+        app: AppTest, configure: Configure, sandbox: RunningSandbox) -> None:
+    tenants = sandbox_tenants(sandbox)
+    tenants["eu"]["token"] = "not-the-eu-token"
+    configure(tenants)
+    at = open_page(app, "pages/coverage.py")
+    assert not at.exception
+    errors = texts(at.error)
+    assert errors and all("'eu'" in e and "refused the token" in e for e in errors)
+    assert all("[tenants.eu]" in e for e in errors), "the message says where to fix it"
+    assert "not-the-eu-token" not in "".join(errors)
+
+
+def test_an_invalid_configuration_shows_every_problem_and_stops(
+        app: AppTest, configure: Configure) -> None:
+    configure(raw='[tenants.us]\nurl = "ftp://example.com"\n\n[tenants.eu]\n'
+                  'url = "https://app.prismatic.io"\ntoken = "t"\ncolour = "blue"\n')
+    app.run()
+    assert not app.exception
+    [error] = texts(app.error)
+    assert "Invalid orgconn configuration" in error
+    assert "- tenants.us.url" in error and "- tenants.eu.colour" in error
+    assert not app.sidebar.multiselect, "nothing else runs on a broken configuration"
+
+
+def test_a_configuration_that_is_not_toml_is_an_error_too(
+        app: AppTest, configure: Configure) -> None:
+    configure(raw="[tenants.us\nurl = \n")
+    app.run()
+    assert not app.exception
+    assert any("not valid TOML" in e for e in texts(app.error))
