@@ -22,6 +22,7 @@ from orgconn.services.coverage import (
     CoverageFilter,
     Status,
     apply_filter,
+    connection_summary,
     counts_frame,
     coverage_frame,
     gap_export,
@@ -137,6 +138,22 @@ def test_summary_counts_customers_connections_and_percent_complete(frame: pd.Dat
     row = summary_frame(frame).iloc[0]
     assert (row["customers"], row["connections"], row["complete"]) == (4, 2, 2)
     assert row["percent_complete"] == 25.0
+
+
+def test_the_summary_keeps_the_tenants_in_the_order_given(frame: pd.DataFrame) -> None:
+    both = pd.concat([frame, coverage_frame("eu", SNAPSHOT)], ignore_index=True)
+    assert list(summary_frame(both)["tenant"]) == ["us", "eu"]
+
+
+def test_the_connection_summary_counts_each_status_per_connection_in_order(
+    frame: pd.DataFrame,
+) -> None:
+    table = connection_summary(frame)
+    assert list(table["stable_key"]) == ["acme-api-key", "sftp-upload"]
+    columns = ["complete", "incomplete", "missing", "error", "percent_complete"]
+    assert list(table.iloc[0][columns]) == [1, 1, 1, 1, 25.0]
+    assert list(table.iloc[1][columns]) == [1, 0, 2, 1, 25.0]
+    assert connection_summary(frame.iloc[:0]).empty
 
 
 def test_counts_include_every_status_even_at_zero(frame: pd.DataFrame) -> None:

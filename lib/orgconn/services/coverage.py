@@ -186,6 +186,22 @@ def percent_complete(frame: pd.DataFrame) -> pd.DataFrame:
     return pct.rename("percent_complete").reset_index()
 
 
+def connection_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per tenant and connection, in order of appearance: the cells of each status and %
+    complete (columns tenant, stable_key, connection, complete, incomplete, missing, error,
+    percent_complete)."""
+    keys = ["tenant", "stable_key", "connection"]
+    statuses = [s.value for s in Status]
+    wide = (counts_frame(frame).astype({"status": str})
+            .pivot(index=keys, columns="status", values="customers")
+            .reindex(columns=statuses, fill_value=0).fillna(0).astype(int).reset_index())
+    wide.columns.name = None
+    cells = wide[statuses].sum(axis=1)
+    wide["percent_complete"] = (100.0 * wide["complete"] / cells.where(cells > 0)).round(1)
+    present = frame[keys].drop_duplicates()
+    return present.merge(wide, on=keys, how="left").fillna({"percent_complete": 0.0})
+
+
 def matrix_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Customers × connections: one row per tenant and customer, a status text in every cell.
 
