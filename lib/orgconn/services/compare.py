@@ -29,12 +29,20 @@ from orgconn.models import OrgConnection, TenantSnapshot
 from orgconn.services import coverage
 from orgconn.services.compare_customers import TenantCustomers, customer_differences
 from orgconn.services.compare_definitions import definition_differences
-from orgconn.services.compare_kinds import KIND_LABELS, Difference, Kind
+from orgconn.services.compare_kinds import (
+    KIND_LABELS,
+    MISSING,
+    NOT_CONCERNED,
+    Difference,
+    Kind,
+)
+from orgconn.services.links import customer_values_link
 
 __all__ = [
     "CUSTOMERS_ROW", "ID_COLUMNS", "KIND_LABELS", "TRAILING_COLUMNS", "CompareFilter", "Kind",
     "apply_filter", "columns", "connections_overview", "differences", "drift_counts",
     "drift_heatmap", "drift_matrix", "has_drift", "kind_label", "managed_by_key", "tenants_of",
+    "with_customer_links",
 ]
 
 ID_COLUMNS = ["kind", "stable_key", "customer_external_id", "input"]
@@ -198,3 +206,18 @@ def drift_heatmap(matrix: pd.DataFrame) -> go.Figure:
 def kind_label(kind: str) -> str:
     """The page's label of a kind value (the value itself if unknown)."""
     return next((label for k, label in KIND_LABELS.items() if k.value == kind), kind)
+
+
+def with_customer_links(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus a ``link <tenant>`` column per tenant: the customer-values page of the
+    row's customer and connection in that tenant (empty where the row has no customer and
+    connection, or the tenant lacks them)."""
+    linked = frame.copy()
+    for tenant in tenants_of(frame):
+        linked[f"link {tenant}"] = [
+            customer_values_link(tenant, key, external_id)
+            if key and external_id and detail not in (MISSING, NOT_CONCERNED) else ""
+            for key, external_id, detail in zip(frame["stable_key"],
+                                                frame["customer_external_id"], frame[tenant],
+                                                strict=True)]
+    return linked

@@ -1,0 +1,124 @@
+"""Compare tenants: drift between tenants by stable key and external ID, and sync plans."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from orgconn.services import compare, export, sync_apply, sync_plan
+from orgconn.services.access import Action
+from orgconn.ui import context, state, widgets
+from orgconn.ui.access import current_actor
+from orgconn.ui.comparison import comparison, components
+from orgconn.ui.errors import user_errors
+
+K_TENANTS, Q_TENANTS = "compare.tenants", "compare"
+K_KIND, Q_KIND = "compare.kind", "kind"
+K_SOURCE, K_TARGET, K_CONFIRM = "compare.sync.source", "compare.sync.target", "compare.sync.ok"
+K_RESULT = "compare.sync.result"
+
+st.title("Compare tenants")
+st.caption("Org-activated connections matched by stable key, customers by external ID. "
+           "Customers' values are compared by fingerprint and never shown; plain global "
+           "values are shown.")
+
+names = list(context.tenants())
+if K_TENANTS not in st.session_state and not st.query_params.get_all(Q_TENANTS):
+    st.session_state[K_TENANTS] = st.session_state.get(state.K_TENANTS) or names
+chosen = widgets.linked_multiselect("Tenants to compare", names, key=K_TENANTS,
+                                    param=Q_TENANTS, help="Two or more; the first is shown first.")
+if len(chosen) < 2:
+    st.info("Pick at least two tenants to compare.")
+    st.stop()
+with user_errors(f"Comparing {', '.join(chosen)}"):
+    result = comparison(chosen)
+frame, overview = result.frame, result.overview
+
+counts = compare.drift_counts(frame).set_index("kind")
+drifting = int(counts.loc[counts["is_drift"], "differences"].sum())
+cells = st.columns(6)
+cells[0].metric("Differences", f"{drifting:,}")
+for cell, kind in zip(cells[1:] + st.columns(6), compare.Kind, strict=False):
+    cell.metric(kind.label, f"{counts.loc[kind.value, 'differences']:,}")
+
+heat, table = st.columns([2, 3])
+with heat:
+    st.markdown("**Drift by stable key and tenant**")
+    matrix = compare.drift_matrix(frame, list(overview["stable_key"]))
+    st.plotly_chart(compare.drift_heatmap(matrix), key="compare.heatmap")
+with table:
+    st.markdown("**Per stable key**: where it exists and % of customers complete")
+    st.dataframe(overview, key="compare.overview", hide_index=True, width="stretch",
+                 column_config={f"coverage {t}": st.column_config.NumberColumn(
+                     f"coverage {t}", format="%.1f%%") for t in chosen})
+
+with st.container(border=True):
+    left, middle, right = st.columns([2, 2, 3])
+    with left:
+        kinds = widgets.linked_multiselect("Kind", [k.value for k in compare.Kind], key=K_KIND,
+                                           param=Q_KIND)
+    with middle:
+        keys = widgets.linked_multiselect("Stable key", list(overview["stable_key"]),
+                                          key="compare.connection", param=state.Q_CONNECTION)
+    with right:
+        search = widgets.linked_text("Search customers", key="compare.search",
+                                     param=state.Q_SEARCH, placeholder="name or external ID")
+shown = compare.apply_filter(frame, compare.CompareFilter(tuple(kinds), tuple(keys), search))
+st.caption(f"{len(shown):,} of {len(frame):,} differences match. Customer rows link to the "
+           "customer's values in each tenant.")
+st.download_button("Download differences (CSV)", export.to_csv_bytes(shown),
+                   f"compare-{'-'.join(chosen)}.csv", "text/csv", key="compare.download",
+                   disabled=shown.empty)
+st.dataframe(compare.with_customer_links(shown), key="compare.table", hide_index=True,
+             width="stretch", column_config={
+                 f"link {t}": st.column_config.LinkColumn(f"open in {t}",
+                                                          display_text=f"Edit in {t}")
+                 for t in chosen})
+
+actor = current_actor()
+if actor is None or not actor.can(Action.APPLY_SYNC_PLAN):
+    st.stop()
+
+st.subheader("Sync plan")
+st.caption("What to create (or rename) in a target so that its connection definitions match a "
+           "source. Secret global values are never copied: type them in. Customers and their "
+           "values are not synced.")
+left, right = st.columns(2)
+source = left.selectbox("Source", chosen, key=K_SOURCE)
+target = right.selectbox("Target", [t for t in chosen if t != source], key=K_TARGET)
+target_config = context.tenant(str(target))
+with user_errors(f"Planning the sync of {source} to {target}"):
+    plan = sync_plan.build_sync_plan(
+        str(source), result.connections[chosen.index(str(source))], target_config.name,
+        result.connections[chosen.index(target_config.name)],
+        components(target_config.name, target_config.url))
+st.dataframe(sync_plan.plan_frame(plan), key="compare.sync.plan", hide_index=True,
+             width="stretch")
+applied = st.session_state.pop(K_RESULT, None)
+if applied is not None:
+    st.success("Sync plan applied; the comparison above is fresh. Results:")
+    st.dataframe(applied, key="compare.sync.results", hide_index=True)
+if not plan.writes:
+    st.info(f"Nothing to create or update in {target}.")
+    st.stop()
+
+secrets = {}
+for stable_key, input_key in plan.secrets_needed:
+    secrets[(stable_key, input_key)] = st.text_input(
+        f"{input_key} of {stable_key}: secret global value for {target}", type="password",
+        key=f"compare.sync.secret.{stable_key}.{input_key}",
+        help=f"Never copied from {source}; it cannot be changed once the connection exists.")
+creates = sum(s.action is sync_plan.SyncAction.CREATE for s in plan.writes)
+confirmed = st.checkbox(f"I reviewed the plan: create {creates} and update "
+                        f"{len(plan.writes) - creates} connection definitions in {target}",
+                        key=K_CONFIRM)
+typed = widgets.typed_confirmation(target_config, key="compare.sync.typed")
+if st.button("Apply the sync plan", key="compare.sync.apply", type="primary",
+             disabled=not confirmed):
+    with user_errors("Applying the sync plan"):
+        results = sync_apply.apply_sync_plan(
+            plan, context.client(target_config.name), context.store(), actor=actor,
+            target=target_config, confirmed=confirmed, typed_name=typed, secret_values=secrets,
+            key=context.secret_key())
+    context.refresh()
+    st.session_state[K_RESULT] = sync_apply.results_frame(results)
+    st.rerun()
