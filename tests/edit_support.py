@@ -56,3 +56,4 @@ def values_where(client: PrismaticClient, stable_key: str, *, in_use: bool,
         if values.has_deployed_instances == in_use and all(values.has_value(k) for k in wanted):
             return connection, values
     raise AssertionError(f"the seed has no such values of {stable_key}")
+

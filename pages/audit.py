@@ -1,0 +1,101 @@
+"""Audit log: every write made through orgconn (pages and CLI), filtered and exported.
+
+Filters live in the link (``?tenant=us&action=...&from=2026-01-01&to=...``), so a pasted link
+reproduces the view. Rows name the inputs a write changed; secrets appear only as fingerprints.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from orgconn.services import audit_view, export
+from orgconn.ui import context, values_form, widgets
+from orgconn.ui.errors import user_errors
+
+LIMIT = 1000  # rows shown; the export holds every matching row
+COLUMNS = {"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+           "actor": "Who", "tenant": "Tenant", "action": "Action", "stable_key": "Stable key",
+           "customer_external_id": "Customer", "changed_inputs": "Inputs changed",
+           "outcome": "Outcome", "source": "Source", "detail": "Detail", "job_id": "Bulk job"}
+
+st.title("Audit log")
+st.caption("Every write made through orgconn — pages and the `orgconn` command: who, when, "
+           "where, which inputs changed (secrets only as fingerprints) and how it went.")
+
+with user_errors("Reading the audit log"):
+    store = context.store()
+    choices = store.audit_choices()
+
+
+def choice(label: str, options: tuple[str, ...], key: str, param: str) -> str:
+    """A selectbox with "All" first, kept in the link as ``?param=``; "" means all."""
+    every = ["", *options]
+    values_form.seed_from_link(key, param, every, default="")
+    chosen = str(st.selectbox(label, every, key=key, format_func=lambda o: o or "All"))
+    if chosen:
+        st.query_params[param] = chosen
+    else:
+        st.query_params.pop(param, None)
+    return chosen
+
+
+def linked_day(param: str) -> date | None:
+    """The day ``?param=YYYY-MM-DD`` of the link, or None."""
+    try:
+        return date.fromisoformat(st.query_params.get(param, ""))
+    except ValueError:
+        return None
+
+
+with st.container(border=True):
+    top = st.columns(4)
+    with top[0]:
+        tenant = choice("Tenant", choices.tenants, "audit.tenant", "tenant")
+    with top[1]:
+        actor = choice("Who", choices.actors, "audit.actor", "actor")
+    with top[2]:
+        action = choice("Action", choices.actions, "audit.action", "action")
+    with top[3]:
+        stable_key = choice("Stable key", choices.stable_keys, "audit.stable_key", "connection")
+    bottom = st.columns([2, 2, 1])
+    with bottom[0]:
+        customer = widgets.linked_text("Customer external ID", key="audit.customer",
+                                       param="customer", placeholder="exact external ID")
+    with bottom[1]:
+        if "audit.days" not in st.session_state:
+            linked = [d for d in (linked_day("from"), linked_day("to")) if d is not None]
+            st.session_state["audit.days"] = tuple(linked)
+        days = st.date_input("Days (UTC)", key="audit.days", format="YYYY-MM-DD",
+                             help="The first and the last day, both included; only a first day: "
+                             "from that day on.")
+        picked = list(days) if isinstance(days, tuple | list) else [days]
+        for param, day in zip(("from", "to"), [*picked, None, None][:2], strict=True):
+            if day:
+                st.query_params[param] = day.isoformat()
+            else:
+                st.query_params.pop(param, None)
+    with bottom[2]:
+        outcome = choice("Outcome", audit_view.OUTCOMES, "audit.outcome", "outcome")
+
+start = picked[0] if picked else None
+end = picked[1] if len(picked) > 1 else None
+where = audit_view.audit_filter(tenant=tenant, actor=actor, action=action,
+                                stable_key=stable_key, customer=customer, start=start,
+                                end=end, outcome=outcome)
+with user_errors("Reading the audit log"):
+    total = store.audit_count(where)
+    frame = store.audit_frame(where, limit=LIMIT)
+
+left, right = st.columns([3, 1])
+left.caption(f"{total:,} matching entries" + (f"; the newest {LIMIT:,} are shown, the "
+                                               "download holds all." if total > LIMIT else "."))
+right.download_button("Download CSV", export.to_csv_bytes(store.audit_frame(where, limit=None)),
+                      "orgconn-audit.csv", "text/csv", key="audit.download",
+                      disabled=frame.empty, icon=":material/download:")
+if frame.empty:
+    st.info("No audit entry matches these filters.")
+else:
+    st.dataframe(frame.drop(columns="id"), key="audit.table", hide_index=True,
+                 width="stretch", column_config=COLUMNS)

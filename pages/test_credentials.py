@@ -1,0 +1,74 @@
+"""Test credentials: what the integration designer tests each org-activated connection with.
+
+One set per connection (a CCV with ``isTest`` and no customer), editable at any time with the
+same form as a customer's values; test instances use new credentials at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from orgconn.services.edit import ValuesForm, load_form
+from orgconn.ui import context, state, values_form
+from orgconn.ui.access import current_actor
+from orgconn.ui.errors import user_errors
+
+PREFIX = "testcreds"
+K_TENANT = "testcreds.tenant"
+K_CONNECTION = "testcreds.connection"
+
+st.title("Test credentials")
+st.caption("Each org-activated connection has one set of test credentials, used when an "
+           "integration is tested in the designer. Change them at any time: test runs use the "
+           "new ones at once. Secrets are never shown: leave a set secret blank to keep it.")
+
+actor = current_actor()
+if actor is None:
+    st.stop()
+
+tenant = values_form.linked_tenant(K_TENANT)
+with user_errors(f"Tenant {tenant.name}"):
+    connections = {c.stable_key: c for c in context.snapshot(tenant.name, tenant.url).connections}
+    overview = values_form.test_credentials_overview(tenant.name, tenant.url)
+if not connections:
+    st.info(f"Tenant {tenant.name} has no org-activated connection yet.")
+    st.stop()
+
+st.dataframe(overview, key="testcreds.overview", hide_index=True, width="stretch",
+             column_config={"connection": "Connection", "stable_key": "Stable key",
+                            "test_credentials": "Test credentials", "inputs_set": "Inputs set",
+                            "missing_required": "Required inputs missing",
+                            "last_configured_at": st.column_config.DatetimeColumn(
+                                "Last configured", format="YYYY-MM-DD HH:mm")})
+
+values_form.seed_from_link(K_CONNECTION, state.Q_CONNECTION, list(connections),
+                           default=next(iter(connections)))
+stable_key = str(st.selectbox("Connection", list(connections), key=K_CONNECTION,
+                              format_func=lambda k: f"{connections[k].name} ({k})"))
+st.query_params.update({state.Q_TENANT: tenant.name, state.Q_CONNECTION: stable_key})
+connection = connections[stable_key]
+
+
+def load() -> ValuesForm:
+    """The form of this connection's test credentials as the tenant holds them now."""
+    return load_form(context.client(tenant.name), tenant.name, connection, None,
+                     context.secret_key())
+
+
+def after_write() -> None:
+    """Forget the overview, so it shows the new test credentials."""
+    values_form.test_credentials_overview.clear()
+
+
+with user_errors(f"Loading the test credentials of {stable_key}"):
+    form = values_form.loaded_form(PREFIX, (tenant.name, stable_key), load)
+
+st.subheader(f"{connection.name} · test credentials")
+if form.current is None:
+    st.caption(f"{connection.name} has no test credentials yet: saving creates them.")
+else:
+    when = form.loaded_at.strftime("%Y-%m-%d %H:%M UTC") if form.loaded_at else "never"
+    st.caption(f"Status {form.current.status or 'unknown'} · last configured {when}")
+
+values_form.editor(PREFIX, tenant, actor, form, reload=load, allow_redeploy=False,
+                   after_write=after_write)
