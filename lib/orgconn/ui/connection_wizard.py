@@ -1,0 +1,305 @@
+"""The new-connection wizard of the Connection definitions page: one function per step.
+
+Steps: component connection → name and stable key → input scopes → global values and create →
+test credentials → done. Each step is one ``st.form`` with Back/Next; the checks are those of
+`orgconn.services.definitions`. Streamlit forgets the state of widgets a run does not draw, so
+each step copies its widgets' values into the wizard's plan (``K_PLAN``) when it is left, and
+seeds them from the plan when it is drawn again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from orgconn.config import TenantConfig
+from orgconn.errors import OrgconnError
+from orgconn.models import Component, ComponentConnection, InputScope, OrgConnection
+from orgconn.services import definitions, edit
+from orgconn.services.access import AccessDenied
+from orgconn.services.edit_writes import WriteContext
+from orgconn.ui import context, widgets
+from orgconn.ui.access import current_actor
+from orgconn.ui.errors import user_errors
+
+# --- session-state keys of the wizard (widget keys are these, or these + an input key) -------
+K_STEP = "connections.wizard.step"
+K_PLAN = "connections.wizard.plan"
+K_CONNECTION = "connections.wizard.connection"
+K_NAME = "connections.wizard.name"
+K_STABLE_KEY = "connections.wizard.stable_key"
+K_DESCRIPTION = "connections.wizard.description"
+K_SCOPE = "connections.wizard.scope."
+K_GLOBAL = "connections.wizard.global."
+K_CONFIRM = "connections.wizard.confirm"
+K_TYPED = "connections.wizard.typed"
+K_TEST = "connections.wizard.test."
+K_TEST_TYPED = "connections.wizard.test_typed"
+K_NEXT = "connections.wizard.next"
+K_BACK = "connections.wizard.back"
+K_CREATE = "connections.wizard.create"
+K_SAVE_TEST = "connections.wizard.save_test"
+K_SKIP_TEST = "connections.wizard.skip_test"
+K_RESTART = "connections.wizard.restart"
+
+STEPS = ("connection", "identity", "inputs", "globals", "test", "done")
+TITLES = ("Component connection", "Name and stable key", "Input scopes",
+          "Global values", "Test credentials", "Done")
+
+
+@st.cache_resource(ttl=context.TTL, show_spinner="Loading components…")
+def components(name: str, url: str) -> tuple[Component, ...]:
+    """The tenant's components with their connections (cached per tenant URL)."""
+    return tuple(context.client(name).components())
+
+
+def write_context(tenant: TenantConfig, typed: str | None) -> WriteContext:
+    """Who writes (the current actor), where, and where the audit row goes."""
+    actor = current_actor()
+    if actor is None:
+        raise AccessDenied("Sign in before changing connection definitions.")
+    return WriteContext(actor=actor, tenant=tenant, store=context.store(),
+                                    fingerprint_key=context.secret_key(),
+                                    typed_confirmation=typed)
+
+
+def _plan() -> dict[str, Any]:
+    plan: dict[str, Any] = st.session_state.setdefault(K_PLAN, {})
+    return plan
+
+
+def _go(step: str) -> None:
+    st.session_state[K_STEP] = step
+    st.rerun()
+
+
+def _seed(key: str, value: object) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _show(issues: list[definitions.Issue]) -> None:
+    for issue in issues:
+        st.error(issue.message, icon="✋")
+
+
+def _connection_label(connection: ComponentConnection) -> str:
+    oauth = " — OAuth 2.0" if connection.is_oauth2 else ""
+    return f"{connection.component_label} · {connection.label}{oauth}"
+
+
+def _catalog(tenant: TenantConfig) -> dict[str, ComponentConnection]:
+    """The tenant's component connections by ``component/connection`` key (the widget's values)."""
+    return {f"{c.component_key}/{c.key}": c
+            for comp in components(tenant.name, tenant.url) for c in comp.connections}
+
+
+def _chosen(tenant: TenantConfig) -> ComponentConnection:
+    return _catalog(tenant)[_plan()["connection"]]
+
+
+def restart() -> None:
+    """Forget the wizard's plan and go back to its first step."""
+    st.session_state[K_PLAN] = {}
+    st.session_state[K_STEP] = STEPS[0]
+
+
+def render(tenant: TenantConfig) -> None:
+    """Draw the wizard's current step for ``tenant`` (switching tenant starts it again)."""
+    if _plan().get("tenant") != tenant.name:
+        restart()
+        _plan()["tenant"] = tenant.name
+    step = st.session_state.setdefault(K_STEP, STEPS[0])
+    index = STEPS.index(step)
+    st.progress(index / (len(STEPS) - 1),
+                text=f"Step {index + 1} of {len(STEPS)}: {TITLES[index]}")
+    {"connection": _step_connection, "identity": _step_identity, "inputs": _step_inputs,
+     "globals": _step_globals, "test": _step_test, "done": _step_done}[step](tenant)
+
+
+def _step_connection(tenant: TenantConfig) -> None:
+    options = _catalog(tenant)
+    _seed(K_CONNECTION, _plan().get("connection") or next(iter(options)))
+    with st.form("connections.wizard.form.connection"):
+        st.caption("Which component connection the new org-activated connection is built on. "
+                   "OAuth 2.0 connections cannot be organization-activated.")
+        chosen = st.selectbox("Component → connection", list(options), key=K_CONNECTION,
+                              format_func=lambda i: _connection_label(options[i]))
+        go = st.form_submit_button("Next", key=K_NEXT, type="primary")
+    if go:
+        issues = definitions.check_component_connection(options[chosen])
+        if issues:
+            return _show(issues)
+        if _plan().get("connection") != chosen:
+            _plan().update(connection=chosen, scopes={}, global_values={}, seeded=False)
+        _go("identity")
+
+
+def _suggestions(tenant: TenantConfig, connection: ComponentConnection
+                 ) -> list[definitions.Suggestion]:
+    elsewhere: dict[str, tuple[OrgConnection, ...]] = {}
+    for name, other in context.tenants().items():
+        if name != tenant.name:
+            try:
+                elsewhere[name] = context.all_connections(name, other.url)
+            except OrgconnError:
+                st.caption(f"Tenant {name} could not be read: no suggestion from it.")
+    here = context.all_connections(tenant.name, tenant.url)
+    return definitions.suggest_stable_keys(connection, here, elsewhere)
+
+
+def _step_identity(tenant: TenantConfig) -> None:
+    plan, connection = _plan(), _chosen(tenant)
+    found = _suggestions(tenant, connection)
+    if found and not plan.get("seeded"):
+        plan.update(name=found[0].name, stable_key=found[0].stable_key,
+                    description=found[0].description, seeded=True)
+    for suggestion in found:
+        st.info(f"Suggested from tenant {', '.join(suggestion.tenants)}: there, "
+                f"{connection.label} is **{suggestion.name}** with stable key "
+                f"`{suggestion.stable_key}`. Use the same stable key in every tenant so "
+                "integrations synced between tenants find this connection.",
+                icon=":material/lightbulb:")
+    st.warning("The stable key can **never be changed** once the connection exists.",
+               icon=":material/lock:")
+    for key, field in ((K_NAME, "name"), (K_STABLE_KEY, "stable_key"),
+                       (K_DESCRIPTION, "description")):
+        _seed(key, plan.get(field, ""))
+    with st.form("connections.wizard.form.identity"):
+        name = st.text_input("Name", key=K_NAME, placeholder=connection.label)
+        stable_key = st.text_input("Stable key", key=K_STABLE_KEY,
+                                   placeholder=definitions.slugify(connection.label),
+                                   help="Lowercase letters and digits joined by hyphens.")
+        description = st.text_area("Description", key=K_DESCRIPTION)
+        back, go = _back_next()
+    plan.update(name=name, stable_key=stable_key.strip(), description=description)
+    if back:
+        _go("connection")
+    if go:
+        existing = context.all_connections(tenant.name, tenant.url)
+        issues = definitions.check_identity(name, stable_key.strip(), existing, tenant.name)
+        if issues:
+            return _show(issues)
+        _go("inputs")
+
+
+def _back_next(next_label: str = "Next", next_key: str = K_NEXT) -> tuple[bool, bool]:
+    left, right = st.columns([1, 7], vertical_alignment="center")
+    with left:
+        back = st.form_submit_button("Back", key=K_BACK, icon=":material/arrow_back:")
+    with right:
+        go = st.form_submit_button(next_label, key=next_key, type="primary")
+    return back, go
+
+
+def _step_inputs(tenant: TenantConfig) -> None:
+    plan, connection = _plan(), _chosen(tenant)
+    labels = {s.value: definitions.SCOPE_LABELS[s] for s in InputScope}
+    with st.form("connections.wizard.form.inputs"):
+        st.caption("Per customer: each customer gives its own value. Global: one value, set "
+                   "now on the connection, for every customer — it cannot be changed later.")
+        for spec in connection.inputs:
+            _seed(K_SCOPE + spec.key, plan["scopes"].get(spec.key, InputScope.CUSTOMER.value))
+            marks = ", ".join([spec.type.lower(), *(["required"] if spec.required else [])])
+            st.radio(f"{spec.label} (`{spec.key}`, {marks})", list(labels), key=K_SCOPE + spec.key,
+                     format_func=labels.__getitem__, horizontal=True, help=spec.comments)
+        back, go = _back_next()
+    plan["scopes"] = {s.key: st.session_state[K_SCOPE + s.key] for s in connection.inputs}
+    if back:
+        _go("identity")
+    if go:
+        _go("globals")
+
+
+def _new_connection(tenant: TenantConfig, confirmed: bool) -> definitions.NewConnection:
+    plan = _plan()
+    return definitions.NewConnection(
+        _chosen(tenant), name=plan["name"], stable_key=plan["stable_key"],
+        description=plan["description"],
+        scopes={k: InputScope(v) for k, v in plan["scopes"].items()},
+        global_values=plan["global_values"], confirmed=confirmed)
+
+
+def _step_globals(tenant: TenantConfig) -> None:
+    plan, connection = _plan(), _chosen(tenant)
+    globals_ = [s for s in connection.inputs if plan["scopes"].get(s.key) == InputScope.ORG.value]
+    st.markdown(f"**{plan['name']}** · stable key `{plan['stable_key']}` · "
+                f"{_connection_label(connection)}")
+    with st.form("connections.wizard.form.globals"):
+        if not globals_:
+            st.caption("No global inputs: every customer gives every value.")
+        for spec in globals_:
+            _seed(K_GLOBAL + spec.key, plan["global_values"].get(
+                spec.key, "" if spec.is_secret else spec.default or ""))
+            st.text_input(f"{spec.label}{' *' if spec.required else ''}", key=K_GLOBAL + spec.key,
+                          type="password" if spec.is_secret else "default", help=spec.comments)
+        confirmed = bool(globals_) and st.checkbox(
+            "I understand that these global values **cannot be changed once set**, and that "
+            f"the stable key `{plan['stable_key']}` never changes.", key=K_CONFIRM)
+        typed = widgets.typed_confirmation(tenant, K_TYPED)
+        back, create = _back_next("Create connection", K_CREATE)
+    plan["global_values"] = {s.key: st.session_state[K_GLOBAL + s.key] for s in globals_}
+    if back:
+        _go("inputs")
+    if not create:
+        return None
+    new = _new_connection(tenant, confirmed)
+    issues = new.check(context.all_connections(tenant.name, tenant.url), tenant.name)
+    if issues:
+        return _show(issues)
+    created = None
+    with user_errors("Creating the connection", stop=False):
+        created = definitions.create_connection(context.client(tenant.name),
+                                                write_context(tenant, typed), new)
+    if created is not None:
+        context.refresh()
+        plan.update(created=created.stable_key, global_values={})
+        _go("test")
+
+
+def _step_test(tenant: TenantConfig) -> None:
+    plan = _plan()
+    connection = next(c for c in context.all_connections(tenant.name, tenant.url)
+                      if c.stable_key == plan["created"])
+    st.success(f"Created **{connection.name}** (`{connection.stable_key}`).", icon="✅")
+    with st.form("connections.wizard.form.test"):
+        st.caption("Test credentials are what the integration designer tests with. You can "
+                   "change them at any time.")
+        values = {}
+        for spec in (i.definition for i in connection.per_customer_inputs):
+            _seed(K_TEST + spec.key, "" if spec.is_secret else spec.default or "")
+            values[spec.key] = st.text_input(
+                f"{spec.label}{' *' if spec.required else ''}", key=K_TEST + spec.key,
+                type="password" if spec.is_secret else "default", help=spec.comments)
+        typed = widgets.typed_confirmation(tenant, K_TEST_TYPED)
+        left, right = st.columns([1, 5], vertical_alignment="center")
+        skip = left.form_submit_button("Skip for now", key=K_SKIP_TEST)
+        save = right.form_submit_button("Save test credentials", key=K_SAVE_TEST,
+                                        type="primary")
+    if skip:
+        plan["tested"] = False
+        _go("done")
+    if not save:
+        return
+    saved = None
+    with user_errors("Saving the test credentials", stop=False):
+        try:
+            saved = definitions.set_test_credentials(
+                context.client(tenant.name), write_context(tenant, typed), connection, values)
+        except edit.FormInvalid as invalid:
+            _show([definitions.Issue(i.input_key, i.message) for i in invalid.issues])
+    if saved is not None:
+        plan["tested"] = True
+        _go("done")
+
+
+def _step_done(tenant: TenantConfig) -> None:
+    plan = _plan()
+    tested = ("with test credentials" if plan.get("tested")
+              else "without test credentials yet (set them on the Test credentials page)")
+    st.success(f"Connection `{plan.get('created')}` is ready in tenant {tenant.name}, {tested}. "
+               "Customers' values can now be filled in.", icon="🎉")
+    if st.button("Define another connection", key=K_RESTART):
+        restart()
+        st.rerun()

@@ -1,0 +1,228 @@
+"""The Connection definitions page (AppTest): listing, editing name and description, the
+new-connection wizard with each of its checks, suggestions from another tenant, protected tenants.
+
+Tests that only read (or stop at a refused step) use the shared sandbox; tests that write use
+their own ``fresh_sandbox``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from conftest import open_page, sandbox_tenants
+from streamlit.testing.v1 import AppTest
+
+from orgconn.client import PrismaticClient
+from orgconn.config import TenantConfig
+from orgconn.models import InputScope
+from orgconn.store import open_store
+from orgconn.ui import connection_wizard as wizard
+
+PAGE = "pages/connections.py"
+SECTION = "connections.section"
+
+
+def client_of(box: Any, name: str = "us") -> PrismaticClient:
+    return PrismaticClient(TenantConfig(name=name, url=box.stack_url(name), token=box.token(name)))
+
+
+def audit_rows(config: Path) -> list[Any]:
+    with open_store(f"sqlite:///{config.parent / 'orgconn.db'}") as store:
+        return store.audit()
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def open_wizard(app: AppTest, tenant: str = "us") -> AppTest:
+    at = open_page(app, PAGE, section="New connection")
+    if tenant != "us":
+        at.selectbox(key="connections.tenant").set_value(tenant).run()
+    assert not at.exception and not errors(at)
+    return at
+
+
+def choose(at: AppTest, connection: str) -> AppTest:
+    """Step 1: pick ``component/connection`` and press Next."""
+    at.selectbox(key=wizard.K_CONNECTION).set_value(connection)
+    return at.button(key=wizard.K_NEXT).click().run()
+
+
+def identify(at: AppTest, name: str, stable_key: str, description: str = "") -> AppTest:
+    """Step 2: fill name, stable key and description and press Next."""
+    at.text_input(key=wizard.K_NAME).set_value(name)
+    at.text_input(key=wizard.K_STABLE_KEY).set_value(stable_key)
+    at.text_area(key=wizard.K_DESCRIPTION).set_value(description)
+    return at.button(key=wizard.K_NEXT).click().run()
+
+
+def scope(at: AppTest, **scopes: InputScope) -> AppTest:
+    """Step 3: set the named inputs' scopes and press Next."""
+    for key, value in scopes.items():
+        at.radio(key=wizard.K_SCOPE + key).set_value(value.value)
+    return at.button(key=wizard.K_NEXT).click().run()
+
+
+def definition_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The definitions table of each tenant, in the sidebar's order (us, eu)."""
+    return [df.value for df in at.dataframe if "coverage_percent" in df.value.columns]
+
+
+def input_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The inputs table of each tenant, in the sidebar's order."""
+    return [df.value for df in at.dataframe if "input" in df.value.columns]
+
+
+def step(at: AppTest) -> str:
+    return str(at.session_state[wizard.K_STEP])
+
+
+# ---------------------------------------------------------------------------------- listing
+
+def test_each_tenants_definitions_are_listed_with_scopes_globals_and_coverage(app,
+                                                                            sandbox_config):
+    at = open_page(app, PAGE)
+    assert not at.exception and not errors(at)
+    us, eu = definition_tables(at)
+    assert "crm-sync" in set(us["stable_key"]) and "crm-sync" not in set(eu["stable_key"])
+    assert "ops-alerts" not in set(us["stable_key"])  # org-activated global: not listed here
+    sftp = us.set_index("stable_key").loc["sftp-drop"]
+    assert "host = sftp.acme-saas.com" in sftp["global_values"]
+    assert "password (secret)" in sftp["per_customer_inputs"]
+    assert 0 < sftp["coverage_percent"] < 100
+    us_inputs, eu_inputs = (t.set_index(["stable_key", "input"]) for t in input_tables(at))
+    assert us_inputs.loc[("acme-api-key", "baseUrl"), "scope"] == "global"
+    assert eu_inputs.loc[("acme-api-key", "baseUrl"), "scope"] == "per customer"
+    for frame in [*definition_tables(at), *input_tables(at)]:
+        assert not frame.astype(str).apply(lambda c: c.str.contains("canary")).any().any()
+
+
+# ---------------------------------------------------------------------------------- editing
+
+def test_name_and_description_are_edited_and_audited(app, fresh_sandbox, fresh_sandbox_config):
+    at = open_page(app, PAGE, section="Edit")
+    at.selectbox(key="connections.edit.connection").set_value("webhook-signing").run()
+    assert at.text_input(key="connections.edit.name").value == "Webhook signing secret"
+    at.text_input(key="connections.edit.name").set_value("Webhook secret v2")
+    at.text_area(key="connections.edit.description").set_value("Signs deliveries")
+    at.button(key="connections.edit.save").click().run()
+    assert not errors(at)
+    assert any("Saved Webhook secret v2" in s.value for s in at.success)
+    assert at.text_input(key="connections.edit.name").value == "Webhook secret v2"
+    with client_of(fresh_sandbox) as us:
+        now = us.connection("webhook-signing")
+    assert (now.name, now.description) == ("Webhook secret v2", "Signs deliveries")
+    rows = audit_rows(fresh_sandbox_config)
+    assert [(r.action, r.outcome, r.stable_key) for r in rows] == [
+        ("update_connection", "ok", "webhook-signing")]
+
+
+def test_a_protected_tenant_needs_its_name_typed_before_an_edit(app, configure, fresh_sandbox):
+    tenants = sandbox_tenants(fresh_sandbox)
+    tenants["us"]["protected"] = True
+    config = configure(tenants)
+    at = open_page(app, PAGE, section="Edit")
+    at.text_input(key="connections.edit.name").set_value("Renamed")
+    at.button(key="connections.edit.save").click().run()
+    assert any("protected" in e and "type its name" in e for e in errors(at))
+    with client_of(fresh_sandbox) as us:
+        assert all(c.name != "Renamed" for c in us.org_connections())
+    at.text_input(key="connections.edit.typed").set_value("us")
+    at.button(key="connections.edit.save").click().run()
+    assert not errors(at)
+    with client_of(fresh_sandbox) as us:
+        assert any(c.name == "Renamed" for c in us.org_connections())
+    assert [r.outcome[:6] for r in audit_rows(config)] == ["ok", "failed"]
+
+
+# ---------------------------------------------------------------------------------- the wizard
+
+def test_the_wizard_creates_a_connection_then_its_test_credentials(app, fresh_sandbox,
+                                                                   fresh_sandbox_config):
+    at = open_wizard(app)
+    choose(at, "http/apiKey")
+    assert step(at) == "identity"
+    identify(at, "Partner API", "partner-api", "The partner's API key")
+    assert step(at) == "inputs"
+    scope(at, apiKey=InputScope.CUSTOMER, headerName=InputScope.ORG)
+    assert step(at) == "globals"
+    assert at.text_input(key=wizard.K_GLOBAL + "headerName").value == "Authorization"  # default
+    at.text_input(key=wizard.K_GLOBAL + "headerName").set_value("X-Partner-Key")
+    at.checkbox(key=wizard.K_CONFIRM).check()
+    at.button(key=wizard.K_CREATE).click().run()
+    assert not errors(at) and step(at) == "test"
+    at.text_input(key=wizard.K_TEST + "apiKey").set_value("canary-test-key")
+    at.button(key=wizard.K_SAVE_TEST).click().run()
+    assert not errors(at) and step(at) == "done"
+    assert any("with test credentials" in s.value for s in at.success)
+    with client_of(fresh_sandbox) as us:
+        created = us.connection("partner-api")
+        tested = us.test_credentials(created)
+    assert created.name == "Partner API" and created.description == "The partner's API key"
+    assert created.input("headerName").global_value.display == "X-Partner-Key"
+    assert created.input("apiKey").is_per_customer
+    assert tested.values["apiKey"].secret_value() == "canary-test-key"
+    rows = audit_rows(fresh_sandbox_config)
+    assert [(r.action, r.outcome) for r in rows] == [("set_test_credentials", "ok"),
+                                                     ("create_connection", "ok")]
+    at.segmented_control(key=SECTION).set_value("Definitions").run()
+    assert "partner-api" in set(definition_tables(at)[0]["stable_key"])
+
+
+def test_an_oauth2_connection_is_refused_at_the_first_step(app, sandbox_config):
+    at = choose(open_wizard(app), "salesforce/oauth2")
+    assert step(at) == "connection"
+    assert any("OAuth 2.0" in e and "cannot organization-activate" in e for e in errors(at))
+
+
+def test_a_bad_slug_and_a_stable_key_in_use_are_refused(app, sandbox_config):
+    at = choose(open_wizard(app), "http/basic")
+    identify(at, "Partner basic", "Partner_Basic")
+    assert step(at) == "identity"
+    assert any("is not a slug" in e and "partner-basic" in e for e in errors(at))
+    identify(at, "Partner basic", "sftp-drop")
+    assert step(at) == "identity"
+    assert any("already used in tenant us" in e for e in errors(at))
+    assert any("can **never be changed**" in w.value for w in at.warning)
+
+
+def test_global_values_are_validated_and_need_the_confirmation(app, sandbox_config):
+    at = choose(open_wizard(app), "sftp/privateKey")
+    identify(at, "Partner SFTP", "partner-sftp")
+    scope(at, host=InputScope.ORG, port=InputScope.ORG)
+    at.text_input(key=wizard.K_GLOBAL + "host").set_value("sftp.partner.example")
+    at.text_input(key=wizard.K_GLOBAL + "port").set_value("99999")
+    at.button(key=wizard.K_CREATE).click().run()
+    assert step(at) == "globals"
+    shown = errors(at)
+    assert any("port number from 1 to 65535" in e for e in shown)
+    assert any("cannot be changed once set" in e for e in shown)
+    at.text_input(key=wizard.K_GLOBAL + "port").set_value("2222")
+    at.button(key=wizard.K_CREATE).click().run()
+    assert step(at) == "globals" and len(errors(at)) == 1  # only the confirmation is missing
+    at.button(key=wizard.K_BACK).click().run()
+    assert step(at) == "inputs"
+    assert at.radio(key=wizard.K_SCOPE + "host").value == InputScope.ORG.value  # kept
+
+
+def test_the_stable_key_is_suggested_from_the_same_connection_in_another_tenant(
+        app, fresh_sandbox, fresh_sandbox_config):
+    with client_of(fresh_sandbox, "us") as us:
+        zendesk = next(c for comp in us.components() for c in comp.connections
+                       if (c.component_key, c.key) == ("zendesk", "apiToken"))
+        us.create_org_connection(zendesk, name="Support desk", stable_key="support-desk",
+                                 description="Each customer's Zendesk")
+    at = choose(open_wizard(app, "eu"), "zendesk/apiToken")
+    assert any("support-desk" in i.value and "tenant us" in i.value for i in at.info)
+    assert at.text_input(key=wizard.K_STABLE_KEY).value == "support-desk"
+    assert at.text_input(key=wizard.K_NAME).value == "Support desk"
+
+
+def test_going_back_keeps_what_was_typed(app, sandbox_config):
+    at = choose(open_wizard(app), "http/basic")
+    identify(at, "Partner basic", "partner-basic")
+    at.button(key=wizard.K_BACK).click().run()
+    assert step(at) == "identity"
+    assert at.text_input(key=wizard.K_STABLE_KEY).value == "partner-basic"
