@@ -1,0 +1,1 @@
+"""``orgconn`` subcommands: one module each, listed in `orgconn.cli.COMMANDS`."""
