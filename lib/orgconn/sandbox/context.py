@@ -1,0 +1,149 @@
+"""What resolvers share during one request: the tenant's database, knobs and per-request caches.
+
+Scoped config variables and the component catalog are small, so a request loads them whole,
+once, on first use. Values (CCVs) come in pages: `CcvBatch` loads the customers, inputs and
+instances of a whole page in one query each, the first time any node of the page needs them,
+so a page of 100 values costs a handful of queries whatever the selection (no N+1).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from orgconn.sandbox.db import TenantDatabase
+from orgconn.sandbox.nodes import (
+    CatalogIndex,
+    ccv_node,
+    customer_node,
+    expression_node,
+    instance_node,
+    scv_node,
+)
+from orgconn.sandbox.settings import SandboxSettings
+
+Node = dict[str, Any]
+
+
+@dataclass
+class RequestContext:
+    """One GraphQL request against one tenant."""
+
+    tenant: str
+    db: TenantDatabase
+    settings: SandboxSettings
+    catalog: CatalogIndex
+    rng: random.Random
+    _scvs: dict[str, Node] | None = field(default=None, repr=False)
+
+    def read(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only statement."""
+        return self.db.read(lambda conn: conn.execute(sql, params).fetchall())
+
+    def forget(self) -> None:
+        """Drop the per-request caches (after a write inside this request)."""
+        self._scvs = None
+        self.__dict__.pop("scv_inputs", None)
+        self.__dict__.pop("scv_usage", None)
+
+    def scvs(self) -> dict[str, Node]:
+        """Every scoped config variable of the tenant by raw UUID, as nodes."""
+        if self._scvs is None:
+            rows = self.read("SELECT * FROM scoped_config_variables ORDER BY heap_pos")
+            self._scvs = {row["id"]: scv_node(row) for row in rows}
+        return self._scvs
+
+    @cached_property
+    def scv_inputs(self) -> dict[str, list[Node]]:
+        """Each scoped config variable's input expressions (global values and per-customer
+        declarations), in the connection's order."""
+        result: dict[str, list[Node]] = defaultdict(list)
+        for row in self.read("SELECT * FROM scv_inputs ORDER BY scv_id, position"):
+            scv = self.scvs().get(row["scv_id"])
+            if scv is None:
+                continue
+            meta = json.dumps({"managedBy": scv["managedBy"].lower(),
+                               "inputScope": row["input_scope"]})
+            secret = self.catalog.is_secret(scv["_connection_id"], row["name"])
+            result[row["scv_id"]].append(expression_node(
+                row["id"], row["name"], row["value"], meta, secret, self.write_only))
+        return result
+
+    @cached_property
+    def scv_usage(self) -> dict[str, tuple[int, int]]:
+        """Per scoped config variable: (instances using its values, deployed ones)."""
+        rows = self.read(
+            "SELECT v.scv_id, COUNT(i.id), COUNT(i.deployed_at) FROM instances i "
+            "JOIN customer_config_variables v ON v.id = i.ccv_id GROUP BY v.scv_id")
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    @property
+    def write_only(self) -> bool:
+        """Whether PASSWORD values are served as ``""`` (``--write-only-secrets``)."""
+        return self.settings.write_only_secrets
+
+    def ccv_nodes(self, rows: list[sqlite3.Row]) -> list[Node]:
+        """Nodes for CCV rows, sharing one `CcvBatch` for their related objects."""
+        return CcvBatch(self, rows).nodes
+
+
+Info = GraphQLResolveInfo["RequestContext"]
+
+
+class CcvBatch:
+    """The CCVs of one page and, loaded on first use, everything they point to."""
+
+    def __init__(self, ctx: RequestContext, rows: list[sqlite3.Row]) -> None:
+        self.ctx = ctx
+        self.nodes = [ccv_node(row, self) for row in rows]
+        self._ids = [row["id"] for row in rows]
+        self._customer_ids = sorted({row["customer_id"] for row in rows if row["customer_id"]})
+
+    def _in(self, sql: str, ids: list[str]) -> list[sqlite3.Row]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return self.ctx.read(sql.replace("(?)", f"({marks})"), ids)
+
+    @cached_property
+    def customers(self) -> dict[str, Node]:
+        """Customers of the batch by raw UUID."""
+        rows = self._in("SELECT * FROM customers WHERE id IN (?)", self._customer_ids)
+        return {row["id"]: customer_node(row) for row in rows}
+
+    @cached_property
+    def inputs(self) -> dict[str, list[Node]]:
+        """Input expressions of each CCV of the batch, by raw CCV UUID."""
+        scvs = self.ctx.scvs()
+        owner = {node["_id"]: node["_scv_id"] for node in self.nodes}
+        result: dict[str, list[Node]] = defaultdict(list)
+        rows = self._in("SELECT * FROM ccv_inputs WHERE ccv_id IN (?) ORDER BY ccv_id, position",
+                        self._ids)
+        for row in rows:
+            scv = scvs[owner[row["ccv_id"]]]
+            meta = json.dumps({"managedBy": scv["managedBy"].lower(), "inputScope": "customer"})
+            secret = self.ctx.catalog.is_secret(scv["_connection_id"], row["name"])
+            result[row["ccv_id"]].append(expression_node(
+                row["id"], row["name"], row["value"], meta, secret, self.ctx.write_only))
+        return result
+
+    @cached_property
+    def instances(self) -> dict[str, list[Node]]:
+        """Instances using each CCV of the batch, by raw CCV UUID."""
+        result: dict[str, list[Node]] = defaultdict(list)
+        rows = self._in("SELECT * FROM instances WHERE ccv_id IN (?) ORDER BY created_at, id",
+                        self._ids)
+        for row in rows:
+            result[row["ccv_id"]].append(instance_node(row, self))
+        return result
+
+    def preload(self) -> None:
+        """Load everything now (before the rows are deleted)."""
+        _ = self.customers, self.inputs, self.instances
