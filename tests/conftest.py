@@ -65,3 +65,52 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     yield
+
+
+# --- the sandbox (lib/orgconn/sandbox): a Prismatic-compatible server on loopback -------------
+# ``sandbox``: one per session, tenants us + eu, 40 customers, seed 1; READ-ONLY for tests.
+# ``fresh_sandbox``: one per test, same data, for tests that write.
+# ``make_sandbox(**settings)``: any knobs of SandboxSettings (port 0 and a temporary data
+# folder unless given); ``process=True`` runs it in a subprocess. Stops what it started.
+
+from collections.abc import Callable  # noqa: E402
+
+from orgconn.sandbox import (  # noqa: E402
+    RunningSandbox,
+    SandboxSettings,
+    start_sandbox,
+    start_sandbox_process,
+)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """The shared demo sandbox (us + eu, 40 customers, seed 1): never write to it."""
+    settings = SandboxSettings(port=0, data_dir=tmp_path_factory.mktemp("sandbox"))
+    with start_sandbox(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    """A sandbox of this test only (same seed as ``sandbox``), free to write to."""
+    with start_sandbox(SandboxSettings(port=0, data_dir=tmp_path / "fresh-sandbox")) as running:
+        yield running
+
+
+@pytest.fixture
+def make_sandbox(tmp_path: Path) -> Iterator[Callable[..., RunningSandbox]]:
+    """Start sandboxes with custom settings; each is stopped after the test."""
+    started: list[RunningSandbox] = []
+
+    def make(process: bool = False, **knobs: object) -> RunningSandbox:
+        knobs.setdefault("port", 0)
+        knobs.setdefault("data_dir", tmp_path / f"sandbox-{len(started)}")
+        settings = SandboxSettings(**knobs)  # type: ignore[arg-type]
+        running = (start_sandbox_process if process else start_sandbox)(settings)
+        started.append(running)
+        return running
+
+    yield make
+    for running in reversed(started):
+        running.stop()

@@ -1,0 +1,82 @@
+"""SQLite under the data folder: a restart keeps every change, --reset reseeds; the CLI serves."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from sandbox_api import Api, find_scv
+
+from orgconn.cli import main
+from orgconn.sandbox import RunningSandbox
+
+RENAME = """mutation($i: UpdateScopedConfigVariableInput!) {
+  updateScopedConfigVariable(input: $i) { errors { field } } }"""
+
+
+def key_of(api: Api, stable_key: str) -> str:
+    return find_scv(api, stable_key)["key"]  # type: ignore[no-any-return]
+
+
+def test_a_restart_keeps_changes_and_reset_reseeds(make_sandbox: Callable[..., RunningSandbox],
+                                                   api_for: Callable[..., Api],
+                                                   tmp_path: Path) -> None:
+    data_dir = tmp_path / "kept"
+    first = make_sandbox(data_dir=data_dir)
+    api = api_for(first)
+    scv = find_scv(api, "sftp-drop")
+    assert api.data(RENAME, {"i": {"id": scv["id"], "key": "SFTP inbox"}})[
+        "updateScopedConfigVariable"]["errors"] == []
+    first.stop()
+    assert key_of(api_for(make_sandbox(data_dir=data_dir)), "sftp-drop") == "SFTP inbox"
+    assert key_of(api_for(make_sandbox(data_dir=data_dir, reset=True)), "sftp-drop") == (
+        "SFTP drop")
+
+
+def test_the_orgconn_sandbox_command_prints_urls_and_tokens_and_serves(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "orgconn.cli", "sandbox", "--port", "0", "--customers",
+               "12", "--data-dir", str(tmp_path / "cli"), "--token", "eu=eu-secret"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+        base = re.search(r"at (http://\S+)", lines[0])
+        assert base, lines
+        assert "sandbox-us" in lines[1] and f"{base.group(1)}/us/api" in lines[1]
+        assert "eu-secret" in lines[2]
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base.group(1)}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+        answer = httpx.post(f"{base.group(1)}/eu/api",
+                            json={"query": "{ customers { totalCount } }"},
+                            headers={"Authorization": "Bearer eu-secret"})
+        assert answer.json()["data"]["customers"]["totalCount"] == 13
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+    assert (tmp_path / "cli" / "us.sqlite3").is_file()
+
+
+def test_orgconn_help_lists_the_sandbox_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert "sandbox" in capsys.readouterr().out
+
+
+def test_bad_sandbox_arguments_say_which_flag_to_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--fault-rate", "2", "--tenants", "US"]) == 2
+    err = capsys.readouterr().err
+    assert "--fault-rate" in err and "--tenants" in err
+    assert main(["sandbox", "--token", "us"]) == 2
+    assert "TENANT=TOKEN" in capsys.readouterr().err
