@@ -249,12 +249,12 @@ def _line(text: str) -> str:
 
 
 def _audited(ctx: WriteContext, allowed: Action, action: str, stable_key: str,
-             write: Callable[[], T], *, changed: Sequence[ChangedInput] = (),
+             write: Callable[[], T], *, changed: tuple[ChangedInput, ...] = (),
              detail: str = "") -> T:
     """Check role and typed confirmation, run ``write``, then append its one audit row.
 
-    ``changed`` may be filled by ``write`` itself (a list it appends to) when what changes is
-    only known after a read; on failure it lists what the write tried to change.
+    On failure ``changed`` still lists what the write tried to change; the outcome says it
+    failed and why (orgconn's own messages only: anything else is recorded by its kind).
     """
     error: BaseException | None = None
     try:
@@ -269,7 +269,7 @@ def _audited(ctx: WriteContext, allowed: Action, action: str, stable_key: str,
         raise
     finally:
         audit.record(ctx.store, actor=ctx.actor, tenant=ctx.tenant.name, action=action,
-                     stable_key=_line(stable_key) or "-", changed=tuple(changed), error=error,
+                     stable_key=_line(stable_key) or "-", changed=changed, error=error,
                      source=ctx.source, detail=_line(detail))
 
 
@@ -279,10 +279,9 @@ def _changed_globals(plan: NewConnection, values: Mapping[str, str | SecretStr],
     out = []
     for name, value in values.items():
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if name in secret:
-            out.append(ChangedInput.secret_input(name, fingerprint(text, key) if text else None))
-        elif text:
-            out.append(ChangedInput.plain(name))
+        if text:  # a global left empty is not set, so nothing about it changes
+            out.append(ChangedInput.secret_input(name, fingerprint(text, key)) if name in secret
+                       else ChangedInput.plain(name))
     return tuple(out)
 
 
