@@ -10,12 +10,14 @@ from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.comparison import comparison, components
 from orgconn.ui.errors import user_errors
+from orgconn.ui.navigation import require_shell
 
 K_TENANTS, Q_TENANTS = "compare.tenants", "compare"
 K_KIND, Q_KIND = "compare.kind", "kind"
 K_SOURCE, K_TARGET, K_CONFIRM = "compare.sync.source", "compare.sync.target", "compare.sync.ok"
 K_RESULT = "compare.sync.result"
 
+require_shell()
 st.title("Compare tenants")
 st.caption("Org-activated connections matched by stable key, customers by external ID. "
            "Customers' values are compared by fingerprint and never shown; plain global "
@@ -23,7 +25,8 @@ st.caption("Org-activated connections matched by stable key, customers by extern
 
 names = list(context.tenants())
 if K_TENANTS not in st.session_state and not st.query_params.get_all(Q_TENANTS):
-    st.session_state[K_TENANTS] = st.session_state.get(state.K_TENANTS) or names
+    sidebar = widgets.chosen_tenants()
+    st.session_state[K_TENANTS] = sidebar if len(sidebar) >= 2 else names
 chosen = widgets.linked_multiselect("Tenants to compare", names, key=K_TENANTS,
                                     param=Q_TENANTS, help="Two or more; the first is shown first.")
 if len(chosen) < 2:
@@ -36,9 +39,10 @@ frame, overview = result.frame, result.overview
 counts = compare.drift_counts(frame).set_index("kind")
 drifting = int(counts.loc[counts["is_drift"], "differences"].sum())
 cells = st.columns(6)
-cells[0].metric("Differences", f"{drifting:,}")
+cells[0].metric("Differences", f"{drifting:,}", help="Every known difference (all kinds but "
+                "\"can't compare\"), each counted once.")
 for cell, kind in zip(cells[1:] + st.columns(6), compare.Kind, strict=False):
-    cell.metric(kind.label, f"{counts.loc[kind.value, 'differences']:,}")
+    cell.metric(kind.label, f"{counts.loc[kind.value, 'differences']:,}", help=kind.help)
 
 heat, table = st.columns([2, 3])
 with heat:
@@ -70,9 +74,11 @@ st.download_button("Download differences (CSV)", export.to_csv_bytes(shown),
                    disabled=shown.empty)
 st.dataframe(compare.with_customer_links(shown), key="compare.table", hide_index=True,
              width="stretch", column_config={
-                 f"link {t}": st.column_config.LinkColumn(f"open in {t}",
-                                                          display_text=f"Edit in {t}")
-                 for t in chosen})
+                 "stable_key": st.column_config.TextColumn(width="medium"),
+                 "input": st.column_config.TextColumn(width="small"),
+                 **{f"link {t}": st.column_config.LinkColumn(f"open in {t}",
+                                                             display_text=f"Edit in {t}")
+                    for t in chosen}})
 
 actor = current_actor()
 if actor is None or not actor.can(Action.APPLY_SYNC_PLAN):

@@ -42,6 +42,11 @@ class Kind(StrEnum):
         return KIND_LABELS[self]
 
     @property
+    def help(self) -> str:
+        """One sentence saying what a difference of this kind is."""
+        return KIND_HELP[self]
+
+    @property
     def is_drift(self) -> bool:
         """Whether rows of this kind are known differences ("can't compare" is not)."""
         return self is not Kind.CANT_COMPARE
@@ -56,14 +61,27 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.CONNECTION_MISSING: "Connection missing",
     Kind.NAME: "Name",
     Kind.DESCRIPTION: "Description",
-    Kind.COMPONENT: "Component connection",
+    Kind.COMPONENT: "Component",
     Kind.INPUT_MISSING: "Input missing",
     Kind.INPUT_SCOPE: "Input scope",
     Kind.GLOBAL_VALUE: "Global value",
     Kind.CUSTOMER_MISSING: "Customer missing",
-    Kind.CUSTOMER_CONFIGURED: "Configured in one tenant only",
+    Kind.CUSTOMER_CONFIGURED: "Configured",
     Kind.CUSTOMER_VALUE: "Customer value",
     Kind.CANT_COMPARE: "Can't compare",
+}
+KIND_HELP: dict[Kind, str] = {
+    Kind.CONNECTION_MISSING: "A stable key that exists in some tenants only.",
+    Kind.NAME: "The same stable key has another name.",
+    Kind.DESCRIPTION: "The same stable key has another description.",
+    Kind.COMPONENT: "The same stable key is built on another component connection.",
+    Kind.INPUT_MISSING: "An input exists in some tenants only.",
+    Kind.INPUT_SCOPE: "An input is global in one tenant and per-customer in another.",
+    Kind.GLOBAL_VALUE: "A global input's value differs (secrets by fingerprint).",
+    Kind.CUSTOMER_MISSING: "An external ID that exists in some tenants only.",
+    Kind.CUSTOMER_CONFIGURED: "A customer has values for a connection in some tenants only.",
+    Kind.CUSTOMER_VALUE: "A customer's value of an input differs (by fingerprint).",
+    Kind.CANT_COMPARE: "Secret values a tenant does not return: equal or not is unknown.",
 }
 DEFINITION_KINDS = frozenset({
     Kind.CONNECTION_MISSING, Kind.NAME, Kind.DESCRIPTION, Kind.COMPONENT, Kind.INPUT_MISSING,
