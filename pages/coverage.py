@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from orgconn.services import coverage, export
-from orgconn.services.links import bulk_template_link, customer_values_link
+from orgconn.services.links import bulk_template_link, customer_values_links
 from orgconn.ui import context, state, widgets
 from orgconn.ui.errors import user_errors
 from orgconn.ui.navigation import require_shell
@@ -79,24 +81,19 @@ else:
 
 matrix_tab, gaps_tab, other_tab = st.tabs(["Matrix", "Gaps", "Other connections"])
 with matrix_tab:
-    matrix = coverage.matrix_frame(shown)
-    cells = [c for c in matrix.columns if c not in {"tenant", "customer_external_id",
-                                                     "customer_name"}]
-    for column in cells:
-        status = matrix[column].fillna("").str.split(":").str[0]
-        matrix[column] = status.map(ICONS).fillna("") + matrix[column].fillna("—")
-    st.dataframe(matrix, key="coverage.matrix", hide_index=True, width="stretch",
+    st.dataframe(coverage.matrix_frame(shown, marks=ICONS), key="coverage.matrix",
+                 hide_index=True, width="stretch",
                  column_config={"customer_external_id": "External ID",
                                 "customer_name": "Customer", "tenant": "Tenant"})
 with gaps_tab:
     gaps = coverage.gap_export(shown)
-    st.download_button("Download gaps (CSV)", export.to_csv_bytes(gaps), "coverage-gaps.csv",
-                       "text/csv", key="coverage.download", disabled=gaps.empty)
-    gaps["fix"] = [customer_values_link(t, k, e) for t, k, e in
-                   zip(gaps["tenant"], gaps["stable_key"], gaps["customer_external_id"],
-                       strict=True)]
-    st.dataframe(gaps, key="coverage.gaps", hide_index=True, width="stretch", column_config={
-        "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})
+    # the CSV is built when the button is clicked, not on every rerun (0.5 s at 10,000)
+    st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
+                       "coverage-gaps.csv", "text/csv", key="coverage.download",
+                       disabled=gaps.empty)
+    st.dataframe(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
+                 hide_index=True, width="stretch", column_config={
+                     "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})
     templates = [f"- [{t} · {k}: template of the customers lacking values]"
                  f"({bulk_template_link(str(t), str(k))})"
                  for (t, k), _ in gaps.groupby(["tenant", "stable_key"])]

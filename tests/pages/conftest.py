@@ -9,7 +9,8 @@
   ``fresh_sandbox_config``: the same on this test's ``fresh_sandbox`` (for pages that write).
 - ``app``: ``AppTest.from_file(app.py)``; ``open_page(app, "pages/x.py", key=value, ...)``
   opens a page with query parameters (a list value repeats the parameter, as a link does).
-- ``downloads``: ``downloads.data(button)`` is the bytes an ``st.download_button`` serves.
+- ``downloads``: ``downloads.data(button)`` is the bytes an ``st.download_button`` serves
+  (data given as a callable is generated, as a click would).
 - ``warm_navigation`` (autouse): each AppTest run sees the app as a running server does once
   app.py's ``st.navigation`` has run (see `orgconn.ui.navigation.require_shell`: AppTest
   otherwise treats ``pages/`` as a pages-directory app on every run and, after
@@ -25,6 +26,8 @@ from typing import Any
 
 import pytest
 import streamlit as st
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -136,35 +139,38 @@ def open_page(at: AppTest, path: str, /, **params: str | list[str]) -> AppTest:
 
 
 class Downloads:
-    """What ``st.download_button`` handed to Streamlit's media storage during AppTest runs."""
+    """The media managers of AppTest runs, to get what an ``st.download_button`` serves."""
 
     def __init__(self) -> None:
-        self.storages: list[MemoryMediaFileStorage] = []
+        self.managers: list[Any] = []
 
     def data(self, button: DownloadButton) -> bytes:
-        """The bytes ``button`` serves (the file of the latest run that has it)."""
-        url = str(button.proto.url)
-        if not url:
+        """The bytes ``button`` serves, as a click would fetch them (a deferred file — data
+        given as a callable — is generated now)."""
+        proto = button.proto
+        if not proto.url and not proto.deferred_file_id:
             raise AssertionError(f"download button {button.label!r} has no file (disabled?)")
-        for storage in reversed(self.storages):
+        for manager in reversed(self.managers):  # the latest run first
             try:
-                return bytes(storage.get_file(url.rsplit("/", 1)[-1]).content)
-            except Exception:  # noqa: S112 - another run's storage: keep looking
+                url = proto.url or manager.execute_deferred(proto.deferred_file_id)
+                return bytes(manager.storage.get_file(url.rsplit("/", 1)[-1]).content)
+            except MediaFileStorageError:
                 continue
-        raise AssertionError(f"no stored file behind {url}")
+        raise AssertionError(f"no stored file behind download button {button.label!r}")
 
 
 @pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
-    """Keep each AppTest run's media storage, so tests can read download buttons' bytes."""
+    """Keep each AppTest run's media manager, so tests can read download buttons' bytes."""
     recorder = Downloads()
 
-    class RecordingStorage(MemoryMediaFileStorage):
-        def __init__(self, media_endpoint: str) -> None:
-            super().__init__(media_endpoint)
-            recorder.storages.append(self)
+    class RecordingManager(MediaFileManager):
+        def __init__(self, storage: MemoryMediaFileStorage) -> None:
+            super().__init__(storage)
+            self.storage = storage
+            recorder.managers.append(self)
 
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
     return recorder
 
 

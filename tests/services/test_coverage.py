@@ -19,6 +19,7 @@ from orgconn.models import (
 )
 from orgconn.services.coverage import (
     EXPORT_COLUMNS,
+    NOT_APPLICABLE,
     CoverageFilter,
     Status,
     apply_filter,
@@ -199,6 +200,38 @@ def test_the_matrix_has_a_status_in_every_cell_and_names_missing_inputs(
     assert matrix.loc["ext-3", "SFTP upload"] == "missing"
     assert matrix.loc["ext-1", "SFTP upload"] == "error: username"
     assert not matrix[["Acme API key", "SFTP upload"]].isna().any().any()
+
+
+def test_matrix_marks_cells_and_fills_connections_a_tenant_lacks(frame: pd.DataFrame) -> None:
+    api_only = TenantSnapshot(connections=(API,), customers=CUSTOMERS[:2], customer_values=())
+    both = pd.concat([frame, coverage_frame("eu", api_only)], ignore_index=True)
+    matrix = matrix_frame(both, marks={"missing": "M ", "incomplete": "I "})
+    assert len(matrix) == len(CUSTOMERS) + 2
+    assert list(matrix["tenant"]) == ["us"] * len(CUSTOMERS) + ["eu", "eu"]
+    eu = matrix[matrix["tenant"] == "eu"].set_index("customer_external_id")
+    assert set(eu["SFTP upload"]) == {NOT_APPLICABLE}
+    assert set(eu["Acme API key"]) == {"M missing"}
+    us = matrix[matrix["tenant"] == "us"].set_index("customer_external_id")
+    assert us.loc["ext-1", "Acme API key"] == "I incomplete: region"
+    assert us.loc["ext-0", "Acme API key"] == "complete", "statuses without a mark stay bare"
+
+
+def test_matrix_tells_apart_connections_that_share_a_name(frame: pd.DataFrame) -> None:
+    twin = OrgConnection(id="scv-twin", name="Acme API key", stable_key="acme-api-key-2",
+                         variable_scope="CUSTOMER", managed_by="ORG", inputs=(_input("x"),))
+    snapshot = TenantSnapshot(connections=(API, twin), customers=CUSTOMERS[:1],
+                              customer_values=())
+    matrix = matrix_frame(coverage_frame("us", snapshot))
+    assert list(matrix.columns)[3:] == ["Acme API key (acme-api-key)",
+                                        "Acme API key (acme-api-key-2)"]
+
+
+def test_customers_without_external_id_and_same_name_keep_a_row_each() -> None:
+    twins = tuple(Customer(id=f"t{i}", name="Same Name", external_id=None) for i in range(2))
+    snapshot = TenantSnapshot(connections=(SFTP,), customers=twins, customer_values=(
+        _values(SFTP, twins[0], username="u"),))
+    matrix = matrix_frame(coverage_frame("us", snapshot))
+    assert sorted(matrix["SFTP upload"]) == ["complete", "missing"]
 
 
 def test_the_gap_export_has_the_documented_columns_and_no_complete_rows(

@@ -20,12 +20,11 @@ pandas operations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from orgconn.models import CustomerValues, OrgConnection, TenantSnapshot
@@ -202,23 +201,37 @@ def connection_summary(frame: pd.DataFrame) -> pd.DataFrame:
     return present.merge(wide, on=keys, how="left").fillna({"percent_complete": 0.0})
 
 
-def matrix_frame(frame: pd.DataFrame) -> pd.DataFrame:
+NOT_APPLICABLE = "—"  # a matrix cell of a connection the customer's tenant does not have
+
+
+def matrix_frame(frame: pd.DataFrame, marks: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Customers × connections: one row per tenant and customer, a status text in every cell.
 
-    A cell reads ``complete``, ``missing``, ``error`` or ``incomplete: apiKey, region``.
+    A cell reads ``complete``, ``missing``, ``error`` or ``incomplete: apiKey, region``, after
+    ``marks[status]`` when given (e.g. an icon); :data:`NOT_APPLICABLE` where the customer's
+    tenant has no such connection. Rows and columns keep the frame's order. A column is the
+    connection's name, followed by its stable key where two connections share a name.
+    Reshaped with ``pivot`` on customer IDs (no aggregation): fast at 10,000 customers.
     """
-    cells = frame["status"].astype(str)
+    status = frame["status"].astype(str)
     lacking = frame["missing_inputs"] != ""
-    with_inputs = cells + ": " + frame["missing_inputs"].str.replace(";", ", ", regex=False)
-    text = cells.where(~lacking | (cells == Status.COMPLETE.value), with_inputs)
-    wide = (
-        frame.assign(cell=text)
-        .pivot_table(index=["tenant", "customer_external_id", "customer_name"],
-                     columns="connection", values="cell", aggfunc="first", observed=True)
-        .reset_index()
-    )
-    wide.columns.name = None
-    return wide
+    with_inputs = status + ": " + frame["missing_inputs"].str.replace(";", ", ", regex=False)
+    text = status.where(~lacking | (status == Status.COMPLETE.value), with_inputs)
+    if marks:
+        text = status.map(dict(marks)).fillna("") + text
+    names = frame[["connection", "stable_key"]].drop_duplicates()
+    shared = names["connection"].duplicated(keep=False)
+    titles = dict(zip(names["stable_key"], names["connection"].where(
+        ~shared, names["connection"] + " (" + names["stable_key"] + ")"), strict=True))
+    keys = ["tenant", "customer_id"]
+    wide = frame.assign(cell=text, column=frame["stable_key"].map(titles)).pivot(
+        index=keys, columns="column", values="cell")
+    customers = frame[[*keys, "customer_external_id", "customer_name"]].drop_duplicates(keys)
+    out = customers.merge(wide.reset_index(), on=keys, how="left").drop(columns="customer_id")
+    columns = list(dict.fromkeys(titles[k] for k in frame["stable_key"]))
+    out = out[["tenant", "customer_external_id", "customer_name", *columns]]
+    out[columns] = out[columns].fillna(NOT_APPLICABLE)
+    return out.reset_index(drop=True)
 
 
 def gap_export(frame: pd.DataFrame) -> pd.DataFrame:
@@ -250,16 +263,20 @@ STATUS_COLOURS = {
 
 
 def status_chart(counts: pd.DataFrame) -> go.Figure:
-    """A stacked Plotly bar chart of status counts per connection (one panel per tenant)."""
-    tenants = counts["tenant"].nunique()
-    figure = px.bar(
-        counts.astype({"status": str}),
-        x="connection", y="customers", color="status",
-        facet_col="tenant" if tenants > 1 else None,
-        color_discrete_map=STATUS_COLOURS,
-        category_orders={"status": [s.value for s in Status]},
-        labels={"customers": "customers", "connection": ""},
-    )
+    """A stacked Plotly bar chart of status counts per connection (of `counts_frame`).
+
+    One bar per connection, one colour per status; with several tenants the bars are grouped
+    by tenant on a two-level axis. Built with graph_objects (plotly.express costs ~0.2 s).
+    """
+    several = counts["tenant"].nunique() > 1
+    status = counts["status"].astype(str)
+    figure = go.Figure()
+    for value in (s.value for s in Status):
+        rows = counts[status == value]
+        x = [list(rows["tenant"]), list(rows["connection"])] if several else list(
+            rows["connection"])
+        figure.add_trace(go.Bar(name=value, x=x, y=list(rows["customers"]),
+                                marker_color=STATUS_COLOURS[value]))
     figure.update_layout(barmode="stack", legend_title_text="status", height=380,
-                         margin={"l": 10, "r": 10, "t": 30, "b": 10})
+                         yaxis_title="customers", margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return figure

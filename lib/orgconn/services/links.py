@@ -4,13 +4,26 @@ reproduces the view on any orgconn server."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
+
+import pandas as pd
 
 
 def customer_values_link(tenant: str, stable_key: str, external_id: str) -> str:
     """The customer-values page for one customer and connection, prefilled."""
     return "customer-values?" + urlencode(
         {"tenant": tenant, "connection": stable_key, "customer": external_id})
+
+
+def customer_values_links(frame: pd.DataFrame) -> pd.Series:
+    """`customer_values_link` of every row of ``frame`` (columns tenant, stable_key,
+    customer_external_id), built column-wise: tens of thousands of gaps in milliseconds."""
+    def quoted(column: str) -> pd.Series:
+        values = frame[column].astype(str)
+        return values.map({v: quote_plus(v) for v in values.unique()})
+
+    return ("customer-values?tenant=" + quoted("tenant") + "&connection="
+            + quoted("stable_key") + "&customer=" + quoted("customer_external_id"))
 
 
 def bulk_template_link(tenant: str, stable_key: str) -> str:
