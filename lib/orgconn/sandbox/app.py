@@ -13,9 +13,11 @@ import asyncio
 import itertools
 import logging
 import random
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     OperationType,
@@ -97,11 +99,7 @@ class SandboxApp:
                            "\"variables\": {...}}.", 400)
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return _errors("Must provide query string.", 400)
-        try:
-            document = parse(body["query"])
-        except GraphQLError as error:
-            return JSONResponse({"errors": [error.formatted]}, status_code=400)
-        problems = validate(self.schema, document)
+        document, problems = self._prepare(body["query"])
         if problems:
             return JSONResponse({"errors": [e.formatted for e in problems]}, status_code=400)
         operation = get_operation_ast(document, body.get("operationName"))
@@ -120,6 +118,16 @@ class SandboxApp:
             await reset_connection(request.scope)
             return Response(status_code=500)
         return self._respond(result)
+
+    @lru_cache(maxsize=512)  # noqa: B019 - one app per server; clients repeat their operations
+    def _prepare(self, query: str) -> tuple[DocumentNode, list[GraphQLError]]:
+        """The parsed document and its syntax or validation errors (cached: validation costs
+        more than executing a small query)."""
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return DocumentNode(definitions=()), [error]
+        return document, validate(self.schema, document)
 
     def execute(self, tenant: str, query: str, variables: dict[str, Any] | None = None
                 ) -> ExecutionResult:
