@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fake_prismatic import FakePrismatic
 from pydantic import SecretStr
 
 from orgconn.client import PrismaticClient, RetryPolicy
 from orgconn.config import TenantConfig
+from tests.client.fake_prismatic import FakePrismatic
 
 TOKEN = "access-token-for-tests-0042"
 REFRESH = "refresh-token-for-tests-0042"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fake_prismatic import SECRET, FakePrismatic, scv_node
 from pydantic import SecretStr
 
 from orgconn.models import (
@@ -13,6 +12,7 @@ from orgconn.models import (
     OrgConnection,
     WhoAmI,
 )
+from tests.client.fake_prismatic import SECRET, FakePrismatic, scv_node
 
 
 def test_an_org_activated_connection_knows_each_inputs_scope_from_meta():

@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FAST, REFRESH, TOKEN, make_tenant
-from fake_prismatic import SECRET, FakePrismatic, lose_after_commit
 from pydantic import BaseModel, SecretStr
 
 from orgconn.client import OrgconnError, PrismaticClient
+from tests.client.conftest import FAST, REFRESH, TOKEN, make_tenant
+from tests.client.fake_prismatic import SECRET, FakePrismatic, lose_after_commit
 
 GLOBAL_SECRET = "canary-global-password-77"
 NEW_SECRET = "canary-new-secret-value-88"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import graphql
 import pytest
-from schema_fields import used_fields
+from tests.client.schema_fields import used_fields
 
 from orgconn.client import PrismaticClient
 from orgconn.client.documents import Call, Operation, operations

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import graphql
-from schema_fields import used_fields
+from tests.client.schema_fields import used_fields
 
 from orgconn.client.documents import operations
 

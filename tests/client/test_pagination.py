@@ -8,10 +8,10 @@ import threading
 import time
 
 import httpx
-from conftest import FAST, make_tenant
-from fake_prismatic import FakePrismatic, page
 
 from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient
+from tests.client.conftest import FAST, make_tenant
+from tests.client.fake_prismatic import FakePrismatic, page
 
 
 def fake_with_customers(count: int) -> FakePrismatic:

@@ -6,12 +6,12 @@ import json
 
 import httpx
 import pytest
-from conftest import FAST, make_tenant
-from fake_prismatic import SECRET, FakePrismatic, lose_after_commit
 from pydantic import SecretStr
 
 from orgconn.client import InvalidValuesError, OutcomeUnknownError, PayloadError, PrismaticClient
 from orgconn.models import ComponentConnection, InputDefinition, InputScope, OrgConnection
+from tests.client.conftest import FAST, make_tenant
+from tests.client.fake_prismatic import SECRET, FakePrismatic, lose_after_commit
 
 
 def operations(fake: FakePrismatic) -> list[str]:

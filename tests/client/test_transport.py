@@ -9,8 +9,6 @@ import time
 import httpx
 import pytest
 import stamina
-from conftest import FAST, REFRESH, TOKEN, make_tenant
-from fake_prismatic import FakePrismatic
 
 from orgconn.client import (
     AuthError,
@@ -25,6 +23,8 @@ from orgconn.client import (
 )
 from orgconn.client.documents import Call, operation
 from orgconn.client.transport import retry_after_seconds
+from tests.client.conftest import FAST, REFRESH, TOKEN, make_tenant
+from tests.client.fake_prismatic import FakePrismatic
 
 
 def jwt(exp: float) -> str:

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from edit_support import assert_no_secret_in_audit, audit_rows, sandbox_client, values_where
 
 from orgconn.cli import build_parser, main
 from orgconn.client import PrismaticClient
 from orgconn.commands import set as set_command
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import Store, open_store
+from tests.edit_support import assert_no_secret_in_audit, audit_rows, sandbox_client, values_where
 
 TYPED = "typed-cli-secret-0815"
 

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import stamina
 import streamlit as st
-from conftest import ROOT, Configure, open_page, sandbox_tenants
 from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
@@ -18,6 +17,7 @@ from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.access import Role
 from orgconn.ui.navigation import PAGES
+from tests.pages.conftest import ROOT, Configure, open_page, sandbox_tenants
 
 
 @pytest.fixture

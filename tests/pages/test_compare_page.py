@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APP, TIMEOUT, Configure, Downloads, open_page, sandbox_tenants
-from edit_support import sandbox_client
 from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
 from orgconn.models import InputScope
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import open_store
+from tests.edit_support import sandbox_client
+from tests.pages.conftest import APP, TIMEOUT, Configure, Downloads, open_page, sandbox_tenants
 
 PAGE = "pages/compare.py"
 

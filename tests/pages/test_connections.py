@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from conftest import open_page, sandbox_tenants
 from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
@@ -18,6 +17,7 @@ from orgconn.config import TenantConfig
 from orgconn.models import InputScope
 from orgconn.store import open_store
 from orgconn.ui import connection_wizard as wizard
+from tests.pages.conftest import open_page, sandbox_tenants
 
 PAGE = "pages/connections.py"
 SECTION = "connections.section"

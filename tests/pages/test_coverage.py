@@ -18,7 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
-from conftest import Downloads, open_page
 from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
@@ -27,6 +26,7 @@ from orgconn.config import TenantConfig
 from orgconn.models import TenantSnapshot
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import EXPORT_COLUMNS, coverage_frame
+from tests.pages.conftest import Downloads, open_page
 
 PAGE = "pages/coverage.py"
 TENANTS = ("us", "eu")

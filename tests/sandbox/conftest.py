@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from sandbox_api import Api
 
 from orgconn.sandbox import RunningSandbox
+from tests.sandbox.sandbox_api import Api
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 
 import httpx
-from sandbox_api import Api
 
 from orgconn.sandbox import RunningSandbox
 from orgconn.sandbox.auth import mint_access_token
+from tests.sandbox.sandbox_api import Api
 
 WHO = "{ authenticatedUser { tenantId org { name } } }"
 

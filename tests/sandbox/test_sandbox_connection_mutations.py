@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sandbox_api import Api, find_scv
 
 from orgconn.sandbox import RunningSandbox
+from tests.sandbox.sandbox_api import Api, find_scv
 
 CREATE = """mutation($i: CreateScopedConfigVariableInput!) {
   createScopedConfigVariable(input: $i) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from sandbox_api import Api, find_customer, find_scv
+from tests.sandbox.sandbox_api import Api, find_customer, find_scv
 
 
 def test_enum_filters_take_lowercase_strings_and_outputs_are_uppercase(us: Api) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from sandbox_api import Api, find_customer, find_scv
 
 from orgconn.sandbox import FAULT_KINDS, RunningSandbox
+from tests.sandbox.sandbox_api import Api, find_customer, find_scv
 
 COUNT = "{ customers { totalCount } }"
 CREATE = """mutation($i: CreateCustomerConfigVariableInput!) {

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sandbox_api import Api, find_scv
 
 from orgconn.cli import main
 from orgconn.sandbox import RunningSandbox
+from tests.sandbox.sandbox_api import Api, find_scv
 
 RENAME = """mutation($i: UpdateScopedConfigVariableInput!) {
   updateScopedConfigVariable(input: $i) { errors { field } } }"""

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sandbox_api import Api, find_customer, find_scv
 
 from orgconn.sandbox import RunningSandbox
 from orgconn.sandbox.tenants import tenant_path
+from tests.sandbox.sandbox_api import Api, find_customer, find_scv
 
 CREATE = """mutation($i: CreateCustomerConfigVariableInput!) {
   createCustomerConfigVariable(input: $i) {

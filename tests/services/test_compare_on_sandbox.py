@@ -14,13 +14,13 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from edit_support import sandbox_client
 
 from orgconn.client import PrismaticClient
 from orgconn.models import TenantSnapshot
 from orgconn.sandbox import RunningSandbox
 from orgconn.sandbox.tenants import tenant_path
 from orgconn.services.compare import Kind, differences
+from tests.edit_support import sandbox_client
 
 KEY = b"sandbox-compare-key"
 Row = tuple[str, str, str, str]

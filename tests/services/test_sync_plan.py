@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from compare_builders import API_INPUTS, connection
-from edit_support import assert_no_secret_in_audit, audit_rows, sandbox_client, tenant_config
 from pydantic import SecretStr
 
 from orgconn.errors import InvalidValuesError
@@ -19,6 +17,8 @@ from orgconn.services.compare import Kind, differences
 from orgconn.services.sync_apply import apply_sync_plan, results_frame
 from orgconn.services.sync_plan import SyncAction, SyncPlan, build_sync_plan, plan_frame
 from orgconn.store import Store, open_store
+from tests.edit_support import assert_no_secret_in_audit, audit_rows, sandbox_client, tenant_config
+from tests.services.compare_builders import API_INPUTS, connection
 
 ADMIN = Actor("ada", Role.ADMIN)
 KEY = b"sync-test-key"
