@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from compare_builders import (
-    API_INPUTS,
-    HIDDEN,
-    KEY,
-    connection,
-    customer,
-    snapshot,
-    values,
-)
 
 from orgconn.models import OrgConnection
 from orgconn.secrets import fingerprint
@@ -27,6 +18,15 @@ from orgconn.services.compare import (
     drift_heatmap,
     drift_matrix,
     has_drift,
+)
+from tests.services.compare_builders import (
+    API_INPUTS,
+    HIDDEN,
+    KEY,
+    connection,
+    customer,
+    snapshot,
+    values,
 )
 
 
@@ -294,3 +294,10 @@ def test_the_overview_gives_where_each_key_exists_and_coverage_in_each_tenant() 
     assert overview.loc["crm-sync", "exists_in"] == "us"
     assert pd.isna(overview.loc["crm-sync", "coverage eu"])
     assert overview.loc["acme-api-key", "differences"] == 1
+
+
+def test_the_drift_matrix_of_identical_tenants_is_all_zeros() -> None:
+    frame = differences({"us": snapshot([connection("us")]), "eu": snapshot([connection("eu")])},
+                        KEY)
+    matrix = drift_matrix(frame, ["acme-api-key"])
+    assert matrix.to_dict() == {"us": {"acme-api-key": 0}, "eu": {"acme-api-key": 0}}

@@ -182,13 +182,15 @@ def drift_matrix(frame: pd.DataFrame, stable_keys: Sequence[str] = ()) -> pd.Dat
     tenants = tenants_of(frame)
     drift = frame[frame["kind"] != Kind.CANT_COMPARE.value]
     rows = drift["stable_key"].where(drift["stable_key"] != "", CUSTOMERS_ROW)
-    charged = pd.DataFrame({"row": rows, "tenant": drift["drift_in"].str.split(";")}).explode(
-        "tenant")
-    counts = pd.crosstab(charged["row"], charged["tenant"]) if not charged.empty else None
+    # count each (row, drift_in) pair first: few distinct pairs, however many differences
+    pairs = pd.DataFrame({"row": rows, "tenant": drift["drift_in"]}).value_counts()
+    counts: dict[tuple[str, str], int] = {}
+    for (row, charged), n in zip(pairs.index.tolist(), pairs.tolist(), strict=True):
+        for tenant in str(charged).split(";"):
+            counts[(str(row), tenant)] = counts.get((str(row), tenant), 0) + int(n)
     index = sorted({*stable_keys, *rows})
-    matrix = (counts if counts is not None else pd.DataFrame()).reindex(
-        index=index, columns=tenants, fill_value=0)
-    return matrix.fillna(0).astype(int)
+    return pd.DataFrame([[counts.get((r, t), 0) for t in tenants] for r in index],
+                        index=pd.Index(index), columns=pd.Index(tenants), dtype=int)
 
 
 def drift_heatmap(matrix: pd.DataFrame) -> go.Figure:

@@ -1,14 +1,16 @@
 """The Compare tenants page's data: the comparison, kept while the tenants' data is unchanged.
 
 Comparing 10,000 customers takes seconds, too long for every rerun a filter causes, so the
-result is memoised per server process. It is keyed by the very snapshot objects it was computed
-from (`context.snapshot`, cached per tenant): holding them makes an identity check exact, so
-the comparison is recomputed as soon as Refresh, a write or the TTL brings new snapshots —
-never left stale, never recomputed for nothing. At most `MEMO_SIZE` comparisons are kept.
+result is memoised per server process, keyed by the tenants and the fingerprint key, and
+checked against the very snapshot objects it was computed from (`context.snapshot`, cached
+per tenant): holding them makes an identity check exact, so the comparison is recomputed as
+soon as Refresh, a write or the TTL brings new snapshots — never left stale, never recomputed
+for nothing. At most `MEMO_SIZE` comparisons are kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -41,6 +43,11 @@ class Comparison:
 
 
 _memo: OrderedDict[tuple[tuple[str, str], ...], Comparison] = OrderedDict()
+
+
+def _digest(key: bytes) -> str:
+    """A stand-in for the fingerprint key in the memo's key (a new key, new fingerprints)."""
+    return hashlib.sha256(key).hexdigest()[:16]
 _lock = threading.Lock()
 
 
@@ -49,14 +56,15 @@ def comparison(names: Sequence[str]) -> Comparison:
     urls = [context.tenant(n).url for n in names]
     snapshots = [context.snapshot(n, u) for n, u in zip(names, urls, strict=True)]
     connections = [context.all_connections(n, u) for n, u in zip(names, urls, strict=True)]
-    memo_key = tuple(zip(names, urls, strict=True))
+    key = context.secret_key()
+    memo_key = (*zip(names, urls, strict=True), ("fingerprint key", _digest(key)))
     with _lock:
         found = _memo.get(memo_key)
         if found is not None and found.matches(snapshots, connections):
             _memo.move_to_end(memo_key)
             return found
     by_name = dict(zip(names, snapshots, strict=True))
-    frame = compare.differences(by_name, context.secret_key(),
+    frame = compare.differences(by_name, key,
                                 all_connections=dict(zip(names, connections, strict=True)))
     made = Comparison(tuple(names), tuple(snapshots), tuple(connections), frame,
                       compare.connections_overview(by_name, frame))
