@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -26,12 +28,13 @@ from orgconn.models import OrgConnection, TenantSnapshot, WhoAmI
 from orgconn.sandbox import SandboxSettings, start_sandbox
 from orgconn.sandbox.server import RunningSandbox
 from orgconn.secrets import fingerprint_key
-from orgconn.services import coverage
+from orgconn.services import coverage, snapshots
 from orgconn.store import Store, open_store
 
 TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once
 SANDBOX_DIR_ENV = "ORGCONN_SANDBOX_DIR"
 SANDBOX_CUSTOMERS_ENV = "ORGCONN_SANDBOX_CUSTOMERS"
+log = logging.getLogger(__name__)
 
 
 def _config_file_stamp() -> str:
@@ -146,8 +149,17 @@ def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def coverage_frame(name: str, url: str) -> pd.DataFrame:
-    """The coverage frame of a tenant (one row per connection × customer; cached)."""
-    return coverage.coverage_frame(name, snapshot(name, url))
+    """The coverage frame of a tenant (one row per connection × customer; cached).
+
+    Each load is also recorded as a coverage snapshot (issue 8); a failure to record is
+    logged without values and never breaks the page.
+    """
+    frame = coverage.coverage_frame(name, snapshot(name, url))
+    try:
+        snapshots.take_snapshot(store(), name, frame, datetime.now(UTC))
+    except Exception as exc:  # the history is a by-product: the page must still show
+        log.warning("coverage of tenant %s not recorded (%s)", name, exc.__class__.__name__)
+    return frame
 
 
 def refresh() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from orgconn.config import TenantConfig
@@ -92,3 +94,15 @@ def linked_toggle(label: str, *, key: str, param: str, help: str | None = None) 
     on: bool = st.toggle(label, key=key, help=help)
     _remember(param, "1" if on else None)
     return on
+
+
+def linked_selectbox(label: str, options: list[str], *, key: str, param: str,
+                     format_func: Callable[[str], str] = str, help: str | None = None) -> str:
+    """A selectbox whose choice lives in the link (``?param=value``; the first option, the
+    default, is left out of the link). ``options`` must not be empty."""
+    if st.session_state.get(key) not in options:
+        wanted = st.query_params.get(param)
+        st.session_state[key] = wanted if wanted in options else options[0]
+    chosen: str = st.selectbox(label, options, key=key, format_func=format_func, help=help)
+    _remember(param, None if chosen == options[0] else chosen)
+    return chosen

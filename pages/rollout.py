@@ -1,0 +1,150 @@
+"""Rollout: coverage over time per tenant and connection, by status and segment, vs targets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from orgconn.services import coverage, export, rollout, snapshots
+from orgconn.services import rollout_charts as charts
+from orgconn.services import rollout_progress as progress
+from orgconn.services.access import Action
+from orgconn.ui import context, state, widgets
+from orgconn.ui.access import current_actor
+from orgconn.ui.errors import user_errors
+
+Q_SEGMENT, Q_MEASURE = "segment", "measure"
+ALL = "(all customers)"
+
+
+def downloads(name: str, data: pd.DataFrame, figure: go.Figure | None = None) -> None:
+    """CSV of a chart's data and, where kaleido and Chromium are installed, the chart as PNG."""
+    left, right = st.columns(2)
+    left.download_button("Data (CSV)", export.to_csv_bytes(data), f"rollout-{name}.csv",
+                         "text/csv", key=f"rollout.{name}.csv", icon=":material/download:",
+                         on_click="ignore", disabled=data.empty)
+    if figure is not None and charts.png_available():
+        right.download_button("Chart (PNG)", lambda: charts.chart_png(figure),
+                              f"rollout-{name}.png", "image/png", key=f"rollout.{name}.png",
+                              icon=":material/image:", on_click="ignore")
+
+
+def plot(figure: go.Figure, name: str) -> None:
+    st.plotly_chart(figure, key=f"rollout.{name}.chart", config=charts.chart_config(
+        f"rollout-{name}"))
+
+
+st.title("Rollout")
+st.caption("How coverage moves: orgconn records a snapshot whenever coverage is loaded and when "
+           "`orgconn snapshot` runs (cron). Before the first snapshot, coverage is **estimated** "
+           "from when values were last configured and when customers were created: dashed and "
+           "shaded, and marked in every download.")
+
+chosen = st.session_state.get(state.K_TENANTS) or []
+if not chosen:
+    st.info("Pick at least one tenant in the sidebar.")
+    st.stop()
+
+now = datetime.now(UTC)
+frames, created = [], []
+for name in chosen:
+    with user_errors(f"Tenant {name}", stop=False):
+        url = context.tenant(name).url
+        frames.append(context.coverage_frame(name, url))  # loading coverage records a snapshot
+        created.append(snapshots.customer_created_at(context.snapshot(name, url)))
+if not frames or all(f.empty for f in frames):
+    st.warning("No org-activated connection with customers in these tenants yet.")
+    st.stop()
+frame = pd.concat(frames, ignore_index=True)
+created_at = pd.concat(created)
+names = dict(zip(frame["stable_key"], frame["connection"], strict=True))
+
+with st.container(border=True):
+    left, middle, right = st.columns(3)
+    with left:
+        focus = widgets.linked_selectbox(
+            "Connection", sorted(names), key="rollout.connection", param=state.Q_CONNECTION,
+            format_func=lambda k: names[k], help="The connection the charts below the first "
+            "one follow.")
+    with middle:
+        segment = widgets.linked_selectbox(
+            "Segment", [ALL, *coverage.label_choices(frame)], key="rollout.segment",
+            param=Q_SEGMENT, help="Count only customers with this label.")
+    with right:
+        measure = widgets.linked_selectbox(
+            "Measure", list(charts.MEASURES), key="rollout.measure", param=Q_MEASURE,
+            format_func=lambda m: f"% of customers: {charts.MEASURES[m]}")
+label = None if segment == ALL else segment
+shown = rollout.in_segment(frame, label)
+store = context.store()
+with user_errors("Reading the coverage history"):
+    series = pd.concat([rollout.tenant_series(store, t, frame, created_at, now, label)
+                        for t in frame["tenant"].unique()], ignore_index=True)
+focused = series[series["stable_key"] == focus]
+
+st.subheader("Coverage over time")
+figure = charts.coverage_chart(series, measure)
+plot(figure, "coverage")
+downloads("coverage", series, figure)
+
+st.subheader(f"{names[focus]}: customers by status")
+figure = charts.status_area_chart(focused)
+plot(figure, "status")
+downloads("status", focused, figure)
+
+st.subheader(f"{names[focus]}: by segment (today)")
+breakdown = rollout.segment_breakdown(shown[shown["stable_key"] == focus])
+if breakdown.empty:
+    st.caption("These customers carry no labels.")
+else:
+    figure = charts.segment_chart(breakdown)
+    plot(figure, "segments")
+    downloads("segments", breakdown, figure)
+
+st.subheader(f"{names[focus]}: target")
+actor = current_actor()
+if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET):
+    with st.expander("Set a target (admins)"), st.form("rollout.target_form"):
+        target_tenant = st.selectbox("Tenant", list(frame["tenant"].unique()),
+                                     key="rollout.target_tenant")
+        pct = st.number_input("Coverage to reach (% complete)", 1.0, 100.0, 80.0, step=5.0,
+                              key="rollout.target_pct")
+        by = st.date_input("By", now.date() + timedelta(days=90), min_value=now.date(),
+                           key="rollout.target_date")
+        if st.form_submit_button("Set target", key="rollout.target_set"):
+            with user_errors("Setting the target", stop=False):
+                progress.set_target(store, actor, str(target_tenant), focus, float(pct), by,
+                                    now.date())
+                st.success(f"Target set: {pct:g}% by {by:%Y-%m-%d} for {names[focus]} in "
+                           f"{target_tenant}.")
+targets = [t for t in store.rollout_targets(stable_key=focus) if t.tenant in chosen]
+if not targets:
+    st.caption("No target set for this connection" + (
+        "." if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET)
+        else ": an admin can set one."))
+results = [progress.progress_toward(focused, t) for t in targets]
+for result in results:
+    trend = progress.trend_frame(result)
+    figure = charts.target_chart(focused, result, trend)
+    plot(figure, f"target-{result.tenant}")
+    downloads(f"target-{result.tenant}", trend, figure)
+if results:
+    table = progress.progress_frame(results)
+    st.dataframe(table, key="rollout.targets", hide_index=True, width="stretch")
+    downloads("targets", table)
+
+st.subheader(f"{names[focus]}: newly configured customers")
+rows = shown[shown["stable_key"] == focus]
+recent = {days: rollout.newly_configured(rows, {t: rollout.baseline_customers(
+    store, t, now - timedelta(days=days), focus) for t in chosen}, now, days) for days in (7, 30)}
+for column, tenant in zip(st.columns(len(chosen)), chosen, strict=True):
+    with column.container(border=True):
+        st.markdown(f"**{context.tenant(tenant).label}**")
+        a, b = st.columns(2)
+        for place, days in ((a, 7), (b, 30)):
+            place.metric(f"Last {days} days", int((recent[days]["tenant"] == tenant).sum()))
+st.dataframe(recent[30], key="rollout.new", hide_index=True, width="stretch")
+downloads("newly-configured", recent[30])

@@ -1,0 +1,114 @@
+"""``orgconn snapshot`` on the sandbox: one snapshot per tenant and minute; its exit statuses."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import stamina
+
+from orgconn.cli import main
+from orgconn.commands import snapshot as command
+from orgconn.sandbox import RunningSandbox
+from orgconn.store import open_store
+
+Run = Callable[..., tuple[int, str, str]]
+AT = datetime(2026, 5, 4, 6, 0, 12, tzinfo=UTC)
+
+
+def write_config(folder: Path, tenants: dict[str, tuple[str, str]]) -> Path:
+    """A TOML configuration: a store in ``folder`` and ``[tenants.NAME]`` tables (url, token)."""
+    lines = [f'database_url = "sqlite:///{folder / "orgconn.db"}"']
+    for name, (url, token) in tenants.items():
+        lines += [f"[tenants.{name}]", f'url = "{url}"', f'token = "{token}"']
+    path = folder / "orgconn.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path, sandbox: RunningSandbox) -> Path:
+    return write_config(tmp_path, {t: (sandbox.stack_url(t), sandbox.token(t))
+                                   for t in ("us", "eu")})
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The time the command records at: set ``clock[0]``."""
+    now = [AT]
+    monkeypatch.setattr(command, "now", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        status = main(["snapshot", *argv])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+    return invoke
+
+
+def snapshot_times(config: Path, tenant: str) -> list[datetime]:
+    with open_store(f"sqlite:///{config.parent / 'orgconn.db'}") as store:
+        series = store.snapshot_series(tenant)
+    return sorted({t.to_pydatetime() for t in series["taken_at"]})
+
+
+def test_two_runs_in_the_same_minute_record_one_snapshot_and_the_second_says_so(
+        run: Run, demo_config: Path, clock: list[datetime]) -> None:
+    status, out, err = run("--config", str(demo_config))
+    assert status == 0 and not err
+    assert out.count("recorded snapshot") == 2 and "us:" in out and "eu:" in out
+    clock[0] = AT + timedelta(seconds=40)
+    status, out, err = run("--config", str(demo_config))
+    assert status == 0 and not err
+    assert out.count("not recorded") == 2 and "already taken at 2026-05-04 06:00" in out
+    assert snapshot_times(demo_config, "us") == [AT]
+    clock[0] = AT + timedelta(minutes=1)
+    assert run("--config", str(demo_config))[0] == 0
+    assert snapshot_times(demo_config, "us") == [AT, AT + timedelta(minutes=1)]
+
+
+def test_the_tenant_option_records_only_the_tenants_named(
+        run: Run, demo_config: Path, clock: list[datetime]) -> None:
+    status, out, _ = run("--config", str(demo_config), "--tenant", "eu")
+    assert status == 0 and out.startswith("eu: recorded snapshot")
+    assert snapshot_times(demo_config, "us") == []
+    assert snapshot_times(demo_config, "eu") == [AT]
+
+
+def test_an_unknown_tenant_or_no_tenant_at_all_is_refused_saying_what_to_do(
+        run: Run, demo_config: Path, tmp_path: Path) -> None:
+    status, out, err = run("--config", str(demo_config), "--tenant", "apac")
+    assert status == 2 and not out
+    assert "unknown tenant apac" in err and "us, eu" in err
+    empty = tmp_path / "empty" / "orgconn.toml"
+    empty.parent.mkdir()
+    empty.write_text("", encoding="utf-8")
+    status, _, err = run("--config", str(empty))
+    assert status == 2 and "[tenants.NAME]" in err
+
+
+@pytest.fixture
+def no_retry_waits() -> Iterator[None]:
+    stamina.set_testing(True, attempts=1)
+    yield
+    stamina.set_testing(False)
+
+
+def test_an_unreachable_tenant_exits_1_and_the_others_are_still_recorded(
+        run: Run, tmp_path: Path, sandbox: RunningSandbox, clock: list[datetime],
+        no_retry_waits: None) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = write_config(tmp_path, {"down": (f"http://127.0.0.1:{port}", "t"),
+                                     "us": (sandbox.stack_url("us"), sandbox.token("us"))})
+    status, out, err = run("--config", str(config))
+    assert status == 1
+    assert err.startswith("down: not recorded:") and "us: recorded snapshot" in out
+    assert snapshot_times(config, "us") == [AT]
