@@ -17,8 +17,9 @@ from orgconn.ui.errors import user_errors
 LIMIT = 1000  # rows shown; the export holds every matching row
 COLUMNS = {"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
            "actor": "Who", "tenant": "Tenant", "action": "Action", "stable_key": "Stable key",
-           "customer_external_id": "Customer", "changed_inputs": "Inputs changed",
-           "outcome": "Outcome", "source": "Source", "detail": "Detail", "job_id": "Bulk job"}
+           "customer_external_id": "Customer", "outcome": "Outcome",
+           "changed_inputs": "Inputs changed", "detail": "Detail", "source": "Source",
+           "job_id": "Bulk job"}
 
 st.title("Audit log")
 st.caption("Every write made through orgconn — pages and the `orgconn` command: who, when, "
@@ -88,7 +89,7 @@ with user_errors("Reading the audit log"):
     total = store.audit_count(where)
     frame = store.audit_frame(where, limit=LIMIT)
 
-left, right = st.columns([3, 1])
+left, right = st.columns([3, 1], vertical_alignment="center")
 left.caption(f"{total:,} matching entries" + (f"; the newest {LIMIT:,} are shown, the "
                                                "download holds all." if total > LIMIT else "."))
 right.download_button("Download CSV", export.to_csv_bytes(store.audit_frame(where, limit=None)),
@@ -97,5 +98,5 @@ right.download_button("Download CSV", export.to_csv_bytes(store.audit_frame(wher
 if frame.empty:
     st.info("No audit entry matches these filters.")
 else:
-    st.dataframe(frame.drop(columns="id"), key="audit.table", hide_index=True,
-                 width="stretch", column_config=COLUMNS)
+    st.dataframe(frame[list(COLUMNS)], key="audit.table", hide_index=True, width="stretch",
+                 column_config=COLUMNS)

@@ -7,12 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from edit_support import (
-    assert_no_secret_in_audit,
-    audit_rows,
-    sandbox_client,
-    values_where,
-)
 from pydantic import SecretStr
 
 from orgconn.client import PrismaticClient
@@ -47,6 +41,12 @@ from orgconn.services.edit_writes import (
 )
 from orgconn.services.validation import IssueKind
 from orgconn.store import Store, open_store
+from tests.edit_support import (
+    assert_no_secret_in_audit,
+    audit_rows,
+    sandbox_client,
+    values_where,
+)
 
 KEY = b"test-fingerprint-key"
 EDITOR = Actor(name="ed@acme.example", role=Role.EDITOR, signed_in=True)

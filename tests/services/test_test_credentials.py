@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from edit_support import sandbox_client
-
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import missing_inputs
 from orgconn.services.test_credentials import overview_frame, read_test_credentials
+from tests.edit_support import sandbox_client
 
 
 def test_each_connection_says_whether_it_has_test_credentials_and_what_they_set(

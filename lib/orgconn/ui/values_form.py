@@ -67,9 +67,19 @@ def input_key(prefix: str, key: str) -> str:
     return f"{prefix}.input.{key}"
 
 
-def _reset_inputs(prefix: str) -> None:
-    for name in [k for k in st.session_state if str(k).startswith(f"{prefix}.input.")]:
-        del st.session_state[name]
+def _seed_inputs(prefix: str, form: ValuesForm) -> None:
+    """Give each input widget its initial value: once, or again after `show_form`.
+
+    Widgets take their values from session state only (no ``value=``), because a browser
+    sends back what was typed and only a value set here, before the widget is drawn, wins.
+    """
+    reset = st.session_state.pop(f"{prefix}.reset", False)
+    for item in form.fields:
+        if reset or input_key(prefix, item.key) not in st.session_state:
+            st.session_state[input_key(prefix, item.key)] = item.initial
+    if reset:
+        st.session_state[f"{prefix}.redeploy"] = False
+        st.session_state[f"{prefix}.confirm"] = ""
 
 
 def show_form(prefix: str, form: ValuesForm, notice: str | None = None) -> None:
@@ -77,7 +87,7 @@ def show_form(prefix: str, form: ValuesForm, notice: str | None = None) -> None:
     st.session_state[f"{prefix}.form"] = form
     st.session_state.pop(f"{prefix}.conflict", None)
     st.session_state.pop(f"{prefix}.pending", None)
-    _reset_inputs(prefix)
+    st.session_state[f"{prefix}.reset"] = True
     if notice:
         st.session_state[f"{prefix}.notice"] = notice
 
@@ -100,22 +110,21 @@ def _label(item: FormField) -> str:
 def _widget(prefix: str, item: FormField) -> str:
     key = input_key(prefix, item.key)
     if item.is_secret:
-        text = st.text_input(_label(item), value="", type="password", key=key, help=item.help,
+        text = st.text_input(_label(item), type="password", key=key, help=item.help,
                              placeholder=KEEP if item.is_set else "not set yet")
         st.caption(f"Currently **{item.state}**" + (f" — {KEEP}." if item.is_set else "."))
         return str(text)
     if item.kind is ValueKind.BOOLEAN:
         options = ["", "true", "false"] + ([item.initial] if item.initial not in
                                            ("", "true", "false") else [])
-        choice = st.selectbox(_label(item), options, index=options.index(item.initial),
-                              key=key, help=item.help, format_func=lambda o: o or NOT_SET)
+        choice = st.selectbox(_label(item), options, key=key, help=item.help,
+                              format_func=lambda o: o or NOT_SET)
         return str(choice or "")
     hint = item.placeholder or (f"default: {item.default}" if item.default else None)
     if item.kind is ValueKind.JSON:
-        return str(st.text_area(_label(item), value=item.initial, key=key, help=item.help,
-                                placeholder=hint, height=100))
-    return str(st.text_input(_label(item), value=item.initial, key=key, help=item.help,
-                             placeholder=hint))
+        return str(st.text_area(_label(item), key=key, help=item.help, placeholder=hint,
+                                height=100))
+    return str(st.text_input(_label(item), key=key, help=item.help, placeholder=hint))
 
 
 def globals_view(prefix: str, form: ValuesForm) -> None:
@@ -181,6 +190,7 @@ def editor(prefix: str, tenant: TenantConfig, actor: Actor, form: ValuesForm, *,
         _conflict_view(prefix, tenant, actor, reload, after_write)
         return
     globals_view(prefix, form)
+    _seed_inputs(prefix, form)
     with st.form(f"{prefix}.values"):
         typed_values, slots = {}, {}
         for item in form.fields:

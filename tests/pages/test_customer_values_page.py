@@ -9,13 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Configure, elements, open_page, sandbox_tenants
-from edit_support import (
-    assert_no_secret_in_audit,
-    audit_rows,
-    sandbox_client,
-    values_where,
-)
 from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
@@ -23,6 +16,13 @@ from orgconn.client import PrismaticClient
 from orgconn.models import CustomerValues
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import Store, open_store
+from tests.edit_support import (
+    assert_no_secret_in_audit,
+    audit_rows,
+    sandbox_client,
+    values_where,
+)
+from tests.pages.conftest import Configure, elements, open_page, sandbox_tenants
 
 PAGE = "pages/customer_values.py"
 TYPED = "typed-page-secret-2024"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import Downloads, open_page
 from streamlit.testing.v1 import AppTest
 
 from orgconn.store import AuditEntry, ChangedInput, open_store
+from tests.pages.conftest import Downloads, open_page
 
 PAGE = "pages/audit.py"
 ENTRIES = [

@@ -8,17 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import open_page
-from edit_support import (
-    assert_no_secret_in_audit,
-    audit_rows,
-    sandbox_client,
-)
 from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import Store, open_store
+from tests.edit_support import (
+    assert_no_secret_in_audit,
+    audit_rows,
+    sandbox_client,
+)
+from tests.pages.conftest import open_page
 
 PAGE = "pages/test_credentials.py"
 TYPED = "typed-test-credential-77"
