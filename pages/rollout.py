@@ -79,8 +79,8 @@ with st.container(border=True):
             format_func=lambda m: f"% of customers: {charts.MEASURES[m]}")
 label = None if segment == ALL else segment
 shown = rollout.in_segment(frame, label)
-store = context.store()
 with user_errors("Reading the coverage history"):
+    store = context.store()
     series = pd.concat([rollout.tenant_series(store, t, frame, created_at, now, label)
                         for t in frame["tenant"].unique()], ignore_index=True)
 focused = series[series["stable_key"] == focus]

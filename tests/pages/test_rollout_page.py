@@ -136,3 +136,12 @@ def test_a_failure_to_record_the_snapshot_never_breaks_the_page(
     assert store_snapshots("us").empty
     assert chart(at, "rollout.coverage")["spec"]["data"]  # estimated up to today
     assert "not recorded (RuntimeError)" in caplog.text and "/secret/path" not in caplog.text
+
+
+def test_an_unreachable_store_is_reported_as_a_sentence_not_a_traceback(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORGCONN_DATABASE_URL", "postgresql://orgconn:hunter2@127.0.0.1:9/none")
+    at = open_page(app, PAGE)
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("Reading the coverage history:") and "hunter2" not in error
