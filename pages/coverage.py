@@ -14,6 +14,9 @@ from orgconn.ui.errors import user_errors
 from orgconn.ui.navigation import require_shell
 
 ICONS = {"complete": "✅ ", "incomplete": "🟠 ", "missing": "⬜ ", "error": "🔴 "}
+LABELS = {"tenant": "Tenant", "stable_key": "Stable key", "connection": "Connection",
+          "customer_external_id": "External ID", "customer_name": "Customer",
+          "status": "Status", "missing_inputs": "Missing inputs"}
 
 require_shell()
 st.title("Coverage")
@@ -82,9 +85,7 @@ else:
 matrix_tab, gaps_tab, other_tab = st.tabs(["Matrix", "Gaps", "Other connections"])
 with matrix_tab:
     st.dataframe(coverage.matrix_frame(shown, marks=ICONS), key="coverage.matrix",
-                 hide_index=True, width="stretch",
-                 column_config={"customer_external_id": "External ID",
-                                "customer_name": "Customer", "tenant": "Tenant"})
+                 hide_index=True, width="stretch", column_config=LABELS)
 with gaps_tab:
     gaps = coverage.gap_export(shown)
     # the CSV is built when the button is clicked, not on every rerun (0.5 s at 10,000)
@@ -93,10 +94,11 @@ with gaps_tab:
                        disabled=gaps.empty)
     st.dataframe(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
                  hide_index=True, width="stretch", column_config={
+                     **LABELS,
                      "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})
     templates = [f"- [{t} · {k}: template of the customers lacking values]"
                  f"({bulk_template_link(str(t), str(k))})"
-                 for (t, k), _ in gaps.groupby(["tenant", "stable_key"])]
+                 for (t, k), _ in gaps.groupby(["tenant", "stable_key"], sort=False)]
     if templates:
         st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(templates))
 with other_tab:

@@ -167,7 +167,8 @@ def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def counts_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Status counts per tenant and connection (every status present, zeros included)."""
+    """Status counts per tenant and connection (every status present, zeros included), the
+    tenants and connections in the frame's order."""
     counts = (
         frame.groupby(["tenant", "stable_key", "connection", "status"], observed=False)
         .size()
@@ -175,7 +176,7 @@ def counts_frame(frame: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     present = frame[["tenant", "stable_key", "connection"]].drop_duplicates()
-    return counts.merge(present, on=["tenant", "stable_key", "connection"])
+    return present.merge(counts, on=["tenant", "stable_key", "connection"])  # frame's order
 
 
 def percent_complete(frame: pd.DataFrame) -> pd.DataFrame:
@@ -278,5 +279,9 @@ def status_chart(counts: pd.DataFrame) -> go.Figure:
         figure.add_trace(go.Bar(name=value, x=x, y=list(rows["customers"]),
                                 marker_color=STATUS_COLOURS[value]))
     figure.update_layout(barmode="stack", legend_title_text="status", height=380,
-                         yaxis_title="customers", margin={"l": 10, "r": 10, "t": 30, "b": 10})
+                         legend_traceorder="normal", yaxis_title="customers",
+                         margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    figure.update_yaxes(tickformat=",d", rangemode="tozero")
+    if counts.groupby(["tenant", "stable_key"])["customers"].sum().max() <= 10:
+        figure.update_yaxes(dtick=1)  # a few customers: whole numbers only
     return figure

@@ -1,0 +1,60 @@
+"""The coverage page in Chromium, on the dashboard's embedded sandbox: find a known gap.
+
+The gap is not hard-coded: the test reads the sandbox the page says it runs on (its URL is in
+the sandbox notice) with `PrismaticClient`, picks a customer whose values lack an input, and
+finds that customer on the page with the search box.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from orgconn.client import PrismaticClient
+from orgconn.config import TenantConfig
+from orgconn.sandbox import SandboxSettings
+from orgconn.services.coverage import coverage_frame
+
+pytestmark = pytest.mark.browser
+
+
+def known_gap(sandbox_url: str) -> dict[str, Any]:
+    """An incomplete cell of tenant us, read from the sandbox with the client."""
+    tenant = TenantConfig(name="us", url=f"{sandbox_url}/us",
+                          token=SandboxSettings().access_token("us"))
+    with PrismaticClient(tenant) as client:
+        frame = coverage_frame("us", client.snapshot())
+    incomplete = frame[frame["status"] == "incomplete"]
+    return dict(incomplete.iloc[0])
+
+
+def test_a_known_gap_is_found_with_the_search_and_listed_in_the_gaps_tab(
+        dashboard: str, page: Any, screenshot: Callable[[Any, str], None]) -> None:
+    # the first request of this server is a deep link: the page must still get its shell
+    page.goto(f"{dashboard}/coverage")
+    notice = page.locator("[data-testid='stAlert']").filter(has_text="Sandbox data.")
+    notice.wait_for()
+    sandbox_url = re.search(r"http://127\.0\.0\.1:\d+", notice.inner_text()).group(0)
+    page.get_by_text("Acme SaaS").first.wait_for()  # the sidebar names each token's org
+    gap = known_gap(sandbox_url)
+
+    search = page.locator("input[aria-label='Search customers']")
+    search.fill(gap["customer_external_id"])
+    search.press("Enter")
+    page.get_by_text("cells match").filter(has_text=re.compile(r"^[12] customers")).wait_for()
+    assert f"q={gap['customer_external_id']}" in page.url
+
+    page.get_by_role("tab", name="Gaps").click()
+    template = f"us · {gap['stable_key']}: template of the customers lacking values"
+    page.get_by_role("link", name=template).wait_for()
+    grid = page.locator("[data-testid='stDataFrame']").filter(has_text=gap["missing_inputs"])
+    grid.first.wait_for()
+    assert "canary" not in page.content()
+    # Streamlit scrolls inside the page, so a full-page shot is the viewport: make it tall
+    page.set_viewport_size({"width": 1400, "height": 1900})
+    page.evaluate("() => document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+    page.wait_for_timeout(500)
+    screenshot(page, "coverage")
