@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -362,4 +362,28 @@ def test_test_credentials_are_created_then_edited_with_the_same_form(
     assert edited.values.values["signingSecret"].secret_value() == TYPED_SECRET
     assert [(r.action, r.customer_external_id) for r in audit_rows(store)] == [
         ("set_test_credentials", None), ("set_test_credentials", None)]
+    assert_no_secret_in_audit(store, [TYPED_SECRET])
+
+
+# ----------------------------------------------------------------------------- hidden secrets
+
+
+def test_a_secret_the_tenant_hides_must_be_typed_again_before_other_inputs_change(
+        make_sandbox: Callable[..., RunningSandbox], store: Store) -> None:
+    with sandbox_client(make_sandbox(write_only_secrets=True), "us") as client:
+        connection, values = values_where(client, "sftp-drop", in_use=False,
+                                          filled=("password",))
+        form = load_form(client, "us", connection, values.customer, KEY)
+        password = form.input_field("password")
+        assert password is not None and password.hidden
+        assert password.state == "set (the tenant does not return it)"
+        with pytest.raises(FormInvalid) as refused:
+            prepare(form, typed_from(form.fields, username="renamed"))
+        assert [i.input_key for i in refused.value.issues] == ["password"]
+        untouched = save(client, form, prepare(form, typed_from(form.fields)), ctx(store))
+        assert isinstance(untouched, Saved) and untouched.action == "unchanged"
+        retyped = prepare(form, typed_from(form.fields, username="renamed",
+                                           password=TYPED_SECRET))
+        result = save(client, form, retyped, ctx(store))
+        assert isinstance(result, Saved) and result.action == "updated"
     assert_no_secret_in_audit(store, [TYPED_SECRET])

@@ -74,6 +74,7 @@ class FormField:
     initial: str
     is_set: bool
     state: str = ""
+    hidden: bool = False
 
     @property
     def is_secret(self) -> bool:
@@ -149,7 +150,8 @@ def _form_field(item: ConnectionInput, current: CustomerValues | None, key: byte
         required=definition.required, default=definition.default, help=definition.comments,
         placeholder=definition.placeholder, initial=initial,
         is_set=value is not None and value.has_value,
-        state=secret_state(value, key) if kind is ValueKind.SECRET else "")
+        state=secret_state(value, key) if kind is ValueKind.SECRET else "",
+        hidden=value is not None and not value.is_readable)
 
 
 def _global_field(item: ConnectionInput, key: bytes) -> GlobalField:
@@ -278,7 +280,27 @@ def prepare(form: ValuesForm, typed: Mapping[str, str | None]) -> Submission:
             values[item.key] = SecretStr(text)
         else:
             values[item.key] = normalize(item, text) if not is_blank(text) else ""
-    return Submission(values=values, kept=kept)
+    submission = Submission(values=values, kept=kept)
+    hidden = [f for f in form.fields if f.key in kept and f.hidden]
+    if hidden and _changes(form, submission):
+        raise FormInvalid([ValueIssue(f.key, IssueKind.REQUIRED, (
+            f"{f.label}: the tenant does not return this secret, and a save sends every "
+            "input, so enter it again.")) for f in hidden])
+    return submission
+
+
+def _changes(form: ValuesForm, submission: Submission) -> bool:
+    """Whether ``submission`` changes anything readable in ``form``'s current values."""
+    if form.current is None:
+        return True
+    for key, text in submission.raw().items():
+        now = form.current.values.get(key)
+        if now is None:
+            if text:
+                return True
+        elif not now.is_readable or now.secret_value() != text:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- conflicts

@@ -112,7 +112,11 @@ def _widget(prefix: str, item: FormField) -> str:
     if item.is_secret:
         text = st.text_input(_label(item), type="password", key=key, help=item.help,
                              placeholder=KEEP if item.is_set else "not set yet")
-        st.caption(f"Currently **{item.state}**" + (f" — {KEEP}." if item.is_set else "."))
+        if item.hidden:
+            st.caption("Currently **set**, but the tenant does not return it: enter it again "
+                       "to change any other input.")
+        else:
+            st.caption(f"Currently **{item.state}**" + (f" — {KEEP}." if item.is_set else "."))
         return str(text)
     if item.kind is ValueKind.BOOLEAN:
         options = ["", "true", "false"] + ([item.initial] if item.initial not in
