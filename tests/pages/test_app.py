@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,44 @@ def test_an_unreachable_tenant_is_an_error_naming_it_and_the_fix_not_a_traceback
         assert "down" in message and "is its url right and the stack up?" in message
     assert sidebar_errors and page_errors
     assert [m.value for m in at.metric if m.label == "Customers"], "tenant us still shows"
+
+
+class HangUp:
+    """A loopback server that accepts connections and closes them at once, counting them."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+
+def test_a_failing_tenant_is_not_asked_again_on_every_click_until_refresh(
+        app: AppTest, configure: Configure, sandbox: RunningSandbox,
+        no_retry_waits: None) -> None:
+    hang_up = HangUp()
+    try:
+        configure({**sandbox_tenants(sandbox, ("us",)),
+                   "flaky": {"url": hang_up.url, "token": "whatever"}})
+        at = open_page(app, "pages/coverage.py")
+        assert hang_up.connections > 0 and any("flaky" in e for e in texts(at.error))
+        asked = hang_up.connections
+        at.toggle(key="coverage.only_gaps").set_value(True).run()
+        assert hang_up.connections == asked, "a click does not wait for the broken tenant"
+        assert any("flaky" in e for e in texts(at.error)) and not at.exception
+        at.button(key="sidebar.refresh").click().run()
+        assert hang_up.connections > asked, "Refresh asks again"
+    finally:
+        hang_up.server.close()
 
 
 def test_a_tenant_that_refuses_the_token_says_so_and_what_to_do(

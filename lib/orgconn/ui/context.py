@@ -9,6 +9,9 @@
   never by client objects. `refresh()` clears every fetch.
 - Cached clients, the store and the sandbox are closed when their cache entry is released
   (``st.cache_resource.clear()``), so tests and reloads leave no sockets open.
+- A tenant that is unreachable or refuses its token is not asked again for ``FAILURE_TTL``
+  seconds: each rerun (every click) re-raises the same error at once instead of waiting
+  through the client's retries again. Refresh forgets it.
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from orgconn.client import PrismaticClient
 from orgconn.config import OrgconnConfig, TenantConfig, load_config
+from orgconn.errors import AuthError, OrgconnError, TransportError
 from orgconn.models import OrgConnection, TenantSnapshot, WhoAmI
 from orgconn.sandbox import SandboxSettings, start_sandbox
 from orgconn.sandbox.server import RunningSandbox
@@ -32,6 +39,8 @@ from orgconn.services import coverage, snapshots
 from orgconn.store import Store, open_store
 
 TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once
+FAILURE_TTL = 60  # seconds an unreachable or refusing tenant is not asked again
+T = TypeVar("T")
 SANDBOX_DIR_ENV = "ORGCONN_SANDBOX_DIR"
 SANDBOX_CUSTOMERS_ENV = "ORGCONN_SANDBOX_CUSTOMERS"
 log = logging.getLogger(__name__)
@@ -129,22 +138,42 @@ def secret_key() -> bytes:
     return fingerprint_key(configured().fingerprint_key)
 
 
+@st.cache_resource(show_spinner=False)
+def _failures() -> dict[str, tuple[float, OrgconnError]]:
+    """When each tenant (``name@url``) last failed and how; shared by every session."""
+    return {}
+
+
+def _unless_failing(name: str, url: str, fetch: Callable[[], T]) -> T:
+    """``fetch()``, unless the tenant failed to answer within ``FAILURE_TTL`` seconds: then its
+    error again, without asking (a broken tenant costs one wait, not one per click)."""
+    failures, key = _failures(), f"{name}@{url}"
+    failed = failures.get(key)
+    if failed is not None and time.monotonic() - failed[0] < FAILURE_TTL:
+        raise failed[1]
+    try:
+        return fetch()
+    except (TransportError, AuthError) as exc:  # unreachable, or refusing the token
+        failures[key] = (time.monotonic(), exc)
+        raise
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def whoami(name: str, url: str) -> WhoAmI:
     """Which org and tenant the token of ``name`` reaches (cached)."""
-    return client(name).whoami()
+    return _unless_failing(name, url, lambda: client(name).whoami())
 
 
 @st.cache_resource(ttl=TTL, show_spinner="Loading connections, customers and values…")
 def snapshot(name: str, url: str) -> TenantSnapshot:
     """Connections, customers and every customer's values of a tenant (cached, shared, frozen)."""
-    return client(name).snapshot()
+    return _unless_failing(name, url, lambda: client(name).snapshot())
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False)
 def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
     """Every connection definition of a tenant, managed by orgconn or not (cached)."""
-    return tuple(client(name).all_connections())
+    return _unless_failing(name, url, lambda: tuple(client(name).all_connections()))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -166,3 +195,4 @@ def refresh() -> None:
     """Forget every cached fetch, so the next read goes to the tenants."""
     for cached in (whoami, snapshot, all_connections, coverage_frame):
         cached.clear()
+    _failures().clear()
