@@ -1,0 +1,213 @@
+"""``orgconn bulk template|check|apply FILE --tenant T``: bulk upload from the command line.
+
+- ``template FILE --connection KEY [--all]`` writes a template (.csv or .xlsx, by FILE's suffix)
+  of the customers lacking values of that connection (``--all``: every customer).
+- ``check FILE`` is the dry run: what each row would do, and every problem, grouped by kind.
+- ``apply FILE`` checks, asks for confirmation (``--yes`` skips it; a protected tenant also
+  needs its name, typed or given with ``--confirm-tenant``), applies with live progress, and
+  writes the report (``--report``, default ``FILE-report.csv``). Running it again with the
+  same file and options continues an interrupted job.
+
+Exit status: 0 every row done (or, for ``check``, the file is valid); 1 some rows failed or
+were left out as invalid (the report says which and why); 2 the file is invalid, or access
+was refused — nothing was sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: `orgconn --help` stays fast
+    from orgconn.config import OrgconnConfig, TenantConfig
+    from orgconn.services.bulk import BulkPlan, FileIssue, Progress
+    from orgconn.store import BulkOptions
+
+SHOWN_PER_KIND = 20
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``orgconn bulk``."""
+    parser = subparsers.add_parser(
+        "bulk", help="bulk upload customers' values from a CSV/XLSX file",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("step", choices=["template", "check", "apply"], help="what to do with FILE")
+    add("file", type=Path, metavar="FILE", help="the .csv or .xlsx file")
+    add("--tenant", required=True, help="the configured tenant, e.g. us")
+    add("--connection", metavar="STABLE_KEY",
+        help="the connection (needed unless the file has a stable_key column)")
+    add("--all", action="store_true", help="template: every customer, not only those lacking "
+        "values")
+    add("--overwrite", action="store_true",
+        help="replace values already set (default: only fill inputs that have no value)")
+    add("--valid-only", action="store_true",
+        help="apply the valid rows even if other rows have problems")
+    add("--yes", action="store_true", help="apply without asking")
+    add("--confirm-tenant", metavar="NAME", help="for a protected tenant: its name, to confirm")
+    add("--report", type=Path, help="where apply writes its report (default FILE-report.csv)")
+    add("--concurrency", type=int, default=8, help="writes in flight at once (default 8)")
+    add("--config", type=Path, help="orgconn configuration file (TOML)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``orgconn bulk``; returns the exit status described in the module."""
+    from orgconn.config import load_config
+    from orgconn.errors import OrgconnError
+    from orgconn.services.access import AccessDenied
+
+    try:
+        config = load_config(args.config)
+        tenant = config.tenant(args.tenant)
+        if args.step == "template":
+            return _template(args, tenant)
+        return _check(args, tenant) if args.step == "check" else _apply(args, config, tenant)
+    except AccessDenied as error:
+        print(f"Refused: {error}", file=sys.stderr)
+        return 2
+    except (OrgconnError, OSError, ValueError) as error:
+        print(f"orgconn bulk {args.step}: {error}", file=sys.stderr)
+        return 2
+
+
+def _options(args: argparse.Namespace) -> BulkOptions:
+    from orgconn.store import BulkOptions
+
+    return BulkOptions(overwrite=args.overwrite, valid_only=args.valid_only,
+                       connection=args.connection or None)
+
+
+def _template(args: argparse.Namespace, tenant: TenantConfig) -> int:
+    from orgconn.client import PrismaticClient
+    from orgconn.services import bulk
+
+    fmt = args.file.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        print(f"FILE must end in .csv or .xlsx (got {args.file.name})", file=sys.stderr)
+        return 2
+    if not args.connection:
+        print("template needs --connection STABLE_KEY", file=sys.stderr)
+        return 2
+    with PrismaticClient(tenant) as client:
+        state = client.run(bulk.tenant_state(client.methods, [args.connection]))
+    connection = next((c for c in state.connections if c.stable_key == args.connection), None)
+    if connection is None:
+        known = ", ".join(c.stable_key for c in state.connections) or "none"
+        print(f"{args.connection} is not an org-activated connection of {tenant.name} "
+              f"(its connections: {known})", file=sys.stderr)
+        return 2
+    frame = bulk.template_frame(connection, state, missing_only=not args.all)
+    args.file.write_bytes(bulk.template_bytes(frame, "xlsx" if fmt == "xlsx" else "csv"))
+    which = "customers" if args.all else "customers lacking values"
+    print(f"wrote {len(frame):,} {which} of {connection.name} to {args.file}")
+    return 0
+
+
+def _check(args: argparse.Namespace, tenant: TenantConfig) -> int:
+    plan = _plan(args, tenant)
+    return 2 if plan.issues else 0
+
+
+def _plan(args: argparse.Namespace, tenant: TenantConfig) -> BulkPlan:
+    from orgconn.client import PrismaticClient
+    from orgconn.services import bulk
+
+    with PrismaticClient(tenant) as client:
+        plan = bulk.check_upload(client, args.file.name, args.file.read_bytes(), _options(args),
+                                 limits=bulk.BulkLimits.from_env())
+    _print_issues(plan.issues)
+    totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
+    print(f"{args.file.name} on {tenant.name}: {totals}")
+    return plan
+
+
+def _print_issues(issues: tuple[FileIssue, ...]) -> None:
+    from orgconn.services import bulk
+
+    if not issues:
+        return
+    print(f"The file has {bulk.summary(issues)}:")
+    for kind, found in bulk.grouped(issues).items():
+        print(f"\n{kind.value} ({len(found)}):")
+        for issue in found[:SHOWN_PER_KIND]:
+            print(f"  {issue.message}")
+        if len(found) > SHOWN_PER_KIND:
+            print(f"  … and {len(found) - SHOWN_PER_KIND:,} more")
+    print()
+
+
+def _apply(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig) -> int:
+    from orgconn.secrets import fingerprint_key
+    from orgconn.services import bulk
+    from orgconn.services.access import Action, Role, local_actor, require
+    from orgconn.store import open_store
+
+    actor = local_actor(Role.parse(os.environ.get("ORGCONN_LOCAL_ROLE") or "admin"))
+    require(actor, Action.BULK_APPLY)
+    plan = _plan(args, tenant)
+    if plan.issues and (not args.valid_only or not plan.rows):
+        print("Nothing was sent.", file=sys.stderr)
+        return 2
+    typed = args.confirm_tenant
+    if not args.yes or (tenant.protected and typed is None):
+        typed = _confirm(tenant, plan)
+        if typed is None:
+            print("Nothing was sent.")
+            return 2
+    progress = _Printer()
+    with open_store(config.database_url) as store:
+        result = bulk.apply_upload(
+            tenant, args.file.name, args.file.read_bytes(), plan.options, actor=actor,
+            store=store, key=fingerprint_key(config.fingerprint_key), confirmation=typed,
+            on_progress=progress, concurrency=args.concurrency,
+            limits=bulk.BulkLimits.from_env())
+        frame = bulk.report_frame(store, result.job.id)
+    progress.done(result.progress)
+    if result.resumed:
+        print(f"continued job {result.job.id}: {result.progress.earlier:,} rows were finished "
+              "by an earlier run")
+    report = args.report or args.file.with_name(f"{args.file.stem}-report.csv")
+    report.write_bytes(bulk.report_csv(frame))
+    print(f"{bulk.describe_summary(result.summary)}; report: {report}")
+    failed = frame[frame["outcome"].isin(["failed", "pending"])]
+    for row in failed.head(SHOWN_PER_KIND).itertuples():
+        print(f"  row {row.row} ({row.external_id}): {row.message}")
+    left_out = result.summary.planned.get("invalid", 0)
+    return 1 if len(failed) or left_out else 0
+
+
+def _confirm(tenant: TenantConfig, plan: BulkPlan) -> str | None:
+    """Ask before writing; returns the typed confirmation ("" if none needed), None for no."""
+    if not sys.stdin.isatty():
+        print("Not a terminal: pass --yes (and --confirm-tenant NAME for a protected tenant) "
+              "to apply.", file=sys.stderr)
+        return None
+    totals = plan.totals()
+    writes = totals["create"] + totals["update"]
+    if tenant.protected:
+        return input(f"Tenant {tenant.name} is protected. Type its name to write {writes:,} "
+                     "rows: ").strip() or None
+    answer = input(f"Write {writes:,} rows to tenant {tenant.name}? [y/N] ").strip().lower()
+    return "" if answer in ("y", "yes") else None
+
+
+class _Printer:
+    """Prints progress at most every two seconds (one line each, for logs and terminals)."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if now - self.last >= 2.0:
+            self.last = now
+            print(f"  {progress.describe()}", flush=True)
+
+    def done(self, progress: Progress) -> None:
+        print(f"  {progress.describe()}")

@@ -1,0 +1,66 @@
+"""Bulk upload (issue 6): many customers' values from one CSV or XLSX file, safely.
+
+- `template`: a file to fill in per connection (the customers lacking values, or all);
+- `parse`: reading CSV/XLSX into text cells (`read_upload`, `BulkLimits`);
+- `plan`: the dry run, row by row (`plan_upload`; what "overwrite" means is defined there);
+- `issues`: every problem, by kind, with where it is and how to fix it;
+- `apply`: `check_upload` and `apply_upload` (concurrent safe writes, resumable jobs);
+- `report`: the per-row report of a job, for the page and the CLI.
+
+Typical use::
+
+    plan = check_upload(client, name, content, BulkOptions(connection="acme-api-key"))
+    result = apply_upload(tenant, name, content, plan.options, actor=actor, store=store,
+                          key=fingerprint_key(), on_progress=print)
+    frame = report_frame(store, result.job.id)
+"""
+
+from orgconn.services.bulk.apply import (
+    ApplyResult,
+    BulkFileError,
+    Progress,
+    apply_upload,
+    apply_upload_async,
+    check_upload,
+    tenant_state,
+)
+from orgconn.services.bulk.issues import FileIssue, FileIssueKind, grouped, issues_frame, summary
+from orgconn.services.bulk.parse import BulkLimits, UploadedTable, file_sha256, read_upload
+from orgconn.services.bulk.plan import BulkPlan, PlanRow, plan_frame, plan_upload
+from orgconn.services.bulk.report import (
+    describe_summary,
+    report_csv,
+    report_file_name,
+    report_frame,
+)
+from orgconn.services.bulk.template import template_bytes, template_file_name, template_frame
+
+__all__ = [
+    "ApplyResult",
+    "BulkFileError",
+    "BulkLimits",
+    "BulkPlan",
+    "FileIssue",
+    "FileIssueKind",
+    "PlanRow",
+    "Progress",
+    "UploadedTable",
+    "apply_upload",
+    "apply_upload_async",
+    "check_upload",
+    "describe_summary",
+    "file_sha256",
+    "grouped",
+    "issues_frame",
+    "plan_frame",
+    "plan_upload",
+    "read_upload",
+    "report_csv",
+    "report_file_name",
+    "report_frame",
+    "summary",
+    "template_bytes",
+    "template_file_name",
+    "template_frame",
+    "tenant_state",
+]

@@ -1,0 +1,100 @@
+"""Many rows in one request: aliased create/update mutations, answered row by row.
+
+Prismatic's API takes several mutation fields in one document (``r0: createCustomerConfig...``,
+``r1: ...``), each answering its own ``errors``. A bulk apply sends its rows in such batches
+(creates and updates apart, so the same few documents repeat), selecting only ``id`` and
+``errors``: one HTTP request and one parse for up to `BATCH_SIZE` rows instead of one each.
+
+Safety is the client's: a batch whose answer was lost (or that failed as a whole) is never
+re-sent; the apply falls back to the client's own safe upsert for each of its rows, which
+reads the values back first and writes only what is still missing. Every document here is
+validated against Prismatic's reference schema in the tests, like the client's operations.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from orgconn.client.documents import Call, Operation
+from orgconn.client.plans import Plan
+from orgconn.client.writes import intended_values
+from orgconn.errors import scrub
+from orgconn.services.bulk.plan import PlanRow
+
+BATCH_SIZE = 20
+WriteKind = Literal["create", "update"]
+_FIELDS = {"create": ("createCustomerConfigVariable", "CreateCustomerConfigVariableInput"),
+           "update": ("updateCustomerConfigVariable", "UpdateCustomerConfigVariableInput")}
+
+
+@functools.cache
+def batch_operation(kind: WriteKind, size: int) -> Operation:
+    """The mutation writing ``size`` rows of ``kind`` at once (variables ``$v0``...)."""
+    field, input_type = _FIELDS[kind]
+    name = f"Bulk{kind.title()}CustomerValues{size}"
+    variables = ", ".join(f"$v{n}: {input_type}!" for n in range(size))
+    fields = "\n".join(f"  r{n}: {field}(input: $v{n}) {{ customerConfigVariable {{ id }} "
+                       "errors { field messages } }" for n in range(size))
+    return Operation(name, f"mutation {name}({variables}) {{\n{fields}\n}}", is_mutation=True)
+
+
+def _text(value: str | SecretStr) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def _input(row: PlanRow, kind: WriteKind, overwrite: bool) -> tuple[dict[str, Any], list[str]]:
+    """The mutation input of one row and the secret values it carries (to redact)."""
+    assert row.connection is not None and row.customer is not None
+    intended = intended_values(row.connection, row.current if kind == "update" else None,
+                               row.values, overwrite=overwrite) or {}
+    inputs = [{"name": key, "type": "value", "value": value} for key, value in intended.items()]
+    secrets = [v for k, v in intended.items() if k in row.connection.secret_keys and v]
+    if kind == "create":
+        return {"scopedConfigVariable": row.connection.id, "customer": row.customer.id,
+                "isTest": False, "inputs": inputs}, secrets
+    assert row.current is not None
+    return {"id": row.current.id, "inputs": inputs, "redeploy": False}, secrets
+
+
+def batch_call(kind: WriteKind, rows: Sequence[PlanRow], *, overwrite: bool) -> Call:
+    """One request writing ``rows`` (all planned ``kind``), secrets listed for redaction."""
+    variables, redact = {}, []
+    for n, row in enumerate(rows):
+        variables[f"v{n}"], secrets = _input(row, kind, overwrite)
+        redact += secrets
+    return Call(batch_operation(kind, len(rows)), variables, redact=tuple(redact))
+
+
+@dataclass(frozen=True)
+class RowAnswer:
+    """What the batch answered for one row: written, or the reason it was refused."""
+
+    written: bool
+    message: str = ""
+
+
+def send_batch(call: Call) -> Plan[list[RowAnswer]]:
+    """Send ``call`` and read each row's answer (raises the transport's errors as they are)."""
+    data = yield call
+    return read_answers(data, len(call.variables), call.redact)
+
+
+def read_answers(data: Mapping[str, Any], size: int, redact: Sequence[str] = ()
+                 ) -> list[RowAnswer]:
+    """Each aliased field's verdict: written (an object came back) or its errors, scrubbed."""
+    answers = []
+    for n in range(size):
+        payload = data.get(f"r{n}") or {}
+        errors = payload.get("errors") or []
+        if not errors and isinstance(payload.get("customerConfigVariable"), dict):
+            answers.append(RowAnswer(True))
+            continue
+        text = "; ".join(f"{e.get('field') or '__all__'}: {' '.join(e.get('messages') or [])}"
+                         for e in errors) or "the tenant answered no object"
+        answers.append(RowAnswer(False, scrub(text, redact)))
+    return answers

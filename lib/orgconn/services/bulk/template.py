@@ -1,0 +1,63 @@
+"""Templates to fill in: one row per customer, one column per per-customer input.
+
+Columns: ``external_id``, ``customer_name`` (for people; ignored on upload), then the
+connection's per-customer inputs in the connection's order. Rows: every customer that has an
+external ID (customers without one cannot be matched on upload), in the tenant's order, or with
+``missing_only`` only those that lack values: no values at all, or a required input empty.
+Current values of plain inputs are filled in, so a downloaded template uploads back as
+"unchanged"; secret cells are always left empty (blank never changes anything on upload).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from orgconn.models import OrgConnection, TenantSnapshot
+from orgconn.services import export
+from orgconn.services.bulk.parse import CUSTOMER_NAME, EXTERNAL_ID
+from orgconn.services.coverage import Status, cell_status
+
+TemplateFormat = Literal["csv", "xlsx"]
+MIME_TYPES: dict[TemplateFormat, str] = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def template_frame(connection: OrgConnection, snapshot: TenantSnapshot, *,
+                   missing_only: bool) -> pd.DataFrame:
+    """The template of ``connection`` for the customers of ``snapshot`` (see the module)."""
+    inputs = connection.per_customer_inputs
+    values = {v.customer.id: v for v in snapshot.customer_values
+              if v.customer is not None and not v.is_test and v.stable_key == connection.stable_key}
+    rows = []
+    for customer in snapshot.customers:
+        if not customer.external_id:
+            continue
+        current = values.get(customer.id)
+        if missing_only and cell_status(connection, current)[0] not in (
+                Status.MISSING, Status.INCOMPLETE):
+            continue
+        row = {EXTERNAL_ID: customer.external_id, CUSTOMER_NAME: customer.name}
+        for spec in inputs:
+            value = current.values.get(spec.key) if current else None
+            shown = value is not None and value.has_value and not spec.is_secret
+            row[spec.key] = value.secret_value() if shown and value is not None else ""
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[EXTERNAL_ID, CUSTOMER_NAME, *(i.key for i in inputs)],
+                        dtype=object)
+
+
+def template_bytes(frame: pd.DataFrame, fmt: TemplateFormat) -> bytes:
+    """The template as a CSV (UTF-8 with BOM) or XLSX file, formulas neutralised."""
+    if fmt == "xlsx":
+        return export.to_xlsx_bytes(frame, sheet_name="customers")
+    return export.to_csv_bytes(frame)
+
+
+def template_file_name(tenant: str, stable_key: str, *, missing_only: bool,
+                       fmt: TemplateFormat) -> str:
+    """E.g. ``bulk-us-acme-api-key-missing.csv``."""
+    return f"bulk-{tenant}-{stable_key}-{'missing' if missing_only else 'all'}.{fmt}"

@@ -1,0 +1,152 @@
+"""Bulk upload: many customers' values from one CSV/XLSX file — template, check, apply, report.
+
+A link ``bulk-upload?tenant=us&connection=STABLE_KEY&template=missing`` (the coverage page's)
+opens it prefilled. The rules (blank cells, overwrite, resuming) are in `services.bulk`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from orgconn.services import bulk
+from orgconn.store import BulkOptions
+from orgconn.ui import context, state, values_form
+from orgconn.ui.access import current_actor
+from orgconn.ui.errors import user_errors
+from orgconn.ui.widgets import typed_confirmation
+
+K_TENANT, K_CONNECTION, K_TEMPLATE = "bulk.tenant", "bulk.connection", "bulk.template"
+K_FILE, K_OVERWRITE, K_VALID_ONLY = "bulk.file", "bulk.overwrite", "bulk.valid_only"
+K_CONFIRM, K_APPLY, K_PLAN, K_JOB = "bulk.confirm", "bulk.apply", "bulk.plan", "bulk.job"
+Q_TEMPLATE = "template"
+TEMPLATES = {"missing": "Customers lacking values", "all": "All customers"}
+ACTIONS = ("create", "update", "unchanged", "skip", "invalid")
+
+st.title("Bulk upload")
+st.caption("Download a template, fill it in, upload it: orgconn checks every row and shows "
+           "the plan before anything is sent. Blank cells never change anything; without "
+           "*overwrite* only inputs that have no value are filled.")
+actor = current_actor()
+if actor is None:
+    st.stop()
+
+tenant = values_form.linked_tenant(K_TENANT)
+with user_errors(f"Tenant {tenant.name}"):
+    snapshot = context.snapshot(tenant.name, tenant.url)
+connections = {c.stable_key: c for c in snapshot.connections if c.is_org_activated_customer}
+if not connections:
+    st.info(f"Tenant {tenant.name} has no org-activated connection yet.")
+    st.stop()
+values_form.seed_from_link(K_CONNECTION, state.Q_CONNECTION, list(connections),
+                           default=next(iter(connections)))
+values_form.seed_from_link(K_TEMPLATE, Q_TEMPLATE, list(TEMPLATES), default="missing")
+
+left, right = st.columns([3, 2])
+stable_key = left.selectbox("Connection", list(connections), key=K_CONNECTION,
+                            format_func=lambda k: f"{connections[k].name} ({k})")
+which = right.radio("Template rows", list(TEMPLATES), key=K_TEMPLATE, horizontal=True,
+                    format_func=TEMPLATES.__getitem__)
+st.query_params.update({state.Q_TENANT: tenant.name, state.Q_CONNECTION: stable_key,
+                        Q_TEMPLATE: which})
+connection = connections[stable_key]
+
+with st.container(border=True):
+    st.markdown("**1 · Template**")
+    template = bulk.template_frame(connection, snapshot, missing_only=which == "missing")
+    st.caption(f"{len(template):,} customers · columns: external_id, customer_name (ignored on "
+               f"upload), {', '.join(template.columns[2:]) or 'no per-customer input'}. "
+               "Secret cells are always empty: fill them in, or leave them blank to keep them.")
+    buttons = st.columns(4)
+    for column, fmt in zip(buttons, ("csv", "xlsx"), strict=False):
+        column.download_button(
+            f"Template ({fmt.upper()})", lambda fmt=fmt: bulk.template_bytes(template, fmt),
+            bulk.template_file_name(tenant.name, stable_key, missing_only=which == "missing",
+                                    fmt=fmt), bulk.template.MIME_TYPES[fmt],
+            key=f"bulk.template_{fmt}", icon=":material/download:", on_click="ignore")
+
+with st.container(border=True):
+    st.markdown("**2 · Upload and check**")
+    uploaded = st.file_uploader("Filled-in file (CSV or XLSX)", type=["csv", "xlsx"],
+                                key=K_FILE, help="UTF-8 CSV separated by commas, semicolons "
+                                "or tabs, or an Excel workbook. Add a stable_key column to "
+                                "fill several connections from one file.")
+    options_left, options_right = st.columns(2)
+    overwrite = options_left.toggle("Overwrite values already set", key=K_OVERWRITE,
+                                    help="Off: a row only fills inputs that have no value.")
+    valid_only = options_right.toggle("Apply the valid rows only", key=K_VALID_ONLY,
+                                      help="Send the rows without problems; leave the others.")
+if uploaded is None:
+    st.stop()
+
+content = uploaded.getvalue()
+options = BulkOptions(overwrite=overwrite, valid_only=valid_only, connection=stable_key)
+check_key = (tenant.name, uploaded.name, bulk.file_sha256(content), options.canonical())
+if st.session_state.get(K_PLAN, (None,))[0] != check_key:
+    with st.spinner("Checking the file against the tenant…"), user_errors("Checking the file"):
+        plan = bulk.check_upload(context.client(tenant.name), uploaded.name, content, options,
+                                 limits=bulk.BulkLimits.from_env())
+        st.session_state[K_PLAN] = (check_key, plan)
+plan = st.session_state[K_PLAN][1]
+
+if plan.issues:
+    st.error(f"The file has {bulk.summary(plan.issues)}. " + (
+        "Only the valid rows will be sent." if valid_only and plan.rows else
+        "Nothing will be sent until they are fixed (or choose to apply the valid rows only)."))
+    for kind, found in bulk.grouped(plan.issues).items():
+        with st.expander(f"{kind.value} · {len(found)}", expanded=len(found) <= 20):
+            st.dataframe(bulk.issues_frame(found)[["row", "column", "message"]],
+                         hide_index=True, width="stretch")
+
+totals = plan.totals()
+for column, action in zip(st.columns(len(ACTIONS)), ACTIONS, strict=True):
+    column.metric(action.capitalize(), f"{totals[action]:,}")
+if plan.rows:
+    st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch",
+                 column_config={"row": st.column_config.NumberColumn("Row", format="%d")})
+
+store = context.store()
+earlier = store.find_job(tenant.name, plan.file_sha256, options)
+if earlier is not None:
+    done = store.job_summary(earlier.id)
+    st.info(f"An earlier apply of this file stopped ({bulk.describe_summary(done)}). "
+            "Apply continues where it stopped: rows already done are not sent again.",
+            icon=":material/history:")
+
+writes = totals["create"] + totals["update"]
+can_apply = bool(plan.rows) and (not plan.issues or valid_only) and (
+    writes > 0 or earlier is not None)
+typed = typed_confirmation(tenant, K_CONFIRM)
+label = "Resume apply" if earlier is not None else f"Apply {writes:,} rows"
+if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
+    bar = st.progress(0.0, text="Starting…")
+    shown = [0.0]
+
+    def show(progress: bulk.Progress) -> None:
+        """Update the bar at most five times a second (and at the end)."""
+        if time.monotonic() - shown[0] >= 0.2 or progress.finished == progress.total:
+            shown[0] = time.monotonic()
+            bar.progress(progress.fraction, text=progress.describe())
+
+    with user_errors("Applying the file", stop=False):
+        result = bulk.apply_upload(
+            tenant, uploaded.name, content, options, actor=actor, store=store,
+            key=context.secret_key(), confirmation=typed, on_progress=show,
+            limits=bulk.BulkLimits.from_env())
+        bar.progress(1.0, text=result.progress.describe())
+        st.session_state[K_JOB] = result.job.id
+        st.session_state.pop(K_PLAN, None)  # check again: the plan now shows what is left
+        context.refresh()
+        st.rerun()
+
+if K_JOB in st.session_state:
+    job = store.get_job(st.session_state[K_JOB])
+    result_summary = store.job_summary(job.id)
+    say = st.success if job.status == "done" else st.warning
+    say(f"{job.file_name}: {bulk.describe_summary(result_summary)}.")
+    report = bulk.report_frame(store, job.id)
+    st.download_button("Download the report (CSV)", bulk.report_csv(report),
+                       bulk.report_file_name(job), "text/csv", key="bulk.report",
+                       icon=":material/download:", on_click="ignore")
+    st.dataframe(report, hide_index=True, width="stretch")

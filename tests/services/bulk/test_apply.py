@@ -1,0 +1,213 @@
+"""Applying files to a fresh sandbox: writes, audit rows, resuming, refusing, twice = unchanged.
+
+Each test reads what the tenant holds with `PrismaticClient` afterwards: the figures checked
+come from the tenant and the store, not from the apply's own answer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orgconn.client import PrismaticClient
+from orgconn.config import TenantConfig
+from orgconn.models import TenantSnapshot
+from orgconn.sandbox import RunningSandbox
+from orgconn.services import bulk
+from orgconn.services.access import AccessDenied, Actor, Role
+from orgconn.store import AuditFilter, BulkOptions, Store, open_store
+
+SECRET = "canary-bulk-apply-Wk3"
+OPTIONS = BulkOptions(connection="customer-warehouse")
+OPERATOR = Actor("ops@example.com", Role.OPERATOR)
+KEY = b"bulk-test-key"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as opened:
+        yield opened
+
+
+def tenant(box: RunningSandbox, *, protected: bool = False) -> TenantConfig:
+    return TenantConfig(name="us", url=box.stack_url("us"), token=box.token("us"),
+                        protected=protected)
+
+
+def read(box: RunningSandbox) -> TenantSnapshot:
+    with PrismaticClient(tenant(box)) as client:
+        return client.snapshot(["customer-warehouse"])
+
+
+def filled_template(box: RunningSandbox) -> tuple[str, bytes, pd.DataFrame]:
+    """The customers lacking warehouse values, each given a host, port, user and password."""
+    state = read(box)
+    frame = bulk.template_frame(state.connections[0], state, missing_only=True)
+    frame = frame.assign(host=[f"db{n}.example.com" for n in range(len(frame))], port="5432",
+                         database="app", username="loader", password=SECRET)
+    return "warehouse.csv", bulk.template_bytes(frame, "csv"), frame
+
+
+def warehouse_values(box: RunningSandbox) -> dict[str, dict[str, str]]:
+    """Each customer's warehouse values as the tenant holds them now."""
+    return {v.customer.external_id or "": {k: i.secret_value() for k, i in v.values.items()}
+            for v in read(box).customer_values if v.customer}
+
+
+def ok_audit_rows(store: Store) -> Counter[str]:
+    """How many successful writes the audit log holds per customer."""
+    return Counter(e.customer_external_id or "" for e in store.audit(
+        AuditFilter(source="bulk", outcome="ok"), limit=None))
+
+
+def test_applying_a_file_writes_every_row_once_with_an_audit_row_and_no_secret_anywhere(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+    seen: list[bulk.Progress] = []
+
+    result = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                               store=store, key=KEY, on_progress=seen.append)
+
+    written = warehouse_values(fresh_sandbox)
+    for row in frame.itertuples():
+        assert written[row.external_id]["host"] == row.host
+        assert written[row.external_id]["password"] == SECRET
+    assert result.job.status == "done" and not result.resumed
+    assert result.summary.outcomes["done"] == len(frame)
+    assert ok_audit_rows(store) == Counter(frame["external_id"])
+    assert [p.finished for p in seen] == list(range(1, len(frame) + 1))
+    assert seen[-1].created == len(frame)
+    report = bulk.report_frame(store, result.job.id)
+    audit = store.audit_frame(AuditFilter(job_id=result.job.id))
+    assert set(report["outcome"]) == {"done"} and set(audit["source"]) == {"bulk"}
+    for text in (report.to_csv(), audit.to_csv(), bulk.report_csv(report).decode("utf-8-sig")):
+        assert SECRET not in text
+
+
+def test_applying_the_same_file_twice_changes_nothing_the_second_time(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+    bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                      store=store, key=KEY)
+    before = read(fresh_sandbox)
+
+    again = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                              store=store, key=KEY)
+
+    assert again.summary.planned["unchanged"] == len(frame)
+    assert again.summary.outcomes["skipped"] == len(frame) and again.progress.total == 0
+    assert read(fresh_sandbox) == before
+    assert ok_audit_rows(store) == Counter(frame["external_id"])
+
+
+def test_an_interrupted_apply_continues_where_it_stopped_and_writes_nothing_twice(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+
+    def stop_after_five(progress: bulk.Progress) -> None:
+        if progress.finished == 5:
+            raise KeyboardInterrupt("the tab was closed")
+
+    with pytest.raises(KeyboardInterrupt):
+        bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                          store=store, key=KEY, on_progress=stop_after_five)
+    job = store.find_job("us", bulk.file_sha256(content), OPTIONS)
+    assert job is not None and job.status == "interrupted"
+    stopped = store.job_summary(job.id)
+    assert stopped.outcomes["done"] == 5 and stopped.outcomes["pending"] == len(frame) - 5
+
+    resumed = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                                store=store, key=KEY)
+
+    assert resumed.resumed and resumed.job.id == job.id and resumed.job.status == "done"
+    assert resumed.progress.earlier == 5 and resumed.progress.total == len(frame) - 5
+    assert resumed.summary.outcomes["done"] == len(frame)
+    assert ok_audit_rows(store) == Counter(frame["external_id"])
+    assert all(warehouse_values(fresh_sandbox)[e]["password"] == SECRET
+               for e in frame["external_id"])
+
+
+def test_writes_whose_outcome_was_never_recorded_are_found_applied_on_resume(
+        fresh_sandbox: RunningSandbox, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+
+    def crash(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("the server crashed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "mark_rows", crash)
+        with pytest.raises(RuntimeError, match="crashed"):
+            bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                              store=store, key=KEY)
+    job = store.find_job("us", bulk.file_sha256(content), OPTIONS)
+    assert job is not None and store.job_summary(job.id).outcomes["done"] == 0
+
+    resumed = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                                store=store, key=KEY)
+
+    report = bulk.report_frame(store, resumed.job.id)
+    found = report[report["message"].str.startswith("already applied")]
+    assert len(found) > 0 and set(report["outcome"]) == {"done"}
+    assert ok_audit_rows(store) == Counter(frame["external_id"])
+
+
+def test_a_file_with_problems_sends_nothing_and_keeps_no_job(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    before = read(fresh_sandbox)
+    content = b"external_id,host,port\nmy-external-id,db.example.com,not-a-port\n"
+
+    with pytest.raises(bulk.BulkFileError, match=r"1 bad type\. Nothing was sent") as raised:
+        bulk.apply_upload(tenant(fresh_sandbox), "bad.csv", content, OPTIONS, actor=OPERATOR,
+                          store=store, key=KEY)
+
+    assert [i.column for i in raised.value.issues] == ["port"]
+    assert read(fresh_sandbox) == before and store.list_jobs() == []
+
+
+def test_valid_only_applies_the_valid_rows_and_reports_the_others_as_left_out(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+    content += b"nobody-by-that-id,,h,5432,app,u,x,,\n"
+    options = BulkOptions(connection="customer-warehouse", valid_only=True)
+
+    result = bulk.apply_upload(tenant(fresh_sandbox), name, content, options, actor=OPERATOR,
+                               store=store, key=KEY)
+
+    assert result.summary.outcomes["done"] == len(frame)
+    assert result.summary.planned["invalid"] == 1 and result.job.status == "done"
+    report = bulk.report_frame(store, result.job.id).set_index("external_id")
+    assert report.loc["nobody-by-that-id", "outcome"] == "skipped"
+    assert "no customer of us" in report.loc["nobody-by-that-id", "message"]
+
+
+def test_an_editor_may_not_apply_and_a_protected_tenant_needs_its_name_typed(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+    guarded = tenant(fresh_sandbox, protected=True)
+
+    with pytest.raises(AccessDenied, match="operator role"):
+        bulk.apply_upload(guarded, name, content, OPTIONS, store=store, key=KEY,
+                          actor=Actor("cs@example.com", Role.EDITOR), confirmation="us")
+    with pytest.raises(AccessDenied, match="type its name"):
+        bulk.apply_upload(guarded, name, content, OPTIONS, actor=OPERATOR, store=store,
+                          key=KEY, confirmation="eu")
+    assert store.list_jobs() == []
+
+    result = bulk.apply_upload(guarded, name, content, OPTIONS, actor=OPERATOR, store=store,
+                               key=KEY, confirmation="us")
+    assert result.summary.outcomes["done"] == len(frame)
+
+
+def test_the_dry_run_reads_the_tenant_and_writes_nothing(sandbox: RunningSandbox) -> None:
+    name, content, frame = filled_template(sandbox)
+    before = read(sandbox)
+
+    with PrismaticClient(tenant(sandbox)) as client:
+        plan = bulk.check_upload(client, name, content, OPTIONS)
+
+    assert plan.totals()["create"] == len(frame) and not plan.issues
+    assert read(sandbox) == before

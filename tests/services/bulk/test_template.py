@@ -1,0 +1,57 @@
+"""Templates: their columns and rows, secrets never prefilled, and a clean round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from orgconn.services.bulk.parse import read_upload
+from orgconn.services.bulk.plan import plan_upload
+from orgconn.services.bulk.template import (
+    TemplateFormat,
+    template_bytes,
+    template_file_name,
+    template_frame,
+)
+from orgconn.store import BulkOptions
+from tests.services.bulk.tenant import OLD_SECRET, WAREHOUSE, snapshot
+
+
+def test_columns_are_the_ids_then_the_per_customer_inputs_without_global_ones() -> None:
+    frame = template_frame(WAREHOUSE, snapshot(), missing_only=False)
+
+    assert list(frame.columns) == ["external_id", "customer_name", "host", "port", "password",
+                                   "ssl", "options"]
+
+
+def test_missing_only_lists_customers_without_values_or_with_a_required_input_empty() -> None:
+    frame = template_frame(WAREHOUSE, snapshot(), missing_only=True)
+
+    assert list(frame["external_id"]) == ["beta", "gamma", "delta"]
+    assert frame.set_index("external_id").loc["gamma", "host"] == "gamma.example.com"
+
+
+def test_all_lists_every_customer_with_plain_values_filled_in_and_secrets_empty() -> None:
+    frame = template_frame(WAREHOUSE, snapshot(), missing_only=False).set_index("external_id")
+
+    assert list(frame.index) == ["alpha", "beta", "gamma", "delta"]
+    assert (frame.loc["alpha", "host"], frame.loc["alpha", "ssl"]) == ("old.example.com", "true")
+    assert frame.loc["alpha", "password"] == "" and OLD_SECRET not in frame.to_csv()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_template_uploaded_back_untouched_plans_nothing_to_send(fmt: TemplateFormat) -> None:
+    content = template_bytes(template_frame(WAREHOUSE, snapshot(), missing_only=False), fmt)
+    parsed = read_upload(template_file_name("us", "customer-warehouse", missing_only=False,
+                                            fmt=fmt), content)
+    assert parsed.table is not None
+    plan = plan_upload(parsed.table, snapshot(), BulkOptions(
+        connection="customer-warehouse", overwrite=True), parsed.issues)
+
+    assert {r.external_id: r.action for r in plan.rows} == {
+        "alpha": "unchanged", "beta": "skip", "gamma": "unchanged", "delta": "skip"}
+    assert not plan.issues
+
+
+def test_the_file_name_says_tenant_connection_and_which_rows() -> None:
+    assert template_file_name("eu", "sftp-drop", missing_only=True, fmt="xlsx") == \
+        "bulk-eu-sftp-drop-missing.xlsx"
