@@ -1,0 +1,142 @@
+"""``orgconn bulk template|check|apply`` on a fresh sandbox, with every documented exit status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orgconn.cli import main
+from orgconn.client import PrismaticClient
+from orgconn.config import TenantConfig
+from orgconn.sandbox import RunningSandbox
+
+SECRET = "canary-bulk-cli-9Fx"
+
+
+def _config(tmp_path: Path, box: RunningSandbox, *, protected: bool = False) -> Path:
+    path = tmp_path / "orgconn.toml"
+    path.write_text(f'fingerprint_key = "cli-test-key"\n'
+                    f'database_url = "sqlite:///{tmp_path / "store.db"}"\n'
+                    f'[tenants.us]\nurl = "{box.stack_url("us")}"\ntoken = "{box.token("us")}"\n'
+                    f"protected = {'true' if protected else 'false'}\n", encoding="utf-8")
+    return path
+
+
+def _run(capsys: pytest.CaptureFixture[str], config: Path, *argv: str) -> tuple[int, str, str]:
+    status = main(["bulk", *argv, "--tenant", "us", "--config", str(config)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _values(box: RunningSandbox) -> dict[str, dict[str, str]]:
+    with PrismaticClient(TenantConfig(name="us", url=box.stack_url("us"),
+                                      token=box.token("us"))) as client:
+        held = client.snapshot(["sftp-drop"]).customer_values
+    return {v.customer.external_id or "": {k: i.secret_value() for k, i in v.values.items()}
+            for v in held if v.customer}
+
+
+def _filled(template: Path) -> pd.DataFrame:
+    frame = pd.read_csv(template, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return frame.assign(username="loader", password=SECRET)
+
+
+def test_template_check_and_apply_fill_the_customers_lacking_values(
+        tmp_path: Path, fresh_sandbox: RunningSandbox,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    template = tmp_path / "sftp.csv"
+
+    status, out, _ = _run(capsys, config, "template", str(template), "--connection", "sftp-drop")
+    assert status == 0 and "customers lacking values" in out
+    frame = _filled(template)
+    assert len(frame) > 0 and set(frame["external_id"]).isdisjoint(
+        e for e, v in _values(fresh_sandbox).items() if v.get("password"))
+    frame.to_csv(template, index=False)
+
+    status, out, _ = _run(capsys, config, "check", str(template), "--connection", "sftp-drop")
+    assert status == 0 and f"{len(frame):,} create" in out
+    status, out, _ = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
+                          "--yes")
+
+    assert status == 0, out
+    held = _values(fresh_sandbox)
+    assert all(held[e]["password"] == SECRET for e in frame["external_id"])
+    report = pd.read_csv(tmp_path / "sftp-report.csv", dtype=str, keep_default_na=False)
+    assert set(report["outcome"]) == {"done"} and len(report) == len(frame)
+    assert SECRET not in out and SECRET not in (tmp_path / "sftp-report.csv").read_text()
+
+    status, out, _ = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
+                          "--yes")
+    assert status == 0 and f"{len(frame):,} unchanged" in out
+
+
+def test_an_invalid_file_exits_2_lists_problems_by_kind_and_sends_nothing(
+        tmp_path: Path, fresh_sandbox: RunningSandbox,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("external_id,username,host\nnobody,u,sftp.example.com\n", encoding="utf-8")
+    before = _values(fresh_sandbox)
+
+    for step in ("check", "apply"):
+        status, out, err = _run(capsys, config, step, str(bad), "--connection", "sftp-drop",
+                                "--yes")
+        assert status == 2
+        assert "unknown external ID (1):" in out and "global input in the file (1):" in out
+    assert "Nothing was sent" in err and _values(fresh_sandbox) == before
+
+
+def test_valid_only_applies_the_good_rows_and_exits_1_naming_the_rows_left_out(
+        tmp_path: Path, fresh_sandbox: RunningSandbox,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    template = tmp_path / "sftp.csv"
+    _run(capsys, config, "template", str(template), "--connection", "sftp-drop")
+    frame = _filled(template)
+    frame.loc[len(frame)] = {**frame.iloc[0].to_dict(), "external_id": "nobody-by-that-id"}
+    frame.to_csv(template, index=False)
+
+    status, out, _ = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
+                          "--yes", "--valid-only")
+
+    assert status == 1 and "1 invalid rows left out" in out
+    report = pd.read_csv(tmp_path / "sftp-report.csv", dtype=str, keep_default_na=False)
+    assert report.set_index("external_id").loc["nobody-by-that-id", "outcome"] == "skipped"
+    assert (report["outcome"] == "done").sum() == len(frame) - 1
+
+
+def test_a_protected_tenant_needs_its_name_even_with_yes(
+        tmp_path: Path, fresh_sandbox: RunningSandbox,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, fresh_sandbox, protected=True)
+    template = tmp_path / "sftp.csv"
+    _run(capsys, config, "template", str(template), "--connection", "sftp-drop")
+    _filled(template).to_csv(template, index=False)
+    before = _values(fresh_sandbox)
+
+    status, _, err = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
+                          "--yes")
+    assert status == 2 and "--confirm-tenant" in err and _values(fresh_sandbox) == before
+
+    status, _, err = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
+                          "--yes", "--confirm-tenant", "eu")
+    assert status == 2 and "type its name (us)" in err and _values(fresh_sandbox) == before
+
+    status, out, _ = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
+                          "--yes", "--confirm-tenant", "us")
+    assert status == 0, out
+
+
+def test_a_template_file_needs_a_known_connection_and_a_csv_or_xlsx_name(
+        tmp_path: Path, sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, sandbox)
+
+    status, _, err = _run(capsys, config, "template", str(tmp_path / "t.txt"),
+                          "--connection", "sftp-drop")
+    assert status == 2 and ".csv or .xlsx" in err
+    status, _, err = _run(capsys, config, "template", str(tmp_path / "t.xlsx"),
+                          "--connection", "no-such-connection")
+    assert status == 2 and "acme-api-key" in err and not (tmp_path / "t.xlsx").exists()
