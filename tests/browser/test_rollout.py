@@ -40,7 +40,7 @@ def test_on_first_start_the_rollout_page_shows_months_of_rollout_up_to_today(
 
     chart.hover()
     assert page.get_by_role("button", name="Download plot as a PNG").count() >= 1
-    with page.expect_download() as download:  # drawn on the server by kaleido + Chromium
+    with page.expect_download(timeout=90_000) as download:  # kaleido starts a Chromium
         page.get_by_role("button", name="Chart (PNG)").first.click()
     png = Path(download.value.path()).read_bytes()
     assert png.startswith(b"\x89PNG") and download.value.suggested_filename == (
