@@ -103,8 +103,9 @@ totals = plan.totals()
 for column, action in zip(st.columns(len(ACTIONS)), ACTIONS, strict=True):
     column.metric(action.capitalize(), f"{totals[action]:,}")
 if plan.rows:
-    st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch",
-                 column_config={"row": st.column_config.NumberColumn("Row", format="%d")})
+    st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch", column_config={
+        "row": st.column_config.NumberColumn("Row", format="%d", width="small"),
+        "action": st.column_config.TextColumn("Action", width=95)})
 
 store = context.store()
 earlier = store.find_job(tenant.name, plan.file_sha256, options)
@@ -117,6 +118,8 @@ if earlier is not None:
 writes = totals["create"] + totals["update"]
 can_apply = bool(plan.rows) and (not plan.issues or valid_only) and (
     writes > 0 or earlier is not None)
+if plan.rows and not writes and earlier is None:
+    st.caption("Nothing to send: every valid row is already as the file says.")
 typed = typed_confirmation(tenant, K_CONFIRM)
 label = "Resume apply" if earlier is not None else f"Apply {writes:,} rows"
 if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):

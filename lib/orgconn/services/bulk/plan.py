@@ -43,8 +43,8 @@ from orgconn.services.bulk.parse import EXTERNAL_ID, STABLE_KEY, UploadedRow, Up
 from orgconn.services.validation import check_value, is_blank, normalize
 from orgconn.store import BulkOptions, ChangedInput, PlannedAction, PlannedRow
 
-PLAN_COLUMNS = ["row", "stable_key", "external_id", "customer", "action", "changes", "kept",
-                "message"]
+PLAN_COLUMNS = ["row", "action", "external_id", "customer", "changes", "kept", "message",
+                "stable_key"]
 NO_NAME = "(none)"  # the store needs a non-empty key for a row that names no connection/customer
 _SHOWN_CHARS = 40
 
