@@ -6,7 +6,8 @@
 - ``configure(tenants, **top_level)``: writes a TOML config (``[tenants.NAME]`` tables) and
   points ``ORGCONN_CONFIG`` at it, with ``ORGCONN_DATABASE_URL`` a temporary SQLite store.
 - ``sandbox_config``: tenants ``us`` and ``eu`` of the shared read-only ``sandbox``;
-  ``fresh_sandbox_config``: the same on this test's ``fresh_sandbox`` (for pages that write).
+  ``fresh_sandbox_config``: the same on this test's ``fresh_sandbox`` (for pages that write);
+  ``app_store``: the store that app writes its audit rows to (open it after ``configure``).
 - ``app``: ``AppTest.from_file(app.py)``; ``open_page(app, "pages/x.py", key=value, ...)``
   opens a page with query parameters (a list value repeats the parameter, as a link does).
 - ``downloads``: ``downloads.data(button)`` is the bytes an ``st.download_button`` serves
@@ -20,6 +21,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import DownloadButton
 
 from orgconn.sandbox import RunningSandbox
+from orgconn.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -117,6 +120,13 @@ def sandbox_config(configure: Configure, sandbox: RunningSandbox) -> Path:
 def fresh_sandbox_config(configure: Configure, fresh_sandbox: RunningSandbox) -> Path:
     """The app configured with tenants us and eu of this test's own sandbox (writes allowed)."""
     return configure(sandbox_tenants(fresh_sandbox))
+
+
+@pytest.fixture
+def app_store(fresh_sandbox_config: Path) -> Iterator[Store]:
+    """The store (audit log...) of the app configured on this test's sandbox."""
+    with open_store(os.environ["ORGCONN_DATABASE_URL"]) as opened:
+        yield opened
 
 
 @pytest.fixture

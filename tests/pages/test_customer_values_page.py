@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -33,13 +32,6 @@ def fresh_us(fresh_sandbox: RunningSandbox) -> Iterator[PrismaticClient]:
     """A client of tenant us of this test's sandbox."""
     with sandbox_client(fresh_sandbox, "us") as client:
         yield client
-
-
-@pytest.fixture
-def app_store(fresh_sandbox_config: Path) -> Iterator[Store]:
-    """The audit store the app writes to."""
-    with open_store(os.environ["ORGCONN_DATABASE_URL"]) as opened:
-        yield opened
 
 
 def open_values(app: AppTest, customer: str, connection: str = "acme-api-key",

@@ -3,7 +3,6 @@ first test credentials and editing them later, each with one audit row without s
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
 from orgconn.sandbox import RunningSandbox
-from orgconn.store import Store, open_store
+from orgconn.store import Store
 from tests.edit_support import (
     assert_no_secret_in_audit,
     audit_rows,
@@ -29,13 +28,6 @@ def fresh_us(fresh_sandbox: RunningSandbox) -> Iterator[PrismaticClient]:
     """A client of tenant us of this test's sandbox."""
     with sandbox_client(fresh_sandbox, "us") as client:
         yield client
-
-
-@pytest.fixture
-def app_store(fresh_sandbox_config: Path) -> Iterator[Store]:
-    """The audit store the app writes to."""
-    with open_store(os.environ["ORGCONN_DATABASE_URL"]) as opened:
-        yield opened
 
 
 def overview_row(at: AppTest, stable_key: str) -> dict[str, object]:
