@@ -385,9 +385,9 @@ class _Run:
         except OrgconnError as error:
             return self._failed(item, error)
         if kind == "unchanged" and read_first:  # the batch's answer was lost, its write was not
-            kind = f"{row.action}d"
-            return self._written(item, kind, "answer lost, read back as applied",
-                                 f"{kind} (the answer was lost; read back: applied)")
+            done = f"{row.action}d"
+            return self._written(item, done, "answer lost, read back as applied",
+                                 f"{done} (the answer was lost; read back: applied)")
         if kind == "unchanged":
             return _Outcome(RowResult(row_number=number, outcome="done", message=(
                 "nothing to change any more: the tenant already has these values")), "unchanged")
