@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
@@ -18,6 +20,8 @@ from orgconn.config import TenantConfig
 from orgconn.models import TenantSnapshot
 from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
+from orgconn.services.access import Actor, Role
+from orgconn.store import BulkOptions, open_store
 from tests.pages.conftest import Downloads, open_page
 
 PAGE = "pages/bulk_upload.py"
@@ -113,3 +117,33 @@ def test_a_file_with_problems_shows_them_grouped_by_kind_and_cannot_be_applied(
     bad_type = groups["bad type · 1"].dataframe[0].value
     assert list(bad_type["row"]) == [3] and list(bad_type["column"]) == ["port"]
     assert at.button(key="bulk.apply").disabled
+
+
+def test_an_interrupted_apply_of_the_same_file_is_offered_and_resumed(
+        app: AppTest, fresh_sandbox_config: Path, fresh_sandbox: RunningSandbox) -> None:
+    content, filled = warehouse_file(read_us(fresh_sandbox))
+    tenant = TenantConfig(name="us", url=fresh_sandbox.stack_url("us"),
+                          token=fresh_sandbox.token("us"))
+
+    def stop_after_three(progress: bulk.Progress) -> None:
+        if progress.finished == 3:
+            raise KeyboardInterrupt("the tab was closed")
+
+    with open_store(os.environ["ORGCONN_DATABASE_URL"]) as store, \
+            pytest.raises(KeyboardInterrupt):
+        bulk.apply_upload(tenant, "warehouse.csv", content,
+                          BulkOptions(connection="customer-warehouse"), store=store,
+                          actor=Actor("ops", Role.OPERATOR), key=b"k",
+                          on_progress=stop_after_three)
+    at = open_page(app, PAGE, tenant="us", connection="customer-warehouse")
+    at.file_uploader(key="bulk.file").set_value(("warehouse.csv", content, "text/csv"))
+    at.run()
+
+    assert "An earlier apply of this file stopped" in at.info[-1].value
+    assert "3 done" in at.info[-1].value
+    assert at.button(key="bulk.apply").label == "Resume apply"
+    at.button(key="bulk.apply").click()
+    at.run()
+
+    assert not at.exception and not at.error
+    assert f"job 1 done: {len(filled)} done" in at.success[0].value
