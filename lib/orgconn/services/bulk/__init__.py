@@ -4,7 +4,8 @@
 - `parse`: reading CSV/XLSX into text cells (`read_upload`, `BulkLimits`);
 - `plan`: the dry run, row by row (`plan_upload`; what "overwrite" means is defined there);
 - `issues`: every problem, by kind, with where it is and how to fix it;
-- `apply`: `check_upload` and `apply_upload` (concurrent safe writes, resumable jobs);
+- `apply`: `check_upload` and `apply_upload` (resumable jobs); `send` and `batch`: how rows
+  are written (batched, concurrent, safe after lost answers);
 - `report`: the per-row report of a job, for the page and the CLI.
 
 Typical use::
@@ -18,7 +19,6 @@ Typical use::
 from orgconn.services.bulk.apply import (
     ApplyResult,
     BulkFileError,
-    Progress,
     apply_upload,
     apply_upload_async,
     check_upload,
@@ -33,6 +33,7 @@ from orgconn.services.bulk.report import (
     report_file_name,
     report_frame,
 )
+from orgconn.services.bulk.send import Progress, ProgressCallback
 from orgconn.services.bulk.template import template_bytes, template_file_name, template_frame
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "FileIssueKind",
     "PlanRow",
     "Progress",
+    "ProgressCallback",
     "UploadedTable",
     "apply_upload",
     "apply_upload_async",

@@ -1,0 +1,271 @@
+"""Sending a job's rows: batches of writes in flight, outcomes recorded as they come.
+
+`JobRun.send_all` takes the job's rows still to send, counts an attempt for each block of
+`BATCH` rows in the store (``start_rows``), and keeps ``concurrency`` requests in flight, each
+writing up to a batch of rows (`orgconn.services.bulk.batch`). A batch whose answer is lost, or
+that fails as a whole, is never re-sent: each of its rows goes the client's safe way (read back,
+then write only what is missing). Outcomes and their audit rows are recorded together with
+``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress callback gets
+live counts. A row planned to write that the fresh plan finds unchanged was written by an
+earlier attempt whose outcome was not recorded: it is done, with its audit row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orgconn.client import (
+    AsyncPrismaticClient,
+    AuthError,
+    FieldError,
+    HTTPStatusError,
+    OrgconnError,
+    OutcomeUnknownError,
+    PayloadError,
+    TransportError,
+)
+from orgconn.services.access import Actor
+from orgconn.services.audit import outcome_of
+from orgconn.services.bulk.batch import WriteKind, batch_call, send_batch
+from orgconn.services.bulk.plan import BulkPlan, PlanRow, row_changed_inputs
+from orgconn.store import AuditEntry, BulkJob, BulkRow, RowResult, Store
+
+BATCH = 50  # rows started, and outcomes recorded, per store transaction
+FLUSH_SECONDS = 0.5
+ACTIONS = {"create": "create_customer_values", "update": "update_customer_values"}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Live counts of an apply: rows to send in this run and what became of them so far."""
+
+    total: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    earlier: int = 0  # rows already finished by an earlier run of the same job
+
+    @property
+    def finished(self) -> int:
+        """Rows of this run with an outcome (failed ones included)."""
+        return self.created + self.updated + self.unchanged + self.failed
+
+    @property
+    def fraction(self) -> float:
+        """How far this run is, from 0.0 to 1.0."""
+        return 1.0 if not self.total else min(1.0, self.finished / self.total)
+
+    def describe(self) -> str:
+        """E.g. ``120 of 400 rows · 80 created · 38 updated · 2 unchanged · 0 failed``."""
+        return (f"{self.finished:,} of {self.total:,} rows · {self.created:,} created · "
+                f"{self.updated:,} updated · {self.unchanged:,} unchanged · "
+                f"{self.failed:,} failed")
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    result: RowResult
+    kind: str  # created, updated, unchanged, failed
+    audit: AuditEntry | None = None
+    retryable: bool = False
+
+
+@dataclass(frozen=True)
+class _Item:
+    stored: BulkRow
+    attempt: int
+    row: PlanRow | None
+
+    @property
+    def batchable(self) -> bool:
+        return self.row is not None and self.row.action in ("create", "update")
+
+
+class JobRun:
+    """Sends one job's rows and records their outcomes in batches (see the module)."""
+
+    def __init__(self, client: AsyncPrismaticClient, store: Store, job: BulkJob, actor: Actor,
+                 key: bytes, on_progress: ProgressCallback | None, batch_size: int) -> None:
+        self.client, self.store, self.job, self.actor, self.key = client, store, job, actor, key
+        self.on_progress, self.batch_size = on_progress, batch_size
+        self.results: list[RowResult] = []
+        self.audit: list[AuditEntry] = []
+        self.flushed_at = time.monotonic()
+        self.kinds: dict[int, str] = {}
+        self.counts: Counter[str] = Counter()
+        self.retryable: set[int] = set()
+        self.total = self.earlier = 0
+
+    def begin(self, total: int, *, earlier: int) -> None:
+        """Set the rows this run has to send and those finished by earlier runs."""
+        self.total, self.earlier = total, earlier
+
+    def progress(self) -> Progress:
+        """The live counts so far."""
+        c = self.counts
+        return Progress(self.total, c["created"], c["updated"], c["unchanged"], c["failed"],
+                        self.earlier)
+
+    async def send_all(self, rows: list[BulkRow], plan: BulkPlan, concurrency: int) -> None:
+        """Send ``rows`` with ``concurrency`` requests in flight, each of up to a batch."""
+        planned = {r.row_number: r for r in plan.rows}
+        waiting, ready = deque(rows), deque[_Item]()
+
+        def next_chunk() -> list[_Item]:
+            while len(ready) < self.batch_size and waiting:
+                block = [waiting.popleft() for _ in range(min(BATCH, len(waiting)))]
+                started = self.store.start_rows(self.job.id, [r.row_number for r in block])
+                ready.extend(_Item(r, started[r.row_number], planned.get(r.row_number))
+                             for r in block if r.row_number in started)
+            return [ready.popleft() for _ in range(min(self.batch_size, len(ready)))]
+
+        async def worker() -> None:
+            while chunk := next_chunk():
+                await self._send_chunk(chunk)
+
+        workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        self.flush()  # a row tried again in the next pass must not repeat within a batch
+
+    async def _send_chunk(self, chunk: list[_Item]) -> None:
+        if self.batch_size == 1:
+            for item in chunk:
+                self._record(item.stored, await self._send(item))
+            return
+        for item in chunk:
+            if not item.batchable:
+                self._record(item.stored, await self._send(item))
+        for kind in ("create", "update"):
+            items = [i for i in chunk if i.batchable and i.row and i.row.action == kind]
+            if items:
+                await self._send_batch(kind, items)
+
+    async def _send_batch(self, kind: WriteKind, items: list[_Item]) -> None:
+        rows = [i.row for i in items if i.row is not None]
+        try:
+            answers = await self.client.run(send_batch(batch_call(
+                kind, rows, overwrite=self.job.options.overwrite)))
+        except AuthError as error:
+            for item in items:
+                self._record(item.stored, self._failed(item, error))
+            return
+        except OrgconnError:  # lost or refused as a whole: each row the client's safe way
+            for item in items:
+                self._record(item.stored, await self._send(item, read_first=True))
+            return
+        for item, answer in zip(items, answers, strict=True):
+            if answer.written:
+                self._record(item.stored, self._written(item, f"{kind}d"))
+            elif kind == "create":  # e.g. values created meanwhile: read and update instead
+                self._record(item.stored, await self._send(item, read_first=True))
+            else:
+                self._record(item.stored, self._failed(item, PayloadError(
+                    "updateCustomerConfigVariable", [FieldError("__all__", (answer.message,))])))
+
+    def _entry(self, item: _Item, action: str, outcome: str, detail: str = "") -> AuditEntry:
+        stored, row = item.stored, item.row
+        fresh = row is not None and row.action != stored.planned_action  # replanned on resume
+        changed = row_changed_inputs(row, self.key) if fresh and row else stored.changed_inputs
+        where = f"row {stored.row_number} of {self.job.file_name}"
+        return AuditEntry(actor=self.actor.name, tenant=self.job.tenant,
+                          action=ACTIONS.get(action, "bulk_apply"),
+                          stable_key=stored.stable_key,
+                          customer_external_id=stored.customer_external_id,
+                          changed_inputs=changed, outcome=outcome, source="bulk",
+                          detail=f"{where}{': ' if detail else ''}{detail}"[:500],
+                          job_id=self.job.id)
+
+    def _written(self, item: _Item, kind: str, detail: str = "",
+                 message: str | None = None) -> _Outcome:
+        action = "create" if kind == "created" else "update"
+        return _Outcome(RowResult(row_number=item.stored.row_number, outcome="done",
+                                  message=message or kind),
+                        kind, self._entry(item, action, "ok", detail))
+
+    def _failed(self, item: _Item, error: OrgconnError) -> _Outcome:
+        passing = isinstance(error, OutcomeUnknownError | TransportError | HTTPStatusError)
+        action = item.row.action if item.row else item.stored.planned_action
+        return _Outcome(RowResult(row_number=item.stored.row_number, outcome="failed",
+                                  message=str(error)[:500]), "failed",
+                        self._entry(item, action, outcome_of(error)),
+                        retryable=passing and not isinstance(error, AuthError))
+
+    async def _send(self, item: _Item, *, read_first: bool = False) -> _Outcome:
+        """One row the client's way; ``read_first`` after a batch whose fate is unknown."""
+        number, row = item.stored.row_number, item.row
+        if row is None or row.action == "invalid":
+            why = row.message if row else "the row is no longer in the file"
+            return _Outcome(RowResult(row_number=number, outcome="failed", message=why[:500]),
+                            "failed")
+        if row.action in ("unchanged", "skip"):
+            # planned to write, now nothing to do: written by an earlier, interrupted attempt
+            if item.attempt > 1:
+                return self._written(item, "unchanged", "found applied by an earlier attempt",
+                                     "already applied (found when the job resumed)")
+            return _Outcome(RowResult(row_number=number, outcome="done", message=(
+                "nothing to change any more: the tenant already has these values")), "unchanged")
+        assert row.connection is not None and row.customer is not None
+        values, overwrite = row.values, self.job.options.overwrite
+        try:
+            if read_first:
+                kind = (await self.client.upsert_customer_values(
+                    row.connection, row.customer, values, overwrite=overwrite)).action
+            elif row.current is None:
+                try:
+                    await self.client.create_customer_values(row.connection, row.customer,
+                                                             values)
+                    kind = "created"
+                except PayloadError:  # values created meanwhile: read them, then update
+                    kind = (await self.client.upsert_customer_values(
+                        row.connection, row.customer, values, overwrite=overwrite)).action
+            else:
+                await self.client.update_customer_values(row.current, values,
+                                                         connection=row.connection,
+                                                         overwrite=overwrite)
+                kind = "updated"
+        except OrgconnError as error:
+            return self._failed(item, error)
+        if kind == "unchanged" and read_first:  # the batch's answer was lost, its write was not
+            done = f"{row.action}d"
+            return self._written(item, done, "answer lost, read back as applied",
+                                 f"{done} (the answer was lost; read back: applied)")
+        if kind == "unchanged":
+            return _Outcome(RowResult(row_number=number, outcome="done", message=(
+                "nothing to change any more: the tenant already has these values")), "unchanged")
+        return self._written(item, kind)
+
+    def _record(self, stored: BulkRow, outcome: _Outcome) -> None:
+        number = stored.row_number
+        if number in self.kinds:
+            self.counts[self.kinds[number]] -= 1
+        self.kinds[number] = outcome.kind
+        self.counts[outcome.kind] += 1
+        (self.retryable.add if outcome.retryable else self.retryable.discard)(number)
+        self.results.append(outcome.result)
+        if outcome.audit is not None:
+            self.audit.append(outcome.audit)
+        if len(self.results) >= BATCH or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
+            self.flush()
+        if self.on_progress is not None:
+            self.on_progress(self.progress())
+
+    def flush(self) -> None:
+        """Record the buffered outcomes and their audit rows in one transaction."""
+        if self.results:
+            self.store.mark_rows(self.job.id, self.results, self.audit)
+        self.results, self.audit = [], []
+        self.flushed_at = time.monotonic()
