@@ -1,6 +1,7 @@
 """How many requests and seconds coverage costs at 10,000 customers, against a naive lookup.
 
     .venv/bin/python benchmarks/coverage.py [--customers 10000] [--naive-sample 500]
+                                            [--latency-ms 0]
 
 Runs the sandbox in a subprocess (``start_sandbox_process``: its own GIL; tenant ``us``, six
 org-activated connections) with its data kept under benchmarks/results/ (seeded once;
@@ -15,6 +16,10 @@ org-activated connections) with its data kept under benchmarks/results/ (seeded 
   the first ``--naive-sample`` customers and extrapolated to all of them (the output says so);
 - **page**: the dashboard's coverage page (AppTest from app.py) rendered from a warm cache:
   the median of ``--renders`` reruns, and a rerun after typing a search.
+
+On loopback a request costs the sandbox's work and little else, so small per-customer queries
+are cheap; ``--latency-ms 50`` makes the sandbox answer each request 50 ms later, like a stack
+across a network, where the number of requests is what costs.
 """
 
 from __future__ import annotations
@@ -159,10 +164,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--naive-sample", type=int, default=500)
     parser.add_argument("--renders", type=int, default=5)
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="delay each sandbox answer by N ms (a network's round trip)")
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
     settings = SandboxSettings(port=0, customers=args.customers, tenants=("us",),
-                               data_dir=RESULTS / f"coverage-{args.customers}", reset=args.reset)
+                               data_dir=RESULTS / f"coverage-{args.customers}", reset=args.reset,
+                               latency_ms=args.latency_ms)
     started = time.perf_counter()
     with start_sandbox_process(settings) as box:
         print(f"sandbox ready in {time.perf_counter() - started:.1f} s ({args.customers:,} "
@@ -172,7 +180,8 @@ def main() -> None:
         naive_requests, naive_seconds, sampled, sampled_seconds = naive(box, args.naive_sample)
         cold, warm, search = page_render(box, args.renders)
     print(f"\ncoverage of {args.customers:,} customers × {connections} connections "
-          f"({cells:,} cells); the sandbox runs in a subprocess on this machine\n")
+          f"({cells:,} cells); the sandbox runs in a subprocess on this machine, answering "
+          f"after {args.latency_ms} ms of added latency\n")
     print(f"{'':34}{'requests':>10}{'seconds':>10}")
     print(f"{'floor: same pages, bare httpx':34}{floor_requests:>10,}{floor_seconds:>10.1f}")
     print(f"{'orgconn: snapshot + coverage':34}{ours:>10,}{our_seconds:>10.1f}")

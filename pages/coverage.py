@@ -29,15 +29,19 @@ if not chosen:
     st.info("Pick at least one tenant in the sidebar.")
     st.stop()
 
-frames, others = [], []
+frames, others, loaded = [], [], []
 for name in chosen:
     with user_errors(f"Tenant {name}", stop=False):
         url = context.tenant(name).url
         frames.append(context.coverage_frame(name, url))
         others.append(coverage.other_connections_frame(name, context.all_connections(name, url)))
+        loaded.append(name)
 if not frames:
     st.stop()
 frame = pd.concat(frames, ignore_index=True)
+for name in (n for n in loaded if n not in set(frame["tenant"])):
+    st.caption(f"{context.tenant(name).label}: no org-activated connection yet, so nothing to "
+               "cover (see Connection definitions).")
 
 summary = coverage.summary_frame(frame)
 for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):

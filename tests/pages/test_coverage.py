@@ -337,3 +337,19 @@ def test_refresh_fetches_again_what_the_cache_still_held(
     at.button(key="sidebar.refresh").click().run()
     assert not at.exception
     assert "complete" in cell(at) and "incomplete" not in cell(at)
+
+
+def test_a_tenant_without_org_activated_connections_is_said_to_have_none(
+        app: AppTest, sandbox_config: Path, expected: Expected,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from orgconn.ui import context
+
+    loaded = context.coverage_frame
+    monkeypatch.setattr(context, "coverage_frame", lambda name, url: (
+        loaded(name, url).iloc[:0] if name == "eu" else loaded(name, url)))
+    at = open_page(app, PAGE)
+    assert not at.exception and not at.error
+    assert any("no org-activated connection yet" in c.value and "eu" in c.value
+               for c in at.caption)
+    assert shown_customers(at) == {("us", c.external_id)
+                                   for c in expected.snapshots["us"].customers}
