@@ -1,4 +1,4 @@
-"""SLOW (~30-60 s, marked ``slow``): 1,000 rows applied to a sandbox that fails 20 % of requests.
+"""SLOW (~10-30 s, marked ``slow``): 1,000 rows applied to a sandbox that fails 20 % of requests.
 
 The sandbox runs in a subprocess with ``fault_rate=0.2`` (HTTP 500/502/503, reset connections,
 and writes that commit before their connection is dropped). The apply must still end with every
