@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from orgconn.ui import context, navigation, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
-
-HERE = Path(__file__).parent
 
 st.set_page_config(page_title="orgconn", page_icon=":material/hub:", layout="wide")
 
@@ -53,8 +49,7 @@ if context.is_sandbox():
 
 sections: dict[str, list[st.Page]] = {}
 for spec in navigation.pages_for(actor.role):
-    if (HERE / spec.path).is_file():
-        sections.setdefault(spec.section, []).append(
-            st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                    default=spec.url_path == "coverage"))
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                default=spec.url_path == "coverage"))
 st.navigation(sections).run()

@@ -1,6 +1,6 @@
 """Bulk upload: many customers' values from one CSV/XLSX file — template, check, apply, report.
 
-A link ``bulk-upload?tenant=us&connection=STABLE_KEY&template=missing`` (the coverage page's)
+A link ``bulk_upload?tenant=us&connection=STABLE_KEY&template=missing`` (the coverage page's)
 opens it prefilled. The rules (blank cells, overwrite, resuming) are in `services.bulk`.
 """
 

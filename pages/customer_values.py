@@ -1,6 +1,6 @@
 """Customer values: fill in or fix one customer's values for one org-activated connection.
 
-A link ``customer-values?tenant=us&connection=STABLE_KEY&customer=EXTERNAL_ID`` (as the
+A link ``customer_values?tenant=us&connection=STABLE_KEY&customer=EXTERNAL_ID`` (as the
 coverage page makes with `services.links`) opens it prefilled.
 """
 

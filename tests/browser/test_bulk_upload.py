@@ -29,7 +29,7 @@ def test_a_downloaded_template_filled_in_uploads_plans_and_applies(
         screenshot: Callable[[Any, str], None]) -> None:
     page.goto(dashboard)  # a first request for another page gets "Page not found" (Streamlit)
     page.locator("h1").first.wait_for()
-    page.goto(f"{dashboard}/bulk-upload?tenant=us&connection=customer-warehouse"
+    page.goto(f"{dashboard}/bulk_upload?tenant=us&connection=customer-warehouse"
               "&template=missing")
     with page.expect_download() as download:
         page.get_by_role("button", name="Template (CSV)").click()
@@ -54,4 +54,4 @@ def test_a_downloaded_template_filled_in_uploads_plans_and_applies(
         .filter(has_text=str(len(template))).wait_for()
     assert SECRET not in page.content()
     whole_page(page)
-    screenshot(page, "bulk-upload")
+    screenshot(page, "bulk_upload")

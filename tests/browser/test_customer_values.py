@@ -44,7 +44,7 @@ def test_filling_a_customers_values_makes_the_customer_complete_on_the_coverage_
     page.goto(coverage)
     page.get_by_text("Nothing matches these filters.").wait_for()
 
-    page.goto(f"{dashboard}/customer-values?tenant=us&connection=acme-api-key"
+    page.goto(f"{dashboard}/customer_values?tenant=us&connection=acme-api-key"
               "&customer=my-external-id")
     page.get_by_text("has no values for Acme API key yet").wait_for()
     field(page, "API key").fill(TYPED)
@@ -55,7 +55,7 @@ def test_filling_a_customers_values_makes_the_customer_complete_on_the_coverage_
     assert field(page, "API key").input_value() == ""
     assert TYPED not in page.content()
     whole_page(page)
-    screenshot(page, "customer-values")
+    screenshot(page, "customer_values")
 
     page.goto(coverage)
     page.get_by_text("1 customers · 1 of").wait_for()
@@ -66,7 +66,7 @@ def test_filling_a_customers_values_makes_the_customer_complete_on_the_coverage_
 
 def test_test_credentials_are_set_in_the_form_and_listed(
         dashboard: str, page: Any, screenshot: Callable[[Any, str], None]) -> None:
-    page.goto(f"{dashboard}/test-credentials?tenant=us&connection=webhook-signing")
+    page.goto(f"{dashboard}/test_credentials?tenant=us&connection=webhook-signing")
     page.get_by_text("has no test credentials yet").wait_for()
     field(page, "Signing secret").fill(TYPED)
     save(page)
@@ -80,7 +80,7 @@ def test_test_credentials_are_set_in_the_form_and_listed(
 
 def test_the_audit_log_lists_a_write_and_filters_by_action(
         dashboard: str, page: Any, screenshot: Callable[[Any, str], None]) -> None:
-    page.goto(f"{dashboard}/test-credentials?tenant=us&connection=acme-api-key")
+    page.goto(f"{dashboard}/test_credentials?tenant=us&connection=acme-api-key")
     page.get_by_text("Status ACTIVE").wait_for()
     field(page, "Timeout (seconds)").fill("50")
     save(page)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import graphql
 import pytest
-from tests.client.schema_fields import used_fields
 
 from orgconn.client import PrismaticClient
 from orgconn.client.documents import Call, Operation, operations
 from orgconn.config import import_prism_profiles
+from tests.client.schema_fields import used_fields
 
 pytestmark = pytest.mark.online
 

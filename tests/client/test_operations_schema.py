@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import graphql
-from tests.client.schema_fields import used_fields
 
 from orgconn.client.documents import operations
+from tests.client.schema_fields import used_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_SCHEMA = ROOT / "lib" / "orgconn" / "sandbox" / "schema.graphql"

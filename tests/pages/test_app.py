@@ -207,3 +207,30 @@ def test_a_configuration_that_is_not_toml_is_an_error_too(
     app.run()
     assert not app.exception
     assert any("not valid TOML" in e for e in texts(app.error))
+
+
+def test_every_page_in_the_menu_exists_and_its_url_is_its_file_stem() -> None:
+    # the URL path must be the file's stem: on a server's first request Streamlit resolves a
+    # deep link against pages/ before app.py has run (any other path is "Page not found")
+    for spec in PAGES:
+        assert (ROOT / spec.path).is_file(), spec.path
+        assert spec.url_path == Path(spec.path).stem, spec.path
+
+
+def test_refresh_also_clears_fetches_cached_by_other_ui_modules() -> None:
+    from orgconn.ui import context, values_form  # values_form registers its cached fetch
+
+    cleared: list[str] = []
+
+    class Fetch:
+        def clear(self) -> None:
+            cleared.append("fetch")
+
+    fake = context.refreshable(Fetch())
+    try:
+        context.refresh()
+    finally:
+        context._REFRESHABLE.remove(fake)
+    assert cleared == ["fetch"]
+    assert any(getattr(c, "__module__", "") == values_form.__name__
+               for c in context._REFRESHABLE)

@@ -72,7 +72,7 @@ def test_customer_rows_link_to_the_customer_values_page_of_each_tenant(
         app: AppTest, sandbox_config: Path) -> None:
     rows = table(open_page(app, PAGE, kind="customer_configured"))
     row = rows.iloc[0]
-    assert row["link us"] == (f"customer-values?tenant=us&connection={row['stable_key']}"
+    assert row["link us"] == (f"customer_values?tenant=us&connection={row['stable_key']}"
                               f"&customer={row['customer_external_id']}")
     missing = table(open_page(another(), PAGE,
                               kind="customer_missing"))

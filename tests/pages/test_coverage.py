@@ -298,7 +298,7 @@ def test_each_gap_links_to_the_customer_values_page_prefilled(
     assert len(gaps) == len(expected.gaps())
     for row in gaps.itertuples():
         link = urlsplit(row.fix)
-        assert link.path == "customer-values"
+        assert link.path == "customer_values"
         assert parse_qs(link.query) == {"tenant": [row.tenant], "connection": [row.stable_key],
                                         "customer": [row.customer_external_id]}
 
@@ -307,7 +307,7 @@ def test_bulk_upload_templates_are_offered_per_tenant_and_connection_with_gaps(
         app: AppTest, sandbox_config: Path, expected: Expected) -> None:
     at = open_page(app, PAGE)
     text = "\n".join(m.value for m in tab(at, "Gaps").markdown)
-    links = [parse_qs(urlsplit(u).query) for u in re.findall(r"\]\((bulk-upload\?[^)]+)\)", text)]
+    links = [parse_qs(urlsplit(u).query) for u in re.findall(r"\]\((bulk_upload\?[^)]+)\)", text)]
     assert all(q["template"] == ["missing"] for q in links)
     offered = [(q["tenant"][0], q["connection"][0]) for q in links]
     assert sorted(offered) == sorted({(t, k) for t, k, _, _ in expected.gaps()})

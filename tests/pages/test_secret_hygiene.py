@@ -88,7 +88,8 @@ def test_every_page_and_command_keeps_every_secret_out_of_sight(
     typed = "canary-typed-on-stdin-41"
     monkeypatch.setattr(sys, "stdin", io.StringIO(typed + "\n"))
     bulk_file = tmp_path / "bulk.csv"
-    bulk_file.write_text("external_id,apiKey\nmy-external-id,canary-bulk-file-99\n", encoding="utf-8")
+    bulk_file.write_text("external_id,apiKey\nmy-external-id,canary-bulk-file-99\n",
+                         encoding="utf-8")
     template = tmp_path / "template.csv"
     secrets += [typed, "canary-bulk-file-99"]
     commands = [

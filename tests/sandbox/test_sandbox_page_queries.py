@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from sandbox_api import Api
-
 from orgconn.sandbox import RunningSandbox
+from tests.sandbox.sandbox_api import Api
 
 FETCH_CONNECTION = """query {
 scopedConfigVariables(stableKey: "acme-api-key") {

@@ -6,9 +6,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from sandbox_api import Api
-
 from orgconn.sandbox import RunningSandbox
+from tests.sandbox.sandbox_api import Api
 
 BY_CREATED = "sortBy: [{field: CREATED_AT, direction: ASC}]"
 

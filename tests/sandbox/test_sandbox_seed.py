@@ -8,9 +8,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox_api import Api
-
 from orgconn.sandbox import RunningSandbox
+from tests.sandbox.sandbox_api import Api
 
 ORG_ACTIVATED = ["acme-api-key", "billing-api", "crm-sync", "customer-warehouse", "sftp-drop",
                  "webhook-signing"]

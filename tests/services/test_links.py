@@ -11,7 +11,7 @@ from orgconn.services.links import bulk_template_link, customer_values_link, cus
 
 def test_a_customer_values_link_carries_tenant_connection_and_customer_encoded() -> None:
     link = urlsplit(customer_values_link("us", "acme-api-key", "A&B Co/12 #1"))
-    assert link.path == "customer-values"
+    assert link.path == "customer_values"
     assert parse_qs(link.query) == {"tenant": ["us"], "connection": ["acme-api-key"],
                                     "customer": ["A&B Co/12 #1"]}
 

@@ -1,6 +1,10 @@
 """Deep links between pages: a gap on the coverage page opens the customer-values page or a
 bulk-upload template prefilled. Links are relative URLs with query parameters, so a pasted link
-reproduces the view on any orgconn server."""
+reproduces the view on any orgconn server.
+
+The paths are the page files' stems (``pages/customer_values.py`` -> ``customer_values``): on
+a server's first request Streamlit resolves the path against the ``pages/`` folder before
+app.py's ``st.navigation`` has run, and any other path would show "Page not found" there."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pandas as pd
 
 def customer_values_link(tenant: str, stable_key: str, external_id: str) -> str:
     """The customer-values page for one customer and connection, prefilled."""
-    return "customer-values?" + urlencode(
+    return "customer_values?" + urlencode(
         {"tenant": tenant, "connection": stable_key, "customer": external_id})
 
 
@@ -22,11 +26,11 @@ def customer_values_links(frame: pd.DataFrame) -> pd.Series:
         values = frame[column].astype(str)
         return values.map({v: quote_plus(v) for v in values.unique()})
 
-    return ("customer-values?tenant=" + quoted("tenant") + "&connection="
+    return ("customer_values?tenant=" + quoted("tenant") + "&connection="
             + quoted("stable_key") + "&customer=" + quoted("customer_external_id"))
 
 
 def bulk_template_link(tenant: str, stable_key: str) -> str:
     """The bulk-upload page with a template of the customers lacking values."""
-    return "bulk-upload?" + urlencode(
+    return "bulk_upload?" + urlencode(
         {"tenant": tenant, "connection": stable_key, "template": "missing"})

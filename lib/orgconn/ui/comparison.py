@@ -75,6 +75,7 @@ def comparison(names: Sequence[str]) -> Comparison:
     return made
 
 
+@context.refreshable
 @st.cache_resource(ttl=context.TTL, show_spinner=False)
 def components(name: str, url: str) -> tuple[Component, ...]:
     """The components (and their connections) a tenant offers, for sync plans (cached)."""

@@ -48,6 +48,7 @@ TITLES = ("Component connection", "Name and stable key", "Input scopes",
           "Global values", "Test credentials", "Done")
 
 
+@context.refreshable
 @st.cache_resource(ttl=context.TTL, show_spinner="Loading components…")
 def components(name: str, url: str) -> tuple[Component, ...]:
     """The tenant's components with their connections (cached per tenant URL)."""

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -39,6 +39,23 @@ from orgconn.services import coverage, snapshots
 from orgconn.store import Store, open_store
 
 TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once
+
+
+class _Clearable(Protocol):
+    def clear(self) -> None: ...
+
+
+_REFRESHABLE: list[_Clearable] = []
+C = TypeVar("C", bound=_Clearable)
+
+
+def refreshable(cached: C) -> C:
+    """Register a cached fetch defined in another ui module, so that `refresh` clears it too.
+
+    Put it above ``@st.cache_data`` / ``@st.cache_resource``.
+    """
+    _REFRESHABLE.append(cached)
+    return cached
 FAILURE_TTL = 60  # seconds an unreachable or refusing tenant is not asked again
 T = TypeVar("T")
 SANDBOX_DIR_ENV = "ORGCONN_SANDBOX_DIR"
@@ -192,7 +209,8 @@ def coverage_frame(name: str, url: str) -> pd.DataFrame:
 
 
 def refresh() -> None:
-    """Forget every cached fetch, so the next read goes to the tenants."""
-    for cached in (whoami, snapshot, all_connections, coverage_frame):
+    """Forget every cached fetch (here and every `refreshable` one), so reads go to the tenants."""
+    own: list[_Clearable] = [whoami, snapshot, all_connections, coverage_frame]
+    for cached in own + _REFRESHABLE:
         cached.clear()
     _failures().clear()

@@ -38,6 +38,7 @@ from orgconn.ui.errors import user_errors
 NOT_SET = "(not set)"
 
 
+@context.refreshable
 @st.cache_data(ttl=context.TTL, show_spinner="Reading test credentials…")
 def test_credentials_overview(name: str, url: str) -> pd.DataFrame:
     """Whether each org-activated connection of a tenant has test credentials (cached)."""
