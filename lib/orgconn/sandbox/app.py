@@ -113,8 +113,8 @@ class SandboxApp:
         if fault == "reset":
             await reset_connection(request.scope)
             return Response(status_code=500)
-        result = self._execute(tenant, document, body)
-        if fault == "drop-after-commit":
+        result = self._execute(tenant, document, body, is_mutation)
+        if fault == "drop-after-commit":  # the request's writes are committed by now
             await reset_connection(request.scope)
             return Response(status_code=500)
         return self._respond(result)
@@ -132,9 +132,22 @@ class SandboxApp:
     def execute(self, tenant: str, query: str, variables: dict[str, Any] | None = None
                 ) -> ExecutionResult:
         """Run one GraphQL request for ``tenant`` without HTTP (no auth, limits or faults)."""
-        return self._execute(tenant, parse(query), {"query": query, "variables": variables})
+        document = parse(query)
+        operation = get_operation_ast(document)
+        is_mutation = operation is not None and operation.operation == OperationType.MUTATION
+        return self._execute(tenant, document, {"query": query, "variables": variables},
+                             is_mutation)
 
-    def _execute(self, tenant: str, document: Any, body: dict[str, Any]) -> ExecutionResult:
+    def _execute(self, tenant: str, document: Any, body: dict[str, Any], is_mutation: bool
+                 ) -> ExecutionResult:
+        """Run a parsed request; a mutation's writes commit once, when it has run (each field's
+        write stays all or nothing: see `TenantDatabase.request`)."""
+        if is_mutation:
+            with self.databases[tenant].request():
+                return self._run(tenant, document, body)
+        return self._run(tenant, document, body)
+
+    def _run(self, tenant: str, document: Any, body: dict[str, Any]) -> ExecutionResult:
         variables = body.get("variables")
         context = RequestContext(
             tenant=tenant, db=self.databases[tenant], settings=self.settings,

@@ -3,6 +3,9 @@
 Modelled on datasette's ``Database``: `TenantDatabase.read` runs a function with the
 connection, `TenantDatabase.write` runs it inside one ``BEGIN IMMEDIATE`` transaction under a
 lock, so every write goes through one serialized path and a failed write leaves nothing behind.
+Inside `TenantDatabase.request` (one HTTP request's mutations) each write is a savepoint of the
+request's transaction instead: still all or nothing on its own, but the request commits once
+(a commit costs ~0.4 ms of WAL writes, more than the write itself).
 ``heap_pos`` (the rowid of customers, connections and values) mimics PostgreSQL's physical
 order: an updated row moves to the end, which is what unsorted pages follow (see `queries`).
 Covering indexes keep a page of 100 values among tens of thousands to a few milliseconds.
@@ -12,7 +15,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -80,12 +84,21 @@ CREATE INDEX IF NOT EXISTS instances_ccv ON instances (ccv_id);
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """An autocommit connection to the tenant file ``path`` (WAL, foreign keys on, Row rows)."""
+    """An autocommit connection to the tenant file ``path`` (WAL, foreign keys on, Row rows).
+
+    Sized for bulk writes: a 64 MB page cache holds a tenant of thousands of customers (the
+    default 2 MB re-reads index pages on every insert of random UUIDs), savepoint and statement
+    journals stay in memory, and the WAL is checkpointed (and synced) every ~40 MB, not 4 MB.
+    A commit is as durable as before: WAL with synchronous=NORMAL.
+    """
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA wal_autocheckpoint=10000")
     conn.executescript(DDL)
     return conn
 
@@ -109,6 +122,7 @@ class TenantDatabase:
         self.path = path
         self._conn = connect(path)
         self._lock = threading.RLock()
+        self._in_request = False
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` for reading and return what it returns."""
@@ -117,16 +131,45 @@ class TenantDatabase:
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` in one transaction: committed when it returns, rolled back if
-        it raises (the exception propagates)."""
+        it raises (the exception propagates). Inside `request`: a savepoint, released when it
+        returns, rolled back if it raises; the request's commit makes it durable."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            nested = self._in_request
+            self._conn.execute("SAVEPOINT write" if nested else "BEGIN IMMEDIATE")
             try:
                 result = fn(self._conn)
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("ROLLBACK TO write" if nested else "ROLLBACK")
+                if nested:
+                    self._conn.execute("RELEASE write")
                 raise
-            self._conn.execute("COMMIT")
+            self._conn.execute("RELEASE write" if nested else "COMMIT")
             return result
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Hold one transaction (and the lock) for the writes of one request; commit once.
+
+        Each `write` inside is a savepoint: all or nothing on its own, as without `request`.
+        Committed when the block ends, even if it raises: the writes that returned stay
+        written, as they would have with a commit each. Nothing else may use the connection
+        meanwhile (the lock is held), so no reader sees a half-done request.
+        """
+        with self._lock:
+            if self._in_request:  # nested: the outer request commits
+                yield
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._in_request = True
+            try:
+                yield
+            finally:
+                self._in_request = False
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error:
+                    self._conn.execute("ROLLBACK")  # never leave the connection mid-transaction
+                    raise
 
     def trace(self, callback: Callable[[str], object] | None) -> None:
         """Call ``callback(sql)`` for every statement run from now on (None stops)."""
