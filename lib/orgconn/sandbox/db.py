@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from orgconn.sandbox.checkpoint import FALLBACK_PAGES, WAL_LIMIT_BYTES, Checkpointer
+
 T = TypeVar("T")
 
 SCHEMA_VERSION = "1"
@@ -88,8 +90,9 @@ def connect(path: Path) -> sqlite3.Connection:
 
     Sized for bulk writes: a 64 MB page cache holds a tenant of thousands of customers (the
     default 2 MB re-reads index pages on every insert of random UUIDs), savepoint and statement
-    journals stay in memory, and the WAL is checkpointed (and synced) every ~40 MB, not 4 MB.
-    A commit is as durable as before: WAL with synchronous=NORMAL.
+    journals stay in memory, and the WAL is checkpointed by a `Checkpointer` thread, not by the
+    commit that fills it (the writer's own checkpoint is only a fallback). A commit is as
+    durable as before: WAL with synchronous=NORMAL.
     """
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
@@ -98,7 +101,8 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA cache_size=-65536")
     conn.execute("PRAGMA temp_store=MEMORY")
-    conn.execute("PRAGMA wal_autocheckpoint=10000")
+    conn.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
     conn.executescript(DDL)
     return conn
 
@@ -123,6 +127,7 @@ class TenantDatabase:
         self._conn = connect(path)
         self._lock = threading.RLock()
         self._in_request = False
+        self._checkpointer = Checkpointer(path)
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` for reading and return what it returns."""
@@ -177,6 +182,7 @@ class TenantDatabase:
             self._conn.set_trace_callback(callback)
 
     def close(self) -> None:
-        """Close the connection; the file stays for the next start."""
+        """Close the connections; the file stays for the next start."""
+        self._checkpointer.close()
         with self._lock:
             self._conn.close()
