@@ -98,9 +98,13 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """A headless Chromium browser (Playwright driving /usr/bin/chromium)."""
+    """A headless Chromium browser (Playwright driving /usr/bin/chromium), one per module.
+
+    Not session-scoped: Playwright's sync API keeps an asyncio loop running in the main thread
+    while it is open, and every later test calling ``asyncio.run`` would fail.
+    """
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
