@@ -11,7 +11,7 @@ again against fresh data and then writes:
 4. send the rows still pending (and failed ones again) in batches of ``batch_size`` rows per
    request, at most ``concurrency`` requests in flight, with the client's retries and safe
    writes (a lost answer is read back, never blindly re-sent; see `send`); outcomes and their
-   audit rows are recorded together, every 50 rows or half second, so an interruption loses
+   audit rows are recorded together, every 200 rows or half second, so an interruption loses
    at most the last few outcomes — those rows stay pending and the next run finds them
    applied (the plan is always made against fresh data);
 5. rows that failed for a passing reason (lost answers, 5xx, timeouts) are tried again, up to
