@@ -265,3 +265,20 @@ def test_outcomes_and_their_audit_entries_are_recorded_together_or_not_at_all(
     assert store.mark_rows(job.id, [RowResult(row_number=3, outcome="done")],
                            audit=[audit(3)]) == 1
     assert [e.customer_external_id for e in store.audit(AuditFilter(job_id=job.id))] == ["c3"]
+
+
+def test_a_batch_records_every_one_of_its_audit_entries_with_their_changed_inputs(
+        store: Store) -> None:
+    rows = _rows(60)
+    job = _job(store, rows)
+    entries = [AuditEntry(actor="cs@example.com", tenant="acme", action="bulk_apply",
+                          stable_key="crm", customer_external_id=r.customer_external_id,
+                          changed_inputs=r.changed_inputs, outcome="ok", source="bulk",
+                          detail=f"row {r.row_number}", job_id=job.id) for r in rows]
+
+    store.mark_rows(job.id, [RowResult(row_number=r.row_number, outcome="done") for r in rows
+                             if r.action in ("create", "update")], audit=entries)
+
+    recorded = store.audit(AuditFilter(job_id=job.id), limit=None)
+    assert sorted((e.customer_external_id, e.changed_inputs, e.detail) for e in recorded) == \
+        sorted((e.customer_external_id, e.changed_inputs, e.detail) for e in entries)

@@ -125,13 +125,21 @@ class AuditLog(StoreBase):
                                 actions=distinct(c.action), stable_keys=distinct(c.stable_key))
 
 
-def append_audit_rows(connection: Connection, entries: Sequence[AuditEntry]) -> list[int]:
-    """Inserts ``entries`` within the caller's transaction; returns their ids in order."""
+def append_audit_rows(connection: Connection, entries: Sequence[AuditEntry], *,
+                      ids: bool = True) -> list[int]:
+    """Inserts ``entries`` within the caller's transaction; returns their ids in order.
+
+    ``ids=False`` returns ``[]`` instead: on SQLite, ids in order cost one INSERT per entry,
+    without them one statement inserts them all (~10x cheaper for a bulk apply's 50).
+    """
     if not entries:
         return []
     rows = [{**entry.model_dump(exclude={"id", "changed_inputs"}),
              "changed_inputs": changed_inputs_to_json(entry.changed_inputs)}
             for entry in entries]
+    if not ids:
+        connection.execute(insert(audit_log), rows)
+        return []
     statement = insert(audit_log).returning(audit_log.c.id, sort_by_parameter_order=True)
     return [int(found) for found in connection.execute(statement, rows).scalars()]
 

@@ -97,7 +97,7 @@ class BulkProgress(StoreBase):
                     connection.execute(
                         update(bulk_row).where(*_rows_in(job_id, chunk))
                         .values(outcome=outcome, message=message, updated_at=now))
-            append_audit_rows(connection, audit)
+            append_audit_rows(connection, audit, ids=False)
             return sum(len(numbers) for numbers in groups.values())
 
 
