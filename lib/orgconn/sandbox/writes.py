@@ -33,13 +33,16 @@ from orgconn.sandbox.writes_common import (
 
 DUPLICATE = ("Customer config variable with this Scoped config variable and Customer "
              "already exists.")
+ORG_MANAGED = json.dumps({"managedBy": "org"})
 
 
 @dataclass(frozen=True)
 class Written:
-    """The raw UUID of the object a mutation wrote."""
+    """The raw UUID of the object a mutation wrote, and its table row when the write has it
+    at hand (else the mutation reads it back)."""
 
     raw_id: str
+    row: sqlite3.Row | None = None
 
 
 def create_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, Any]) -> Written:
@@ -74,13 +77,13 @@ def create_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
     errors.raise_any()
     raw_id = new_id()
     stamp = iso(now())
-    conn.execute(
-        "INSERT INTO customer_config_variables VALUES (?,?,?,?,'ACTIVE',?,?,?,?,?)",
-        (raw_id, scv_id, customer_id, int(is_test), json.dumps({"managedBy": "org"}), stamp,
-         stamp, stamp, next_heap_pos(conn, "customer_config_variables")),
-    )
+    # heap_pos NULL: SQLite numbers the row after every other one (see `next_heap_pos`)
+    (row,) = conn.execute(
+        "INSERT INTO customer_config_variables VALUES (?,?,?,?,'ACTIVE',?,?,?,?,NULL) "
+        "RETURNING *", (raw_id, scv_id, customer_id, int(is_test), ORG_MANAGED, stamp, stamp,
+                        stamp)).fetchall()
     _write_values(conn, raw_id, values)
-    return Written(raw_id)
+    return Written(raw_id, row)
 
 
 def update_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, Any]) -> Written:

@@ -40,8 +40,11 @@ def _run(ctx: RequestContext, data: dict[str, Any], type_name: str, write: Write
                 "clientMutationId": data.get("clientMutationId")}
     if not deleting:
         ctx.forget()
-        before = queries.one(ctx, type_name, encode_id(type_name, written.raw_id),
-                             LOADERS[type_name])
+        if type_name == CCV and written.row is not None:  # as the write left it: no re-read
+            before = ctx.ccv_nodes([written.row])[0]
+        else:
+            before = queries.one(ctx, type_name, encode_id(type_name, written.raw_id),
+                                 LOADERS[type_name])
     return {key: before, "errors": [], "clientMutationId": data.get("clientMutationId")}
 
 
