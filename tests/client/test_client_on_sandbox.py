@@ -147,6 +147,16 @@ def test_snapshot_reads_the_same_data_as_the_separate_calls(sandbox):
     assert requests <= pages + 1
 
 
+def test_a_brief_snapshot_has_the_same_customers_with_only_id_name_and_external_id(us):
+    full = {c.id: c for c in us.snapshot(["acme-api-key"]).customers}
+    brief = us.snapshot(["acme-api-key"], brief_customers=True).customers
+
+    assert {c.id: (c.name, c.external_id) for c in brief} == {
+        i: (c.name, c.external_id) for i, c in full.items()}
+    assert any(c.labels for c in full.values())  # what brief leaves out is there to leave out
+    assert all(not c.labels and c.created_at is None for c in brief)
+
+
 def test_test_credentials_exist_for_some_connections_and_not_others(us):
     connections = by_key(us.org_connections())
     with_test = us.test_credentials(connections["acme-api-key"])

@@ -112,10 +112,13 @@ class ClientMethods:
         (for creating an org-activated connection; skip ``is_oauth2`` ones)."""
         return reads.components(page_size=self._page)
 
-    def snapshot(self, stable_keys: Sequence[str] | None = None) -> Plan[TenantSnapshot]:
+    def snapshot(self, stable_keys: Sequence[str] | None = None, *,
+                 brief_customers: bool = False) -> Plan[TenantSnapshot]:
         """Org-activated connections, customers and all their values, read concurrently:
-        what coverage needs, in about (items / 100) requests."""
-        return reads.snapshot(self._definitions, stable_keys, page_size=self._page)
+        what coverage needs, in about (items / 100) requests. ``brief_customers`` reads only
+        each customer's ID, name and external ID (no labels, description, creation time)."""
+        return reads.snapshot(self._definitions, stable_keys, page_size=self._page,
+                              brief_customers=brief_customers)
 
     # ---------------------------------------------------------------- writes
 

@@ -109,10 +109,15 @@ def connection_by_id(definitions: Definitions, connection_id: str) -> Plan[OrgCo
 
 
 def customers(*, external_id: str | None = None, name_contains: str | None = None,
-              page_size: int = 100) -> Plan[list[Customer]]:
-    """Customers other than the system one, optionally by external ID or part of the name."""
+              page_size: int = 100, brief: bool = False) -> Plan[list[Customer]]:
+    """Customers other than the system one, optionally by external ID or part of the name.
+
+    ``brief`` reads only ID, name and external ID (labels, description and creation time are
+    left empty): several times cheaper for the server when there are thousands.
+    """
     nodes = yield from paginate(operation("Customers"),
-                                {"externalId": external_id, "nameContains": name_contains},
+                                {"externalId": external_id, "nameContains": name_contains,
+                                 "brief": brief or None},
                                 "customers", page_size=page_size)
     return [Customer.from_node(n) for n in nodes]
 
@@ -151,15 +156,16 @@ def customer_values(definitions: Definitions, *, connection_id: str | None = Non
 
 
 def snapshot(definitions: Definitions, stable_keys: Sequence[str] | None = None,
-             *, page_size: int = 100) -> Plan[TenantSnapshot]:
-    """Org-activated connections, customers and their values, as concurrent paged streams."""
+             *, page_size: int = 100, brief_customers: bool = False) -> Plan[TenantSnapshot]:
+    """Org-activated connections, customers (``brief``: see `customers`) and their values, as
+    concurrent paged streams."""
     operation_ = operation("CustomerValues")
     keys: list[str | None] = list(stable_keys) if stable_keys is not None else [None]
     streams = tuple(paginate(operation_, {"stableKey": key}, "customerConfigVariables",
                              page_size=page_size) for key in keys)
     connections, customers_, *pages = yield Parallel((
         org_connections(definitions, stable_keys, page_size=page_size),
-        customers(page_size=page_size), *streams))
+        customers(page_size=page_size, brief=brief_customers), *streams))
     nodes = [node for page in pages for node in page]
     yield from _learn_missing(definitions, nodes)
     return TenantSnapshot(connections=tuple(connections), customers=tuple(customers_),

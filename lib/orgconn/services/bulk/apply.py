@@ -69,9 +69,11 @@ class ApplyResult:
 
 
 def tenant_state(methods: ClientMethods, stable_keys: Sequence[str]) -> Plan[TenantSnapshot]:
-    """Every org-activated connection, the customers, and the values of ``stable_keys``."""
+    """Every org-activated connection, the customers (ID, name and external ID only) and the
+    values of ``stable_keys``."""
     connections, found = yield Parallel((methods.org_connections(),
-                                         methods.snapshot(list(stable_keys))))
+                                         methods.snapshot(list(stable_keys),
+                                                          brief_customers=True)))
     return TenantSnapshot(connections=tuple(connections), customers=found.customers,
                           customer_values=found.customer_values)
 
