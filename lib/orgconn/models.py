@@ -18,6 +18,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -224,24 +225,30 @@ class OrgConnection(ApiModel):
         """Whether this is an org-activated customer connection (CUSTOMER scope, ORG managed)."""
         return self.variable_scope == "CUSTOMER" and self.managed_by == "ORG"
 
-    @property
+    # Derived once per (frozen) model: a bulk plan asks them for every row and every input.
+    # Never build a changed copy with model_copy(update=...): it would keep these.
+    @cached_property
     def per_customer_inputs(self) -> tuple[ConnectionInput, ...]:
         """The inputs each customer gives a value for."""
         return tuple(i for i in self.inputs if i.is_per_customer)
 
-    @property
+    @cached_property
     def global_inputs(self) -> tuple[ConnectionInput, ...]:
         """The inputs whose one value is set on the connection itself."""
         return tuple(i for i in self.inputs if i.is_global)
 
-    @property
+    @cached_property
     def secret_keys(self) -> frozenset[str]:
         """The keys of the secret (PASSWORD) inputs."""
         return frozenset(i.key for i in self.inputs if i.is_secret)
 
+    @cached_property
+    def _inputs_by_key(self) -> dict[str, ConnectionInput]:
+        return {i.key: i for i in reversed(self.inputs)}  # the first of a key wins
+
     def input(self, key: str) -> ConnectionInput | None:
         """The input called ``key``, or None."""
-        return next((i for i in self.inputs if i.key == key), None)
+        return self._inputs_by_key.get(key)
 
 
 class Customer(ApiModel):
