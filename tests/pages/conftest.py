@@ -12,6 +12,7 @@
   opens a page with query parameters (a list value repeats the parameter, as a link does).
 - ``downloads``: ``downloads.data(button)`` is the bytes an ``st.download_button`` serves
   (data given as a callable is generated, as a click would).
+- ``menu``: section -> page titles that app.py gave ``st.navigation`` on its latest run.
 - ``warm_navigation`` (autouse): each AppTest run sees the app as a running server does once
   app.py's ``st.navigation`` has run (see `orgconn.ui.navigation.require_shell`: AppTest
   otherwise treats ``pages/`` as a pages-directory app on every run and, after
@@ -187,3 +188,18 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
 def elements(at: AppTest, kind: str) -> list[Any]:
     """Every element of ``kind`` ("error", "info", ...) in the main area and the sidebar."""
     return list(getattr(at.main, kind)) + list(getattr(at.sidebar, kind))
+
+
+@pytest.fixture
+def menu(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """The menu app.py hands to ``st.navigation`` on its latest run: section -> page titles."""
+    seen: dict[str, list[str]] = {}
+    navigation = st.navigation
+
+    def recording(pages: Any, **kwargs: Any) -> Any:
+        seen.clear()
+        seen.update({section: [p.title for p in entries] for section, entries in pages.items()})
+        return navigation(pages, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", recording)
+    return seen

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import stamina
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
@@ -19,21 +18,6 @@ from orgconn.sandbox import RunningSandbox
 from orgconn.services.access import Role
 from orgconn.ui.navigation import PAGES
 from tests.pages.conftest import ROOT, Configure, open_page, sandbox_tenants
-
-
-@pytest.fixture
-def menu(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """The menu app.py hands to ``st.navigation`` on its latest run: section -> page titles."""
-    seen: dict[str, list[str]] = {}
-    navigation = st.navigation
-
-    def recording(pages: Any, **kwargs: Any) -> Any:
-        seen.clear()
-        seen.update({section: [p.title for p in entries] for section, entries in pages.items()})
-        return navigation(pages, **kwargs)
-
-    monkeypatch.setattr(st, "navigation", recording)
-    return seen
 
 
 @pytest.fixture

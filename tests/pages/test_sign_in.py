@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from orgconn.sandbox import RunningSandbox
@@ -22,21 +20,6 @@ ACCESS = """
 roles = { "ops@acme.example" = "operator", "@acme.example" = "viewer", "admins" = "admin" }
 default_role = "editor"
 """
-
-
-@pytest.fixture
-def menu(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """Section -> page titles that app.py handed to st.navigation on its latest run."""
-    seen: dict[str, list[str]] = {}
-    navigation = st.navigation
-
-    def recording(pages: Any, **kwargs: Any) -> Any:
-        seen.clear()
-        seen.update({section: [p.title for p in entries] for section, entries in pages.items()})
-        return navigation(pages, **kwargs)
-
-    monkeypatch.setattr(st, "navigation", recording)
-    return seen
 
 
 @pytest.fixture
