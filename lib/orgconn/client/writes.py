@@ -72,10 +72,10 @@ def check_values(connection: OrgConnection, values: Values) -> None:
         raise InvalidValuesError(
             f"{connection.name!r} ({connection.stable_key}) is not an org-activated customer "
             "connection; orgconn only writes customers' values of those")
-    allowed = ", ".join(i.key for i in connection.per_customer_inputs) or "none"
     for key in values:
         found = connection.input(key)
         if found is None:
+            allowed = ", ".join(i.key for i in connection.per_customer_inputs) or "none"
             raise InvalidValuesError(f"{key!r} is not an input of {connection.name!r} "
                                      f"({connection.stable_key}); its per-customer inputs are "
                                      f"{allowed}")

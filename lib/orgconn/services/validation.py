@@ -11,6 +11,7 @@ and other counts). Messages name the input and say what to type; they never quot
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -74,15 +75,20 @@ _JSON_TYPES = {"CODE", "JSONFORM", "DATA"}
 
 def kind_of(spec: InputSpec) -> ValueKind:
     """The value kind of an input, from its type, then from its key and label."""
-    type_ = spec.type.upper()
+    return _kind_of(spec.type, spec.key, spec.label)
+
+
+@functools.lru_cache(maxsize=1024)  # a bulk file asks it twice for every cell
+def _kind_of(type_name: str, key: str, label: str) -> ValueKind:
+    type_ = type_name.upper()
     if type_ in _SECRET_TYPES:
         return ValueKind.SECRET
     if type_ == "BOOLEAN":
         return ValueKind.BOOLEAN
     if type_ in _JSON_TYPES:
         return ValueKind.JSON
-    words = f"{spec.key} {spec.label}".lower()
-    if re.search(r"(^|[^a-z])port($|[^a-z])", words) or spec.key.lower().endswith("port"):
+    words = f"{key} {label}".lower()
+    if re.search(r"(^|[^a-z])port($|[^a-z])", words) or key.lower().endswith("port"):
         return ValueKind.PORT
     if any(w in words for w in _URL_WORDS):
         return ValueKind.URL
