@@ -6,6 +6,7 @@ come from the tenant and the store, not from the apply's own answer.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,3 +212,21 @@ def test_the_dry_run_reads_the_tenant_and_writes_nothing(sandbox: RunningSandbox
 
     assert plan.totals()["create"] == len(frame) and not plan.issues
     assert read(sandbox) == before
+
+
+def test_an_apply_leaves_nothing_frozen_from_the_garbage_collector_whether_it_ends_or_fails(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, _ = filled_template(fresh_sandbox)
+    seen: list[int] = []
+
+    def note_frozen(progress: bulk.Progress) -> None:
+        seen.append(gc.get_freeze_count())
+
+    bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                      store=store, key=KEY, on_progress=note_frozen)
+    assert seen and min(seen) > 0  # frozen while it ran (the apply's reason to exist here)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(bulk.BulkFileError):
+        bulk.apply_upload(tenant(fresh_sandbox), "bad.csv", b"external_id,port\nx,no\n",
+                          OPTIONS, actor=OPERATOR, store=store, key=KEY)
+    assert gc.get_freeze_count() == 0
