@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ def encode_id(type_name: str, raw_id: str) -> str:
     return base64.b64encode(f"{type_name}:{raw_id}".encode()).decode()
 
 
+@functools.lru_cache(maxsize=4096)  # a batch of writes names the same connection in every row
 def decode_id(value: str, type_name: str, argument: str) -> str:
     """The UUID inside global ID ``value``; `SandboxError` unless it is a ``type_name`` ID."""
     try:
