@@ -16,6 +16,8 @@ from orgconn.sandbox.db import TenantDatabase
 from orgconn.sandbox.relay import decode_id
 from orgconn.sandbox.tenants import tenant_path
 from tests.sandbox.sandbox_api import Api, find_customer, find_scv
+from tests.sandbox.test_sandbox_connection_mutations import CREATE as CREATE_SCV
+from tests.sandbox.test_sandbox_connection_mutations import sftp_payload
 
 TWO_CREATES = """mutation($a: CreateCustomerConfigVariableInput!,
                           $b: CreateCustomerConfigVariableInput!) {
@@ -114,3 +116,32 @@ def test_a_request_that_raises_still_commits_the_writes_that_returned(tmp_path: 
         assert "later" in meta_keys(path)
     finally:
         db.close()
+
+
+CREATE_DELETE_CREATE = """mutation($a: CreateCustomerConfigVariableInput!,
+                                  $gone: DeleteScopedConfigVariableInput!,
+                                  $c: CreateCustomerConfigVariableInput!) {
+  a: createCustomerConfigVariable(input: $a) { customerConfigVariable { id } errors { field } }
+  gone: deleteScopedConfigVariable(input: $gone) { errors { field messages } }
+  c: createCustomerConfigVariable(input: $c) {
+    customerConfigVariable { id } errors { field messages } }
+}"""
+
+
+def test_a_connection_deleted_mid_request_is_gone_for_the_writes_after_it(
+        make_sandbox: Callable[..., RunningSandbox], api_for: Callable[..., Api]) -> None:
+    # the writes of a request share what they looked up about a connection: not past its change
+    api = api_for(make_sandbox(tenants=("us",)))
+    created = api.data(CREATE_SCV, {"i": sftp_payload(api)})["createScopedConfigVariable"]
+    assert created["errors"] == []
+    scv = created["scopedConfigVariable"]
+    first, second = (find_customer(api, e) for e in ("my-external-id", "cust-00002"))
+    values = [{"name": "username", "value": "u", "type": "value"}]
+    data = api.data(CREATE_DELETE_CREATE, {
+        "a": {"scopedConfigVariable": scv["id"], "customer": first["id"], "inputs": values},
+        "gone": {"id": scv["id"]},
+        "c": {"scopedConfigVariable": scv["id"], "customer": second["id"], "inputs": values}})
+    assert data["a"]["errors"] == [] and data["gone"]["errors"] == []
+    assert data["c"]["customerConfigVariable"] is None
+    assert data["c"]["errors"] == [{"field": "scopedConfigVariable", "messages": [
+        "No scoped config variable with this ID exists in this tenant."]}]

@@ -28,6 +28,7 @@ from orgconn.sandbox.nodes import (
     scv_node,
 )
 from orgconn.sandbox.settings import SandboxSettings
+from orgconn.sandbox.writes import Lookups
 
 Node = dict[str, Any]
 
@@ -42,6 +43,8 @@ class RequestContext:
     catalog: CatalogIndex
     rng: random.Random
     _scvs: dict[str, Node] | None = field(default=None, repr=False)
+    lookups: Lookups = field(default_factory=Lookups, repr=False)
+    """What this request's value writes looked up (see `Lookups`)."""
 
     def read(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
         """Rows of one read-only statement."""
@@ -79,9 +82,8 @@ class RequestContext:
     @cached_property
     def scv_usage(self) -> dict[str, tuple[int, int]]:
         """Per scoped config variable: (instances using its values, deployed ones)."""
-        rows = self.read(
-            "SELECT v.scv_id, COUNT(i.id), COUNT(i.deployed_at) FROM instances i "
-            "JOIN customer_config_variables v ON v.id = i.ccv_id GROUP BY v.scv_id")
+        rows = self.read("SELECT scv_id, COUNT(*), COUNT(deployed_at) FROM instances "
+                         "GROUP BY scv_id")
         return {row[0]: (row[1], row[2]) for row in rows}
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from orgconn.sandbox.db import next_heap_pos
@@ -25,6 +25,7 @@ from orgconn.sandbox.writes_common import (
     clean_inputs,
     existing,
     fetch,
+    input_scopes,
     mark_redeployed,
     new_id,
     now,
@@ -34,6 +35,8 @@ from orgconn.sandbox.writes_common import (
 DUPLICATE = ("Customer config variable with this Scoped config variable and Customer "
              "already exists.")
 ORG_MANAGED = json.dumps({"managedBy": "org"})
+CUSTOMER_CHECK = ("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?), EXISTS (SELECT 1 FROM "
+                  "customer_config_variables WHERE scv_id = ? AND customer_id = ?)")
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,45 @@ class Written:
     row: sqlite3.Row | None = None
 
 
-def create_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, Any]) -> Written:
-    """``createCustomerConfigVariable``: a customer's values (or the test credentials)."""
+@dataclass
+class Lookups:
+    """What the writes of one request look up again and again, looked up once: each scoped
+    config variable's row and its inputs' scopes (a bulk request names the same connection in
+    every one of its 50 mutations). Only valid while nothing else changes connections: the
+    request's connection writes `clear` it, and a request's writes run under its lock."""
+
+    scvs: dict[str, sqlite3.Row | None] = field(default_factory=dict)
+    scopes: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+
+    def scv(self, conn: sqlite3.Connection, scv_id: str) -> sqlite3.Row | None:
+        """The row of scoped config variable ``scv_id``, if any."""
+        if scv_id not in self.scvs:
+            self.scvs[scv_id] = fetch(conn, "scoped_config_variables", scv_id)
+        return self.scvs[scv_id]
+
+    def input_scopes(self, conn: sqlite3.Connection, scv_id: str) -> dict[str, tuple[str, str]]:
+        """Each input of ``scv_id``: (scope, global value); see `writes_common.input_scopes`."""
+        if scv_id not in self.scopes:
+            self.scopes[scv_id] = input_scopes(conn, scv_id)
+        return self.scopes[scv_id]
+
+    def clear(self) -> None:
+        """Forget everything (a connection was written)."""
+        self.scvs.clear()
+        self.scopes.clear()
+
+
+def create_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, Any],
+               lookups: Lookups | None = None) -> Written:
+    """``createCustomerConfigVariable``: a customer's values (or the test credentials).
+
+    ``lookups`` shares the connection's row and input scopes between the writes of one
+    request (a fresh one when None).
+    """
+    lookups = lookups or Lookups()
     scv_id = decode_id(data["scopedConfigVariable"], "ScopedConfigVariable",
                        "scopedConfigVariable")
-    scv = fetch(conn, "scoped_config_variables", scv_id)
+    scv = lookups.scv(conn, scv_id)
     if scv is None:
         raise FieldErrors.one("scopedConfigVariable",
                               "No scoped config variable with this ID exists in this tenant.")
@@ -67,13 +104,15 @@ def create_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
                              "instead.")
     elif not is_test and customer_id is None:
         errors.add("customer", "This field is required.")
-    elif not is_test and fetch(conn, "customers", customer_id or "") is None:
-        errors.add("customer", "No customer with this ID exists in this tenant.")
-    elif not is_test and conn.execute(
-            "SELECT 1 FROM customer_config_variables WHERE scv_id = ? AND customer_id = ?",
-            (scv_id, customer_id)).fetchone():
-        errors.add(ALL_FIELDS, DUPLICATE)
-    values = clean_inputs(conn, catalog, scv, data.get("inputs"), errors)
+    elif not is_test:
+        known, taken = conn.execute(CUSTOMER_CHECK, (customer_id, scv_id, customer_id)
+                                    ).fetchone()
+        if not known:
+            errors.add("customer", "No customer with this ID exists in this tenant.")
+        elif taken:
+            errors.add(ALL_FIELDS, DUPLICATE)
+    scopes = lookups.input_scopes(conn, scv_id)
+    values = clean_inputs(catalog, scv, scopes, data.get("inputs"), errors)
     errors.raise_any()
     raw_id = new_id()
     stamp = iso(now())
@@ -86,16 +125,20 @@ def create_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
     return Written(raw_id, row)
 
 
-def update_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, Any]) -> Written:
-    """``updateCustomerConfigVariable``: replace the values and/or redeploy the instances."""
+def update_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, Any],
+               lookups: Lookups | None = None) -> Written:
+    """``updateCustomerConfigVariable``: replace the values and/or redeploy the instances
+    (``lookups`` as for `create_ccv`)."""
+    lookups = lookups or Lookups()
     ccv = existing(conn, data, "CustomerConfigVariable")
     raw_id = ccv["id"]
-    scv = fetch(conn, "scoped_config_variables", ccv["scv_id"])
+    scv = lookups.scv(conn, ccv["scv_id"])
     assert scv is not None  # a CCV's SCV is deleted with it
     org_activated(scv, ALL_FIELDS)
     errors = Errors()
     if data.get("inputs") is not None:
-        values = clean_inputs(conn, catalog, scv, data["inputs"], errors)
+        values = clean_inputs(catalog, scv, lookups.input_scopes(conn, scv["id"]),
+                              data["inputs"], errors)
         errors.raise_any()
         conn.execute("DELETE FROM ccv_inputs WHERE ccv_id = ?", (raw_id,))
         _write_values(conn, raw_id, values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,16 +47,30 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def new_id() -> str:
-    """A fresh random (version 4) UUID for an object created through the API.
+_last_stamp = [0, 0]  # [milliseconds, counter] of the last ID made: see `new_id`
 
-    ``str(uuid.uuid4())`` without building a UUID object: half the time, and a write makes one
-    per value it stores.
+
+def new_id() -> str:
+    """A fresh time-ordered (version 7) UUID for an object created through the API.
+
+    Opaque to callers like any UUID, but IDs made later sort after earlier ones (48-bit
+    millisecond clock, then a 12-bit counter within the millisecond, then 62 random bits), so
+    the rows and index entries a bulk write adds land at the end of the B-trees instead of on
+    random pages: a commit of 50 values writes a few dozen pages to the WAL rather than
+    hundreds. Built from bytes, not a UUID object (a write makes one per value it stores).
     """
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4
-    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
-    h = raw.hex()
+    millis = time.time_ns() // 1_000_000
+    last = _last_stamp
+    if millis <= last[0]:  # same millisecond (or the clock stepped back): count on
+        millis, counter = last[0], last[1] + 1
+        if counter > 0xFFF:
+            millis, counter = millis + 1, 0
+    else:
+        counter = 0
+    last[0], last[1] = millis, counter
+    rand = int.from_bytes(os.urandom(8)) & 0x3FFF_FFFF_FFFF_FFFF
+    value = (millis << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
+    h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -138,10 +153,10 @@ def input_scopes(conn: sqlite3.Connection, scv_id: str) -> dict[str, tuple[str, 
     return {row["name"]: (row["input_scope"], row["value"]) for row in rows}
 
 
-def clean_inputs(conn: sqlite3.Connection, catalog: CatalogIndex, scv: sqlite3.Row,
+def clean_inputs(catalog: CatalogIndex, scv: sqlite3.Row, scopes: dict[str, tuple[str, str]],
                  inputs: list[Any] | None, errors: Errors) -> list[tuple[str, str]]:
-    """A customer's checked values as (name, value); global inputs are refused."""
-    scopes = input_scopes(conn, scv["id"])
+    """A customer's checked values as (name, value); global inputs are refused. ``scopes``
+    are the connection's `input_scopes`."""
     values = []
     for item in parse_inputs(catalog, scv["connection_id"], inputs, errors):
         if scopes.get(item.name, ("customer", ""))[0] == "org":

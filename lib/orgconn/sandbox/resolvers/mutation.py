@@ -33,6 +33,8 @@ def _run(ctx: RequestContext, data: dict[str, Any], type_name: str, write: Write
     before = None
     if deleting and data.get("id"):
         before = _snapshot(ctx, type_name, data["id"])
+    if type_name == SCV:  # a connection changes: what the request's writes looked up goes
+        ctx.lookups.clear()
     try:
         written = ctx.db.write(write)
     except FieldErrors as refused:
@@ -41,7 +43,10 @@ def _run(ctx: RequestContext, data: dict[str, Any], type_name: str, write: Write
     if not deleting:
         ctx.forget()
         if type_name == CCV and written.row is not None:  # as the write left it: no re-read
-            before = ctx.ccv_nodes([written.row])[0]
+            row = written.row
+            # built only if the request selects it (the default resolver calls a callable):
+            # bulk requests ask for errors alone
+            before = lambda *_, **__: ctx.ccv_nodes([row])[0]  # noqa: E731
         else:
             before = queries.one(ctx, type_name, encode_id(type_name, written.raw_id),
                                  LOADERS[type_name])
@@ -65,14 +70,16 @@ def _snapshot(ctx: RequestContext, type_name: str, global_id: str) -> Any:
 def resolve_create_ccv(_: Any, info: Info, input: dict[str, Any]) -> Any:
     """A customer's values for an org-activated connection, or its test credentials."""
     ctx = info.context
-    return _run(ctx, input, CCV, lambda conn: create_ccv(conn, ctx.catalog, input))
+    return _run(ctx, input, CCV, lambda conn: create_ccv(conn, ctx.catalog, input,
+                                                           ctx.lookups))
 
 
 @mutation.field("updateCustomerConfigVariable")
 def resolve_update_ccv(_: Any, info: Info, input: dict[str, Any]) -> Any:
     """Replace a customer's values (inputs left out are cleared); ``redeploy`` instances."""
     ctx = info.context
-    return _run(ctx, input, CCV, lambda conn: update_ccv(conn, ctx.catalog, input))
+    return _run(ctx, input, CCV, lambda conn: update_ccv(conn, ctx.catalog, input,
+                                                           ctx.lookups))
 
 
 @mutation.field("deleteCustomerConfigVariable")
