@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +13,8 @@ import httpx
 import pytest
 
 from orgconn.cli import main
-from orgconn.sandbox import RunningSandbox
+from orgconn.sandbox import RunningSandbox, SandboxSettings
+from orgconn.sandbox.tenants import open_tenants
 from tests.sandbox.sandbox_api import Api, find_scv
 
 RENAME = """mutation($i: UpdateScopedConfigVariableInput!) {
@@ -80,3 +82,26 @@ def test_bad_sandbox_arguments_say_which_flag_to_fix(capsys: pytest.CaptureFixtu
     assert "--fault-rate" in err and "--tenants" in err
     assert main(["sandbox", "--token", "us"]) == 2
     assert "TENANT=TOKEN" in capsys.readouterr().err
+
+
+def test_a_data_file_of_another_tables_version_is_seeded_anew_with_a_note(
+        make_sandbox: Callable[..., RunningSandbox], api_for: Callable[..., Api],
+        tmp_path: Path) -> None:
+    data_dir = tmp_path / "old"
+    first = make_sandbox(data_dir=data_dir, tenants=("us",))
+    api = api_for(first)
+    scv = find_scv(api, "sftp-drop")
+    assert api.data(RENAME, {"i": {"id": scv["id"], "key": "SFTP inbox"}})[
+        "updateScopedConfigVariable"]["errors"] == []
+    first.stop()
+    path = data_dir / "us.sqlite3"
+    with sqlite3.connect(path) as conn:  # as an older sandbox left it
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    settings = SandboxSettings(port=0, tenants=("us",))
+    databases, notes = open_tenants(settings, data_dir)
+    for db in databases.values():
+        db.close()
+    assert len(notes) == 1 and "tables version 1" in notes[0] and "seeded anew" in notes[0]
+    assert key_of(api_for(make_sandbox(data_dir=data_dir, tenants=("us",))), "sftp-drop") == (
+        "SFTP drop")

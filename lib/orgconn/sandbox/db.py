@@ -24,7 +24,8 @@ from orgconn.sandbox.checkpoint import FALLBACK_PAGES, WAL_LIMIT_BYTES, Checkpoi
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+"""Bumped when the tables change; a file of another version is seeded anew (with a note)."""
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,9 +64,8 @@ CREATE TABLE IF NOT EXISTS customer_config_variables (
   meta TEXT, last_configured_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
   heap_pos INTEGER PRIMARY KEY);
 CREATE UNIQUE INDEX IF NOT EXISTS ccv_one_per_customer
-  ON customer_config_variables (scv_id, customer_id) WHERE customer_id IS NOT NULL;
+  ON customer_config_variables (customer_id, scv_id) WHERE customer_id IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS ccv_one_test ON customer_config_variables (scv_id) WHERE is_test;
-CREATE INDEX IF NOT EXISTS ccv_customer ON customer_config_variables (customer_id);
 CREATE INDEX IF NOT EXISTS ccv_scope ON customer_config_variables (scv_id, is_test, status);
 CREATE INDEX IF NOT EXISTS ccv_created
   ON customer_config_variables (created_at, id, scv_id, is_test, customer_id);
@@ -80,8 +80,9 @@ CREATE TABLE IF NOT EXISTS instances (
   ccv_id TEXT NOT NULL REFERENCES customer_config_variables(id) ON DELETE CASCADE,
   customer_id TEXT NOT NULL REFERENCES customers(id), name TEXT NOT NULL,
   enabled INTEGER NOT NULL, deployed_at TEXT, redeploy_count INTEGER NOT NULL DEFAULT 0,
-  last_redeployed_at TEXT, created_at TEXT NOT NULL);
+  last_redeployed_at TEXT, created_at TEXT NOT NULL, scv_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS instances_ccv ON instances (ccv_id);
+CREATE INDEX IF NOT EXISTS instances_scv ON instances (scv_id, deployed_at);
 """
 
 

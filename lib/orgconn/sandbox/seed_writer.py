@@ -62,7 +62,7 @@ def seed_tenant(conn: sqlite3.Connection, *, tenant: str, primary: bool, seed: i
     conn.executemany("INSERT INTO customer_config_variables VALUES (?,?,?,?,?,?,?,?,?,?)",
                      [(*row[:9], pos) for pos, row in enumerate(ccvs, start=1)])
     conn.executemany("INSERT INTO ccv_inputs VALUES (?,?,?,?,?)", inputs)
-    conn.executemany("INSERT INTO instances VALUES (?,?,?,?,?,?,0,NULL,?)", instances)
+    conn.executemany("INSERT INTO instances VALUES (?,?,?,?,?,?,0,NULL,?,?)", instances)
     conn.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("tenant", tenant), ("profile", "us" if primary else "eu"), ("seed", str(seed)),
         ("customers", str(customers)), ("anchor", iso(anchor)),
@@ -186,5 +186,5 @@ def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anch
                 deployed = None if rng.random() < 0.05 else iso(configured + timedelta(hours=3))
                 instances.append((stable_uuid(ccv_id, "instance", name), ccv_id,
                                   customer_ids[customer.external_id], f"{name} ({customer.name})",
-                                  int(rng.random() < 0.9), deployed, iso(configured)))
+                                  int(rng.random() < 0.9), deployed, iso(configured), scv_id))
 

@@ -152,8 +152,8 @@ def delete_scv(conn: sqlite3.Connection, data: dict[str, Any]) -> Written:
     """``deleteScopedConfigVariable``: with every customer's values, unless instances use them."""
     raw_id = existing(conn, data, "ScopedConfigVariable")["id"]
     (deployed,) = conn.execute(
-        "SELECT COUNT(*) FROM instances i JOIN customer_config_variables v ON v.id = i.ccv_id "
-        "WHERE v.scv_id = ? AND i.deployed_at IS NOT NULL", (raw_id,)).fetchone()
+        "SELECT COUNT(*) FROM instances WHERE scv_id = ? AND deployed_at IS NOT NULL",
+        (raw_id,)).fetchone()
     if deployed:
         raise FieldErrors.one(ALL_FIELDS, f"{deployed} deployed instance(s) use this "
                                           "connection; remove it from them first.")
