@@ -2,8 +2,9 @@
 
 Prismatic's API takes several mutation fields in one document (``r0: createCustomerConfig...``,
 ``r1: ...``), each answering its own ``errors``. A bulk apply sends its rows in such batches
-(creates and updates apart, so the same few documents repeat), selecting only ``id`` and
-``errors``: one HTTP request and one parse for up to `BATCH_SIZE` rows instead of one each.
+(creates and updates apart, so the same few documents repeat), selecting only ``errors``
+(empty: written, as Prismatic documents it): one HTTP request and one parse for up to
+`BATCH_SIZE` rows instead of one each.
 
 Safety is the client's: a batch whose answer was lost (or that failed as a whole) is never
 re-sent; the apply falls back to the client's own safe upsert for each of its rows, which
@@ -39,8 +40,8 @@ def batch_operation(kind: WriteKind, size: int) -> Operation:
     field, input_type = _FIELDS[kind]
     name = f"Bulk{kind.title()}CustomerValues{size}"
     variables = ", ".join(f"$v{n}: {input_type}!" for n in range(size))
-    fields = "\n".join(f"  r{n}: {field}(input: $v{n}) {{ customerConfigVariable {{ id }} "
-                       "errors { field messages } }" for n in range(size))
+    fields = "\n".join(f"  r{n}: {field}(input: $v{n}) {{ errors {{ field messages }} }}"
+                       for n in range(size))
     return Operation(name, f"mutation {name}({variables}) {{\n{fields}\n}}", is_mutation=True)
 
 
@@ -87,15 +88,16 @@ def send_batch(call: Call) -> Plan[list[RowAnswer]]:
 
 def read_answers(data: Mapping[str, Any], size: int, redact: Sequence[str] = ()
                  ) -> list[RowAnswer]:
-    """Each aliased field's verdict: written (an object came back) or its errors, scrubbed."""
+    """Each aliased field's verdict: written (its ``errors`` came back empty) or its errors,
+    scrubbed (a missing answer is not written)."""
     answers = []
     for n in range(size):
         payload = data.get(f"r{n}") or {}
-        errors = payload.get("errors") or []
-        if not errors and isinstance(payload.get("customerConfigVariable"), dict):
+        errors = payload.get("errors")
+        if errors == []:
             answers.append(RowAnswer(True))
             continue
         text = "; ".join(f"{e.get('field') or '__all__'}: {' '.join(e.get('messages') or [])}"
-                         for e in errors) or "the tenant answered no object"
+                         for e in errors or []) or "the tenant answered nothing for this row"
         answers.append(RowAnswer(False, scrub(text, redact)))
     return answers
