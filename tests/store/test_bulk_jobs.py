@@ -21,6 +21,7 @@ from orgconn.store import (
     RowAlreadyFinishedError,
     RowResult,
     Store,
+    new_job_rows,
 )
 
 SHA = hashlib.sha256(b"external_id,host\nc1,db1\n").hexdigest()
@@ -54,6 +55,13 @@ def test_a_new_job_holds_its_rows_with_sendable_ones_pending(store: Store) -> No
     assert rows[0].changed_inputs == _rows(1)[0].changed_inputs
     assert [r.row_number for r in store.pending_rows(job.id)] == [
         r.row_number for r in rows if r.planned_action in ("create", "update")]
+
+
+def test_the_rows_of_a_new_job_are_known_without_reading_them_back(store: Store) -> None:
+    rows = _rows(12)
+    rows.reverse()  # the store answers by row number whatever the order given
+    job = _job(store, rows)
+    assert new_job_rows(job, rows) == store.pending_rows(job.id)
 
 
 def test_a_job_whose_rows_repeat_a_number_is_refused_and_not_created(store: Store) -> None:

@@ -172,6 +172,20 @@ class BulkJobs(StoreBase):
             return [row_record(row) for row in connection.execute(query)]
 
 
+def new_job_rows(job: BulkJob, rows: Sequence[PlannedRow]) -> list[BulkRow]:
+    """What ``store.pending_rows(job.id)`` answers for a ``job`` that `BulkJobs.create_job`
+    has just made from ``rows``, without reading 5,000 rows back (a bulk apply starts with it).
+
+    Only right until the job's rows change (an apply starts them right after).
+    """
+    return [BulkRow.model_construct(  # the values were validated as PlannedRow and BulkJob
+        job_id=job.id, row_number=row.row_number, stable_key=row.stable_key,
+        customer_external_id=row.customer_external_id, planned_action=row.action,
+        outcome="pending", message=row.message, changed_inputs=row.changed_inputs, attempts=0,
+        updated_at=job.created_at)
+        for row in sorted(rows, key=lambda r: r.row_number) if row.action in ACTIONS_TO_SEND]
+
+
 def _row_values(job_id: int, row: PlannedRow, now: Any) -> dict[str, Any]:
     return {"job_id": job_id, "row_number": row.row_number, "stable_key": row.stable_key,
             "customer_external_id": row.customer_external_id, "planned_action": row.action,

@@ -46,7 +46,7 @@ from orgconn.services.bulk.issues import FileIssue, summary
 from orgconn.services.bulk.parse import BulkLimits, ParseResult, file_sha256, read_upload
 from orgconn.services.bulk.plan import BulkPlan, plan_upload, planned_rows, stable_keys_needed
 from orgconn.services.bulk.send import JobRun, Progress, ProgressCallback
-from orgconn.store import BulkJob, BulkJobSummary, BulkOptions, Store
+from orgconn.store import BulkJob, BulkJobSummary, BulkOptions, Store, new_job_rows
 
 PASSES = 3
 
@@ -168,14 +168,16 @@ async def _apply(tenant: TenantConfig, file_name: str, content: bytes, options: 
         job = store.find_job(tenant.name, table.sha256, options)
         resumed = job is not None
         if job is None:
+            planned = planned_rows(plan, key)
             job = store.create_job(tenant=tenant.name, actor=actor.name, file_name=file_name[:300],
-                                   file_sha256=table.sha256, options=options,
-                                   rows=planned_rows(plan, key))
+                                   file_sha256=table.sha256, options=options, rows=planned)
+            rows = new_job_rows(job, planned)  # as stored: no need to read them back
+        else:
+            rows = store.pending_rows(job.id)
         store.set_job_status(job.id, "running")
         gc.freeze()  # the plan and the job's rows live until the end: no need to walk them again
         run = JobRun(client, store, job, actor, key, on_progress, batch_size)
         try:
-            rows = store.pending_rows(job.id)
             run.begin(len(rows), earlier=job.row_count - len(rows))
             for attempt in range(PASSES):
                 if attempt:
