@@ -14,9 +14,7 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-from graphql import GraphQLResolveInfo
+from typing import Any, Protocol
 
 from orgconn.sandbox.db import TenantDatabase
 from orgconn.sandbox.nodes import (
@@ -96,7 +94,13 @@ class RequestContext:
         return CcvBatch(self, rows).nodes
 
 
-Info = GraphQLResolveInfo["RequestContext"]
+class Info(Protocol):
+    """What resolvers use of graphql-core's ``GraphQLResolveInfo`` (not generic in 3.2): the
+    request's context."""
+
+    @property
+    def context(self) -> RequestContext:
+        """The `RequestContext` the request runs with."""
 
 
 class CcvBatch:
