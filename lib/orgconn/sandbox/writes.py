@@ -10,6 +10,7 @@ inputs left out are cleared.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -41,11 +42,9 @@ CUSTOMER_CHECK = ("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?), EXISTS 
 
 @dataclass(frozen=True)
 class Written:
-    """The raw UUID of the object a mutation wrote, and its table row when the write has it
-    at hand (else the mutation reads it back)."""
+    """The raw UUID of the object a mutation wrote (the payload reads it back if selected)."""
 
     raw_id: str
-    row: sqlite3.Row | None = None
 
 
 @dataclass
@@ -117,12 +116,11 @@ def create_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
     raw_id = new_id()
     stamp = iso(now())
     # heap_pos NULL: SQLite numbers the row after every other one (see `next_heap_pos`)
-    (row,) = conn.execute(
-        "INSERT INTO customer_config_variables VALUES (?,?,?,?,'ACTIVE',?,?,?,?,NULL) "
-        "RETURNING *", (raw_id, scv_id, customer_id, int(is_test), ORG_MANAGED, stamp, stamp,
-                        stamp)).fetchall()
+    conn.execute(
+        "INSERT INTO customer_config_variables VALUES (?,?,?,?,'ACTIVE',?,?,?,?,NULL)",
+        (raw_id, scv_id, customer_id, int(is_test), ORG_MANAGED, stamp, stamp, stamp))
     _write_values(conn, raw_id, values)
-    return Written(raw_id, row)
+    return Written(raw_id)
 
 
 def update_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, Any],
@@ -164,8 +162,14 @@ def delete_ccv(conn: sqlite3.Connection, data: dict[str, Any]) -> Written:
     return Written(raw_id)
 
 
+@functools.cache
+def _insert_inputs(count: int) -> str:
+    """One INSERT of ``count`` input rows (cheaper than executemany of one-row INSERTs)."""
+    return "INSERT INTO ccv_inputs VALUES " + ",".join(["(?,?,?,?,?)"] * count)  # noqa: S608 - placeholders only
+
+
 def _write_values(conn: sqlite3.Connection, ccv_id: str, values: list[tuple[str, str]]) -> None:
-    conn.executemany("INSERT INTO ccv_inputs VALUES (?,?,?,?,?)", [
-        (new_id(), ccv_id, name, value, pos)
-        for pos, (name, value) in enumerate(values, start=1)
-    ])
+    if values:
+        conn.execute(_insert_inputs(len(values)), [
+            field for pos, (name, value) in enumerate(values, start=1)
+            for field in (new_id(), ccv_id, name, value, pos)])

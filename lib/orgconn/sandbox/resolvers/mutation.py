@@ -42,14 +42,11 @@ def _run(ctx: RequestContext, data: dict[str, Any], type_name: str, write: Write
                 "clientMutationId": data.get("clientMutationId")}
     if not deleting:
         ctx.forget()
-        if type_name == CCV and written.row is not None:  # as the write left it: no re-read
-            row = written.row
-            # built only if the request selects it (the default resolver calls a callable):
-            # bulk requests ask for errors alone
-            before = lambda *_, **__: ctx.ccv_nodes([row])[0]  # noqa: E731
-        else:
-            before = queries.one(ctx, type_name, encode_id(type_name, written.raw_id),
-                                 LOADERS[type_name])
+        global_id = encode_id(type_name, written.raw_id)
+        # read (as the write left it) only if the request selects it, when the default resolver
+        # calls this: bulk requests ask for errors alone
+        before = lambda *_, **__: queries.one(ctx, type_name, global_id,  # noqa: E731
+                                              LOADERS[type_name])
     return {key: before, "errors": [], "clientMutationId": data.get("clientMutationId")}
 
 
