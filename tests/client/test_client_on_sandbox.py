@@ -20,6 +20,7 @@ from orgconn.client import (
 )
 from orgconn.config import TenantConfig
 from orgconn.models import InputScope, OrgConnection
+from orgconn.secrets import fingerprint
 
 
 def tenant_of(sandbox: Any, name: str = "us", **overrides: Any) -> TenantConfig:
@@ -147,14 +148,26 @@ def test_snapshot_reads_the_same_data_as_the_separate_calls(sandbox):
     assert requests <= pages + 1
 
 
-def test_a_brief_snapshot_has_the_same_customers_with_only_id_name_and_external_id(us):
-    full = {c.id: c for c in us.snapshot(["acme-api-key"]).customers}
-    brief = us.snapshot(["acme-api-key"], brief_customers=True).customers
+def test_a_brief_snapshot_has_the_same_customers_and_values_with_only_what_a_plan_needs(us):
+    full_snapshot = us.snapshot(["acme-api-key"])
+    brief_snapshot = us.snapshot(["acme-api-key"], brief=True)
+    full = {c.id: c for c in full_snapshot.customers}
+    brief = brief_snapshot.customers
 
     assert {c.id: (c.name, c.external_id) for c in brief} == {
         i: (c.name, c.external_id) for i, c in full.items()}
     assert any(c.labels for c in full.values())  # what brief leaves out is there to leave out
     assert all(not c.labels and c.created_at is None for c in brief)
+
+    def plan_view(values):  # what a bulk plan reads of each value set (secrets fingerprinted)
+        return {v.id: (v.stable_key, v.customer.external_id if v.customer else None, v.is_test,
+                       {k: (i.has_value, fingerprint(i.secret_value(), b"t"))
+                        for k, i in v.values.items()})
+                for v in values}
+
+    assert plan_view(brief_snapshot.customer_values) == plan_view(full_snapshot.customer_values)
+    assert any(v.is_in_use and v.status for v in full_snapshot.customer_values)
+    assert not any(v.is_in_use or v.status for v in brief_snapshot.customer_values)
 
 
 def test_test_credentials_exist_for_some_connections_and_not_others(us):

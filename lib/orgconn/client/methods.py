@@ -113,12 +113,12 @@ class ClientMethods:
         return reads.components(page_size=self._page)
 
     def snapshot(self, stable_keys: Sequence[str] | None = None, *,
-                 brief_customers: bool = False) -> Plan[TenantSnapshot]:
+                 brief: bool = False) -> Plan[TenantSnapshot]:
         """Org-activated connections, customers and all their values, read concurrently:
-        what coverage needs, in about (items / 100) requests. ``brief_customers`` reads only
-        each customer's ID, name and external ID (no labels, description, creation time)."""
-        return reads.snapshot(self._definitions, stable_keys, page_size=self._page,
-                              brief_customers=brief_customers)
+        what coverage needs, in about (items / 100) requests. ``brief`` reads only what a bulk
+        plan needs: each customer's ID, name and external ID (no labels, description, creation
+        time), and each value set's inputs (no status, use, configuration time, input meta)."""
+        return reads.snapshot(self._definitions, stable_keys, page_size=self._page, brief=brief)
 
     # ---------------------------------------------------------------- writes
 

@@ -156,16 +156,20 @@ def customer_values(definitions: Definitions, *, connection_id: str | None = Non
 
 
 def snapshot(definitions: Definitions, stable_keys: Sequence[str] | None = None,
-             *, page_size: int = 100, brief_customers: bool = False) -> Plan[TenantSnapshot]:
-    """Org-activated connections, customers (``brief``: see `customers`) and their values, as
-    concurrent paged streams."""
+             *, page_size: int = 100, brief: bool = False) -> Plan[TenantSnapshot]:
+    """Org-activated connections, customers and their values, as concurrent paged streams.
+
+    ``brief``: customers as `customers` reads them brief, values with their inputs' names and
+    values only (status, use, configuration time and each input's meta left at their
+    defaults): what a bulk plan needs, for a fraction of the server's work.
+    """
     operation_ = operation("CustomerValues")
     keys: list[str | None] = list(stable_keys) if stable_keys is not None else [None]
-    streams = tuple(paginate(operation_, {"stableKey": key}, "customerConfigVariables",
-                             page_size=page_size) for key in keys)
+    streams = tuple(paginate(operation_, {"stableKey": key, "brief": brief or None},
+                             "customerConfigVariables", page_size=page_size) for key in keys)
     connections, customers_, *pages = yield Parallel((
         org_connections(definitions, stable_keys, page_size=page_size),
-        customers(page_size=page_size, brief=brief_customers), *streams))
+        customers(page_size=page_size, brief=brief), *streams))
     nodes = [node for page in pages for node in page]
     yield from _learn_missing(definitions, nodes)
     return TenantSnapshot(connections=tuple(connections), customers=tuple(customers_),

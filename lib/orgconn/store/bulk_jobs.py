@@ -178,7 +178,7 @@ def new_job_rows(job: BulkJob, rows: Sequence[PlannedRow]) -> list[BulkRow]:
 
     Only right until the job's rows change (an apply starts them right after).
     """
-    return [BulkRow.model_construct(  # the values were validated as PlannedRow and BulkJob
+    return [BulkRow(  # validating is faster than pydantic's model_construct
         job_id=job.id, row_number=row.row_number, stable_key=row.stable_key,
         customer_external_id=row.customer_external_id, planned_action=row.action,
         outcome="pending", message=row.message, changed_inputs=row.changed_inputs, attempts=0,
