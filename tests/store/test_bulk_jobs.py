@@ -23,6 +23,7 @@ from orgconn.store import (
     Store,
     new_job_rows,
 )
+from orgconn.store.records import changed_inputs_from_json, changed_inputs_to_json
 
 SHA = hashlib.sha256(b"external_id,host\nc1,db1\n").hexdigest()
 ACTIONS: list[PlannedAction] = ["create", "update", "unchanged", "skip", "invalid"]
@@ -290,3 +291,10 @@ def test_a_batch_records_every_one_of_its_audit_entries_with_their_changed_input
     recorded = store.audit(AuditFilter(job_id=job.id), limit=None)
     assert sorted((e.customer_external_id, e.changed_inputs, e.detail) for e in recorded) == \
         sorted((e.customer_external_id, e.changed_inputs, e.detail) for e in entries)
+
+
+def test_changed_inputs_are_kept_as_their_model_dump() -> None:
+    changed = (ChangedInput.plain("host"), ChangedInput.secret_input("password", "0123456789ab"),
+               ChangedInput.secret_input("token", None))
+    assert changed_inputs_to_json(changed) == [c.model_dump() for c in changed]
+    assert changed_inputs_from_json(changed_inputs_to_json(changed)) == changed

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -75,8 +76,7 @@ class BulkJobs(StoreBase):
         with self._write() as connection:
             job_id = inserted_id(connection.execute(insert(bulk_job).values(**job)))
             if rows:
-                connection.execute(insert(bulk_row), [_row_values(job_id, row, now)
-                                                      for row in rows])
+                _insert_many(connection, [_row_values(job_id, row, now) for row in rows])
             created = _job(job_row_or_raise(connection, job_id))
         if self.backend == "postgresql" and len(rows) >= ANALYZE_FROM_ROWS:
             # fresh statistics, else the planner scans a whole job per row-number lookup
@@ -184,6 +184,39 @@ def new_job_rows(job: BulkJob, rows: Sequence[PlannedRow]) -> list[BulkRow]:
         outcome="pending", message=row.message, changed_inputs=row.changed_inputs, attempts=0,
         updated_at=job.created_at)
         for row in sorted(rows, key=lambda r: r.row_number) if row.action in ACTIONS_TO_SEND]
+
+
+def _insert_many(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """``INSERT`` ``rows`` (dicts of every ``bulk_row`` column) with one DBAPI executemany.
+
+    The statement is SQLAlchemy's, compiled for the connection's dialect, and each value goes
+    through its column type's own bind processor, as ``connection.execute`` would do; only
+    SQLAlchemy's per-row parameter bookkeeping is skipped (a job of 5,000 rows is stored in
+    half the time). A time is processed once for all the rows that share it.
+    """
+    dialect = connection.dialect
+    compiled = insert(bulk_row).compile(dialect=dialect)
+    names = (compiled.positiontup or []) if compiled.positional else [
+        column.name for column in bulk_row.columns]
+    processors = [bulk_row.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in names]
+    times: dict[datetime, Any] = {}
+
+    def processed(convert: Any, value: Any) -> Any:
+        if convert is None or value is None:
+            return value
+        if isinstance(value, datetime):
+            if value not in times:
+                times[value] = convert(value)
+            return times[value]
+        return convert(value)
+
+    values = [[processed(convert, row[name]) for name, convert in zip(names, processors,
+                                                                          strict=True)]
+              for row in rows]
+    params: list[Any] = ([tuple(v) for v in values] if compiled.positional
+                         else [dict(zip(names, v, strict=True)) for v in values])
+    connection.exec_driver_sql(str(compiled), params)
 
 
 def _row_values(job_id: int, row: PlannedRow, now: Any) -> dict[str, Any]:
