@@ -21,7 +21,6 @@ from orgconn.store import (
     RowAlreadyFinishedError,
     RowResult,
     Store,
-    new_job_rows,
 )
 from orgconn.store.records import changed_inputs_from_json, changed_inputs_to_json
 
@@ -58,11 +57,35 @@ def test_a_new_job_holds_its_rows_with_sendable_ones_pending(store: Store) -> No
         r.row_number for r in rows if r.planned_action in ("create", "update")]
 
 
-def test_the_rows_of_a_new_job_are_known_without_reading_them_back(store: Store) -> None:
-    rows = _rows(12)
-    rows.reverse()  # the store answers by row number whatever the order given
-    job = _job(store, rows)
-    assert new_job_rows(job, rows) == store.pending_rows(job.id)
+def test_a_job_announced_larger_holds_its_rows_as_they_are_added(store: Store) -> None:
+    rows = _rows(10)
+    job = store.create_job(tenant="acme", actor="cs@example.com", file_name="crm.csv",
+                           file_sha256=SHA, options=BulkOptions(), rows=rows[:4], row_count=10)
+    assert job.row_count == 10 and len(store.job_rows(job.id)) == 4
+    # rows not stored yet are pending: the job is not finished without them
+    assert store.job_summary(job.id).outcomes["pending"] == 6 + sum(
+        r.action in ("create", "update") for r in rows[:4])
+    assert store.finish_job(job.id).status == "interrupted"
+
+    store.add_job_rows(job.id, list(reversed(rows[6:])))
+    with pytest.raises(ValueError, match="stored already"):
+        store.add_job_rows(job.id, rows[4:5] + rows[2:3])
+    assert len(store.job_rows(job.id)) == 8  # a refused addition adds nothing
+    store.add_job_rows(job.id, rows[4:6])
+    assert [r.row_number for r in store.job_rows(job.id)] == [r.row_number for r in rows]
+    whole = _job(store, rows, sha=hashlib.sha256(b"other").hexdigest())
+    assert _kept(store, job) == _kept(store, whole)  # as if stored at once
+    with pytest.raises(ValueError, match="too many"):
+        store.add_job_rows(job.id, [rows[0].model_copy(update={"row_number": 99})])
+    assert len(store.job_rows(job.id)) == 10  # a refused addition adds nothing
+    with pytest.raises(ValueError, match="smaller"):
+        store.create_job(tenant="acme", actor="a", file_name="f.csv", file_sha256=SHA,
+                         options=BulkOptions(), rows=rows, row_count=3)
+
+
+def _kept(store: Store, job: BulkJob) -> list[dict[str, object]]:
+    """What a job holds of each row, but its id and times."""
+    return [r.model_dump(exclude={"job_id", "updated_at"}) for r in store.job_rows(job.id)]
 
 
 def test_a_job_whose_rows_repeat_a_number_is_refused_and_not_created(store: Store) -> None:

@@ -15,7 +15,7 @@ import getpass
 import logging
 
 from orgconn.store.audit import AUDIT_COLUMNS, AuditChoices, AuditFilter, AuditLog
-from orgconn.store.bulk_jobs import ROW_COLUMNS, BulkJobs, new_job_rows
+from orgconn.store.bulk_jobs import ROW_COLUMNS, BulkJobs
 from orgconn.store.bulk_progress import BulkProgress
 from orgconn.store.bulk_records import (
     BulkJob,
@@ -121,6 +121,5 @@ __all__ = [
     "default_sqlite_path",
     "failed_outcome",
     "local_actor",
-    "new_job_rows",
     "open_store",
 ]

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from orgconn.store.base import StoreBase, inserted_id, utc_now
 from orgconn.store.bulk_records import (
@@ -59,19 +60,26 @@ class BulkJobs(StoreBase):
     """Bulk job methods of ``Store``."""
 
     def create_job(self, *, tenant: str, actor: str, file_name: str, file_sha256: str,
-                   options: BulkOptions, rows: Sequence[PlannedRow]) -> BulkJob:
-        """Creates a job (status ``planned``) with all its planned rows in one transaction.
+                   options: BulkOptions, rows: Sequence[PlannedRow],
+                   row_count: int | None = None) -> BulkJob:
+        """Creates a job (status ``planned``) with its planned rows in one transaction.
 
-        Rows to create/update start ``pending``; the others start ``skipped``. Raises
-        ValueError when two rows share a row number.
+        Rows to create/update start ``pending``; the others start ``skipped``. ``row_count``
+        (default: all of ``rows``) announces more rows, which `add_job_rows` stores later:
+        until they are all there, the summary counts the missing ones as pending and
+        ``finish_job`` calls the job interrupted. Raises ValueError when two rows share a row
+        number or ``row_count`` is smaller than ``rows``.
         """
         repeated = sorted(n for n, k in Counter(r.row_number for r in rows).items() if k > 1)
         if repeated:
             raise ValueError(f"each row number may appear once; repeated: {repeated}")
+        count = len(rows) if row_count is None else row_count
+        if count < len(rows):
+            raise ValueError(f"row_count {count} is smaller than the {len(rows)} rows given")
         now = utc_now()
         job = {"created_at": now, "updated_at": now, "actor": actor, "tenant": tenant,
                "file_name": file_name, "file_sha256": file_sha256,
-               "options": options.canonical(), "status": "planned", "row_count": len(rows)}
+               "options": options.canonical(), "status": "planned", "row_count": count}
         BulkJob.model_validate({**job, "id": 0, "options": options})  # refuse bad values early
         with self._write() as connection:
             job_id = inserted_id(connection.execute(insert(bulk_job).values(**job)))
@@ -83,6 +91,30 @@ class BulkJobs(StoreBase):
             with self._write() as connection:
                 connection.exec_driver_sql("ANALYZE bulk_row")
         return created
+
+    def add_job_rows(self, job_id: int, rows: Sequence[PlannedRow]) -> None:
+        """Stores more planned rows of a job made with a larger ``row_count``, in one
+        transaction (as `create_job` stores them). Raises ValueError when a row number is
+        repeated or already stored, or the job would exceed its ``row_count``;
+        NotFoundError for an unknown job."""
+        if not rows:
+            return
+        numbers = [r.row_number for r in rows]
+        repeated = sorted(n for n, k in Counter(numbers).items() if k > 1)
+        if repeated:
+            raise ValueError(f"each row number may appear once; repeated: {repeated}")
+        try:
+            with self._write() as connection:
+                job = _job(job_row_or_raise(connection, job_id))
+                stored = connection.execute(select(func.count()).select_from(bulk_row)
+                                            .where(bulk_row.c.job_id == job_id)).scalar_one()
+                if stored + len(rows) > job.row_count:
+                    raise ValueError(f"bulk job {job_id} has {job.row_count} rows; "
+                                     f"{stored + len(rows)} would be too many")
+                _insert_many(connection, [_row_values(job_id, row, utc_now()) for row in rows])
+        except IntegrityError:  # the primary key (job, row number): nothing was added
+            raise ValueError(f"some of rows {numbers[0]}..{numbers[-1]} of bulk job {job_id} "
+                             "are stored already") from None
 
     def find_job(self, tenant: str, file_sha256: str, options: BulkOptions, *,
                  unfinished_only: bool = True) -> BulkJob | None:
@@ -143,6 +175,7 @@ class BulkJobs(StoreBase):
         for action, outcome, count in groups:
             planned[action] += count
             outcomes[outcome] += count
+        outcomes["pending"] += job.row_count - sum(outcomes.values())  # not stored yet
         return BulkJobSummary(job_id=job_id, status=job.status, total=sum(outcomes.values()),
                               planned=planned, outcomes=outcomes)
 
@@ -170,20 +203,6 @@ class BulkJobs(StoreBase):
         with self._read() as connection:
             job_row_or_raise(connection, job_id)
             return [row_record(row) for row in connection.execute(query)]
-
-
-def new_job_rows(job: BulkJob, rows: Sequence[PlannedRow]) -> list[BulkRow]:
-    """What ``store.pending_rows(job.id)`` answers for a ``job`` that `BulkJobs.create_job`
-    has just made from ``rows``, without reading 5,000 rows back (a bulk apply starts with it).
-
-    Only right until the job's rows change (an apply starts them right after).
-    """
-    return [BulkRow(  # validating is faster than pydantic's model_construct
-        job_id=job.id, row_number=row.row_number, stable_key=row.stable_key,
-        customer_external_id=row.customer_external_id, planned_action=row.action,
-        outcome="pending", message=row.message, changed_inputs=row.changed_inputs, attempts=0,
-        updated_at=job.created_at)
-        for row in sorted(rows, key=lambda r: r.row_number) if row.action in ACTIONS_TO_SEND]
 
 
 def _insert_many(connection: Connection, rows: list[dict[str, Any]]) -> None:

@@ -49,6 +49,11 @@ class PlannedRow(Record):
     changed_inputs: tuple[ChangedInput, ...] = ()
     message: Detail = ""
 
+    @property
+    def planned_action(self) -> PlannedAction:
+        """``action``, under the name `BulkRow` gives it."""
+        return self.action
+
 
 class RowResult(Record):
     """The outcome of sending one row, for ``Store.mark_rows`` (short message, no secrets)."""

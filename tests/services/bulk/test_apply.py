@@ -20,6 +20,7 @@ from orgconn.models import TenantSnapshot
 from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import AccessDenied, Actor, Role
+from orgconn.services.bulk import send as bulk_send
 from orgconn.store import AuditFilter, BulkOptions, Store, open_store
 
 SECRET = "canary-bulk-apply-Wk3"
@@ -130,6 +131,38 @@ def test_an_interrupted_apply_continues_where_it_stopped_and_writes_nothing_twic
     assert ok_audit_rows(store) == Counter(frame["external_id"])
     assert all(warehouse_values(fresh_sandbox)[e]["password"] == SECRET
                for e in frame["external_id"])
+
+
+def test_an_apply_interrupted_before_its_job_held_every_row_stores_the_rest_on_resume(
+        fresh_sandbox: RunningSandbox, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # rows are stored as the apply reaches them, a block at a time: here blocks of 2
+    monkeypatch.setattr(bulk_send, "BATCH", 2)
+    name, content, frame = filled_template(fresh_sandbox)
+
+    def stop_after_three(progress: bulk.Progress) -> None:
+        if progress.finished == 3:
+            raise KeyboardInterrupt("the server was stopped")
+
+    with pytest.raises(KeyboardInterrupt):
+        bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                          store=store, key=KEY, on_progress=stop_after_three, concurrency=1,
+                          batch_size=1)
+    job = store.find_job("us", bulk.file_sha256(content), OPTIONS)
+    assert job is not None and job.status == "interrupted" and job.row_count == len(frame)
+    assert len(store.job_rows(job.id)) < len(frame)  # the rest was never stored
+    stopped = store.job_summary(job.id)
+    assert stopped.outcomes["done"] == 3 and stopped.outcomes["pending"] == len(frame) - 3
+    assert "not sent yet" in bulk.describe_summary(stopped)
+
+    resumed = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                                store=store, key=KEY)
+
+    assert resumed.resumed and resumed.job.status == "done"
+    assert resumed.progress.earlier == 3 and resumed.progress.total == len(frame) - 3
+    assert sorted(r.row_number for r in store.job_rows(job.id)) == list(
+        range(2, len(frame) + 2))
+    assert resumed.summary.outcomes["done"] == len(frame)
+    assert ok_audit_rows(store) == Counter(frame["external_id"])
 
 
 def test_writes_whose_outcome_was_never_recorded_are_found_applied_on_resume(

@@ -44,9 +44,16 @@ from orgconn.services.access import Action, Actor, require, require_typed_confir
 from orgconn.services.bulk.batch import BATCH_SIZE
 from orgconn.services.bulk.issues import FileIssue, summary
 from orgconn.services.bulk.parse import BulkLimits, ParseResult, file_sha256, read_upload
-from orgconn.services.bulk.plan import BulkPlan, plan_upload, planned_rows, stable_keys_needed
+from orgconn.services.bulk.plan import (
+    BulkPlan,
+    PlanRow,
+    plan_upload,
+    planned_row,
+    stable_keys_needed,
+)
 from orgconn.services.bulk.send import JobRun, Progress, ProgressCallback
-from orgconn.store import BulkJob, BulkJobSummary, BulkOptions, Store, new_job_rows
+from orgconn.store import BulkJob, BulkJobSummary, BulkOptions, BulkRow, Store
+from orgconn.store.bulk_records import ACTIONS_TO_SEND as TO_SEND
 
 PASSES = 3
 
@@ -99,6 +106,22 @@ def _no_collections() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _rows_to_send(store: Store, job: BulkJob, plan: BulkPlan, key: bytes
+                  ) -> list[BulkRow | PlanRow]:
+    """What the job still has to send, by row number: its pending and failed rows, and the
+    planned rows it does not hold yet (a new job; one interrupted before holding them all,
+    whose rows to skip are stored now)."""
+    held = {r.row_number: r for r in (store.job_rows(job.id) if job.row_count else [])}
+    rows: list[BulkRow | PlanRow] = [r for r in held.values()
+                                     if r.outcome in ("pending", "failed")]
+    if len(held) < job.row_count:
+        missing = [r for r in plan.rows if r.row_number not in held]
+        store.add_job_rows(job.id, [planned_row(r, key) for r in missing
+                                    if r.action not in TO_SEND])
+        rows += [r for r in missing if r.action in TO_SEND]
+    return sorted(rows, key=lambda r: r.row_number)
 
 
 def tenant_state(methods: ClientMethods, stable_keys: Sequence[str]) -> Plan[TenantSnapshot]:
@@ -178,19 +201,17 @@ async def _apply(tenant: TenantConfig, file_name: str, content: bytes, options: 
                 return plan_upload(table, state, options, parsed.issues, tenant=tenant.name)
 
         plan = await fresh_plan()
+        if plan.has_errors and not options.valid_only:
+            raise BulkFileError(plan.issues)
         with _no_collections():
-            if plan.has_errors and not options.valid_only:
-                raise BulkFileError(plan.issues)
             job = store.find_job(tenant.name, table.sha256, options)
             resumed = job is not None
-            if job is None:
-                planned = planned_rows(plan, key)
-                job = store.create_job(tenant=tenant.name, actor=actor.name,
-                                       file_name=file_name[:300], file_sha256=table.sha256,
-                                       options=options, rows=planned)
-                rows = new_job_rows(job, planned)  # as stored: no need to read them back
-            else:
-                rows = store.pending_rows(job.id)
+            if job is None:  # the rows to skip now, the others as the apply reaches them
+                job = store.create_job(
+                    tenant=tenant.name, actor=actor.name, file_name=file_name[:300],
+                    file_sha256=table.sha256, options=options, row_count=len(plan.rows),
+                    rows=[planned_row(r, key) for r in plan.rows if r.action not in TO_SEND])
+            rows = _rows_to_send(store, job, plan, key)
         store.set_job_status(job.id, "running")
         gc.freeze()  # the plan and the job's rows live until the end: no need to walk them again
         run = JobRun(client, store, job, actor, key, on_progress, batch_size)

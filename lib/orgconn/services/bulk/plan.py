@@ -355,12 +355,16 @@ def plan_frame(plan: BulkPlan) -> pd.DataFrame:
 
 
 def planned_rows(plan: BulkPlan, key: bytes) -> list[PlannedRow]:
-    """The plan's rows as the store keeps them (changed inputs by name; secrets fingerprinted
+    """The plan's rows as the store keeps them (see `planned_row`)."""
+    return [planned_row(r, key) for r in plan.rows]
+
+
+def planned_row(row: PlanRow, key: bytes) -> PlannedRow:
+    """One planned row as the store keeps it (changed inputs by name; secrets fingerprinted
     with ``key``, the installation's fingerprint key)."""
-    return [PlannedRow(row_number=r.row_number, stable_key=_line(r.stable_key),
-                       customer_external_id=_line(r.external_id), action=r.action,
-                       changed_inputs=row_changed_inputs(r, key), message=r.message[:500])
-            for r in plan.rows]
+    return PlannedRow(row_number=row.row_number, stable_key=_line(row.stable_key),
+                      customer_external_id=_line(row.external_id), action=row.action,
+                      changed_inputs=row_changed_inputs(row, key), message=row.message[:500])
 
 
 def row_changed_inputs(row: PlanRow, key: bytes) -> tuple[ChangedInput, ...]:

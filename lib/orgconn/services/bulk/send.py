@@ -1,7 +1,9 @@
 """Sending a job's rows: batches of writes in flight, outcomes recorded as they come.
 
 `JobRun.send_all` takes the job's rows still to send, counts an attempt for each block of
-`BATCH` rows in the store (``start_rows``), and keeps ``concurrency`` requests in flight, each
+`BATCH` rows in the store (``start_rows``; a row the job does not hold yet, a `PlanRow`, is
+stored first, in the same block: a new job's rows are stored as the apply reaches them, while
+the tenant answers the rows before), and keeps ``concurrency`` requests in flight, each
 writing up to a batch of rows of one kind, all creates or all updates (a full batch of either
 kind goes first; `orgconn.services.bulk.batch`). A batch whose answer is lost, or
 that fails as a whole, is never re-sent: each of its rows goes the client's safe way (read back,
@@ -32,8 +34,8 @@ from orgconn.client import (
 from orgconn.services.access import Actor
 from orgconn.services.audit import outcome_of
 from orgconn.services.bulk.batch import WriteKind, batch_call, send_batch
-from orgconn.services.bulk.plan import BulkPlan, PlanRow, row_changed_inputs
-from orgconn.store import AuditEntry, BulkJob, BulkRow, RowResult, Store
+from orgconn.services.bulk.plan import BulkPlan, PlanRow, planned_row, row_changed_inputs
+from orgconn.store import AuditEntry, BulkJob, BulkRow, PlannedRow, RowResult, Store
 
 BATCH = 200  # rows started, and outcomes recorded, per store transaction (~1 ms each)
 FLUSH_SECONDS = 0.5
@@ -81,7 +83,7 @@ class _Outcome:
 
 @dataclass(frozen=True)
 class _Item:
-    stored: BulkRow
+    stored: BulkRow | PlannedRow
     attempt: int
     row: PlanRow | None
 
@@ -119,8 +121,13 @@ class JobRun:
         return Progress(self.total, c["created"], c["updated"], c["unchanged"], c["failed"],
                         self.earlier)
 
-    async def send_all(self, rows: list[BulkRow], plan: BulkPlan, concurrency: int) -> None:
-        """Send ``rows`` with ``concurrency`` requests in flight, each of up to a batch."""
+    async def send_all(self, rows: list[BulkRow | PlanRow], plan: BulkPlan,
+                       concurrency: int) -> None:
+        """Send ``rows`` with ``concurrency`` requests in flight, each of up to a batch.
+
+        A `PlanRow` is a row the job does not hold yet: it is stored (`planned_row`) just
+        before its block is started.
+        """
         planned = {r.row_number: r for r in plan.rows}
         waiting = deque(rows)
         # started rows by the request they go in: a batch is all creates or all updates, so
@@ -130,8 +137,12 @@ class JobRun:
         def next_chunk() -> list[_Item]:
             while waiting and all(len(q) < self.batch_size for q in ready.values()):
                 block = [waiting.popleft() for _ in range(min(BATCH, len(waiting)))]
-                started = self.store.start_rows(self.job.id, [r.row_number for r in block])
-                for r in block:
+                stored = [planned_row(r, self.key) if isinstance(r, PlanRow) else r
+                          for r in block]
+                self.store.add_job_rows(self.job.id, [r for r in stored
+                                                      if isinstance(r, PlannedRow)])
+                started = self.store.start_rows(self.job.id, [r.row_number for r in stored])
+                for r in stored:
                     if r.row_number in started:
                         item = _Item(r, started[r.row_number], planned.get(r.row_number))
                         ready[item.request_kind(self.batch_size)].append(item)
@@ -259,7 +270,7 @@ class JobRun:
                 "nothing to change any more: the tenant already has these values")), "unchanged")
         return self._written(item, kind)
 
-    def _record(self, stored: BulkRow, outcome: _Outcome) -> None:
+    def _record(self, stored: BulkRow | PlannedRow, outcome: _Outcome) -> None:
         number = stored.row_number
         if number in self.kinds:
             self.counts[self.kinds[number]] -= 1
