@@ -21,7 +21,7 @@ from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import AccessDenied, Actor, Role
 from orgconn.services.bulk import send as bulk_send
-from orgconn.store import AuditFilter, BulkOptions, Store, open_store
+from orgconn.store import AuditFilter, BulkJob, BulkOptions, Store, open_store
 
 SECRET = "canary-bulk-apply-Wk3"
 OPTIONS = BulkOptions(connection="customer-warehouse")
@@ -106,19 +106,26 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(
     assert ok_audit_rows(store) == Counter(frame["external_id"])
 
 
-def test_an_interrupted_apply_continues_where_it_stopped_and_writes_nothing_twice(
-        fresh_sandbox: RunningSandbox, store: Store) -> None:
-    name, content, frame = filled_template(fresh_sandbox)
-
-    def stop_after_five(progress: bulk.Progress) -> None:
-        if progress.finished == 5:
+def interrupted_apply(box: RunningSandbox, store: Store, name: str, content: bytes, *,
+                      after: int, **knobs: int) -> BulkJob:
+    """Apply ``content`` until ``after`` rows are finished, then stop as a closed tab does."""
+    def stop(progress: bulk.Progress) -> None:
+        if progress.finished == after:
             raise KeyboardInterrupt("the tab was closed")
 
     with pytest.raises(KeyboardInterrupt):
-        bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                          store=store, key=KEY, on_progress=stop_after_five)
+        bulk.apply_upload(tenant(box), name, content, OPTIONS, actor=OPERATOR, store=store,
+                          key=KEY, on_progress=stop, **knobs)
     job = store.find_job("us", bulk.file_sha256(content), OPTIONS)
-    assert job is not None and job.status == "interrupted"
+    assert job is not None
+    return job
+
+
+def test_an_interrupted_apply_continues_where_it_stopped_and_writes_nothing_twice(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+    job = interrupted_apply(fresh_sandbox, store, name, content, after=5)
+    assert job.status == "interrupted"
     stopped = store.job_summary(job.id)
     assert stopped.outcomes["done"] == 5 and stopped.outcomes["pending"] == len(frame) - 5
 
@@ -138,17 +145,9 @@ def test_an_apply_interrupted_before_its_job_held_every_row_stores_the_rest_on_r
     # rows are stored as the apply reaches them, a block at a time: here blocks of 2
     monkeypatch.setattr(bulk_send, "BATCH", 2)
     name, content, frame = filled_template(fresh_sandbox)
-
-    def stop_after_three(progress: bulk.Progress) -> None:
-        if progress.finished == 3:
-            raise KeyboardInterrupt("the server was stopped")
-
-    with pytest.raises(KeyboardInterrupt):
-        bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                          store=store, key=KEY, on_progress=stop_after_three, concurrency=1,
-                          batch_size=1)
-    job = store.find_job("us", bulk.file_sha256(content), OPTIONS)
-    assert job is not None and job.status == "interrupted" and job.row_count == len(frame)
+    job = interrupted_apply(fresh_sandbox, store, name, content, after=3, concurrency=1,
+                            batch_size=1)
+    assert job.status == "interrupted" and job.row_count == len(frame)
     assert len(store.job_rows(job.id)) < len(frame)  # the rest was never stored
     stopped = store.job_summary(job.id)
     assert stopped.outcomes["done"] == 3 and stopped.outcomes["pending"] == len(frame) - 3
