@@ -156,7 +156,7 @@ class SandboxApp:
         )
         result = execute(self.schema, document, context_value=context,
                          variable_values=variables if isinstance(variables, dict) else None,
-                         operation_name=body.get("operationName"))
+                         operation_name=body.get("operationName"), is_awaitable=_never)
         assert isinstance(result, ExecutionResult)  # every resolver is synchronous
         return result
 
@@ -189,6 +189,12 @@ class SandboxApp:
     async def not_found(self, request: Request) -> Response:
         """Anything else: 404 saying where the API is."""
         return _errors(f"Nothing at {request.url.path}: the API is POST /<tenant>/api.", 404)
+
+
+def _never(_: Any) -> bool:
+    """graphql-core's ``is_awaitable`` for a schema whose resolvers are all synchronous: it
+    asks for every resolved value (a tenth of the executor's time on a page of customers)."""
+    return False
 
 
 def build_app(settings: SandboxSettings, databases: dict[str, TenantDatabase]) -> Any:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections import defaultdict
@@ -16,12 +17,18 @@ if TYPE_CHECKING:
 Node = dict[str, Any]
 
 
+def _labels(text: str, *_: object, **__: object) -> list[str]:
+    labels: list[str] = json.loads(text)
+    return labels
+
+
 def customer_node(row: sqlite3.Row) -> Node:
     """A ``Customer``."""
     return {
         "id": encode_id("Customer", row["id"]), "_id": row["id"], "name": row["name"],
         "description": row["description"], "externalId": row["external_id"],
-        "labels": json.loads(row["labels"]), "createdAt": row["created_at"],
+        # parsed only if selected (the default resolver calls a callable)
+        "labels": functools.partial(_labels, row["labels"]), "createdAt": row["created_at"],
         "updatedAt": row["updated_at"],
     }
 

@@ -114,17 +114,23 @@ def window(total: int, args: dict[str, Any]) -> Window:
 
 
 def connection(nodes: list[Any], page: Window) -> dict[str, Any]:
-    """A Relay connection object (nodes, edges, pageInfo, totalCount) for one page of nodes."""
-    cursors = [encode_cursor(page.start + i) for i in range(len(nodes))]
+    """A Relay connection object (nodes, edges, pageInfo, totalCount) for one page of nodes.
+
+    ``edges`` are built only if selected (the default resolver calls a callable).
+    """
+    def edges(*_: object, **__: object) -> list[dict[str, Any]]:
+        return [{"node": node, "cursor": encode_cursor(page.start + i)}
+                for i, node in enumerate(nodes)]
+
     return {
         "nodes": nodes,
-        "edges": [{"node": node, "cursor": c} for node, c in zip(nodes, cursors, strict=True)],
+        "edges": edges,
         "totalCount": page.total,
         "pageInfo": {
             "hasNextPage": page.has_next,
             "hasPreviousPage": page.has_previous,
-            "startCursor": cursors[0] if cursors else None,
-            "endCursor": cursors[-1] if cursors else None,
+            "startCursor": encode_cursor(page.start) if nodes else None,
+            "endCursor": encode_cursor(page.start + len(nodes) - 1) if nodes else None,
         },
     }
 
