@@ -7,8 +7,10 @@ again against fresh data and then writes:
 2. read and plan the file; while it has problems nothing is sent (`BulkFileError`) unless
    ``options.valid_only`` — then invalid rows are kept in the job as ``skipped``;
 3. find the unfinished job of the same tenant, file content (SHA-256) and options, or create
-   one with every planned row: a second run *continues* that job;
-4. send the rows still pending (and failed ones again) in batches of ``batch_size`` rows per
+   one announcing every planned row and holding the rows to skip: a second run *continues*
+   that job (and stores the planned rows it does not hold yet);
+4. send the rows still pending (and failed ones again; a row not stored yet is stored first,
+   200 at a time, as the apply reaches it) in batches of ``batch_size`` rows per
    request, at most ``concurrency`` requests in flight, with the client's retries and safe
    writes (a lost answer is read back, never blindly re-sent; see `send`); outcomes and their
    audit rows are recorded together, every 200 rows or half second, so an interruption loses
