@@ -9,7 +9,7 @@ import sqlite3
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from orgconn.sandbox.relay import encode_id
+from orgconn.sandbox.relay import encode_id, when_selected
 
 if TYPE_CHECKING:
     from orgconn.sandbox.context import CcvBatch
@@ -17,18 +17,13 @@ if TYPE_CHECKING:
 Node = dict[str, Any]
 
 
-def _labels(text: str, *_: object, **__: object) -> list[str]:
-    labels: list[str] = json.loads(text)
-    return labels
-
-
 def customer_node(row: sqlite3.Row) -> Node:
     """A ``Customer``."""
     return {
         "id": encode_id("Customer", row["id"]), "_id": row["id"], "name": row["name"],
         "description": row["description"], "externalId": row["external_id"],
-        # parsed only if selected (the default resolver calls a callable)
-        "labels": functools.partial(_labels, row["labels"]), "createdAt": row["created_at"],
+        "labels": when_selected(functools.partial(json.loads, row["labels"])),
+        "createdAt": row["created_at"],
         "updatedAt": row["updated_at"],
     }
 

@@ -12,14 +12,22 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from orgconn.sandbox.errors import SandboxError
 
 MAX_PAGE = 100
 CURSOR_PREFIX = "arrayconnection:"
+T = TypeVar("T")
 _UUID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def when_selected(make: Callable[[], T]) -> Callable[..., T]:
+    """A field value computed only if the request selects the field: graphql-core's default
+    resolver calls a callable it finds in a node (with ``info`` and the field's arguments)."""
+    return lambda *_, **__: make()
 
 
 def encode_id(type_name: str, raw_id: str) -> str:
@@ -114,17 +122,12 @@ def window(total: int, args: dict[str, Any]) -> Window:
 
 
 def connection(nodes: list[Any], page: Window) -> dict[str, Any]:
-    """A Relay connection object (nodes, edges, pageInfo, totalCount) for one page of nodes.
-
-    ``edges`` are built only if selected (the default resolver calls a callable).
-    """
-    def edges(*_: object, **__: object) -> list[dict[str, Any]]:
-        return [{"node": node, "cursor": encode_cursor(page.start + i)}
-                for i, node in enumerate(nodes)]
-
+    """A Relay connection object (nodes, edges, pageInfo, totalCount) for one page of nodes;
+    ``edges`` are built only if selected."""
     return {
         "nodes": nodes,
-        "edges": edges,
+        "edges": when_selected(lambda: [{"node": node, "cursor": encode_cursor(page.start + i)}
+                                        for i, node in enumerate(nodes)]),
         "totalCount": page.total,
         "pageInfo": {
             "hasNextPage": page.has_next,

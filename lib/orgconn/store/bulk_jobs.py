@@ -70,9 +70,7 @@ class BulkJobs(StoreBase):
         ``finish_job`` calls the job interrupted. Raises ValueError when two rows share a row
         number or ``row_count`` is smaller than ``rows``.
         """
-        repeated = sorted(n for n, k in Counter(r.row_number for r in rows).items() if k > 1)
-        if repeated:
-            raise ValueError(f"each row number may appear once; repeated: {repeated}")
+        _refuse_repeated(rows)
         count = len(rows) if row_count is None else row_count
         if count < len(rows):
             raise ValueError(f"row_count {count} is smaller than the {len(rows)} rows given")
@@ -99,10 +97,8 @@ class BulkJobs(StoreBase):
         NotFoundError for an unknown job."""
         if not rows:
             return
+        _refuse_repeated(rows)
         numbers = [r.row_number for r in rows]
-        repeated = sorted(n for n, k in Counter(numbers).items() if k > 1)
-        if repeated:
-            raise ValueError(f"each row number may appear once; repeated: {repeated}")
         try:
             with self._write() as connection:
                 job = _job(job_row_or_raise(connection, job_id))
@@ -203,6 +199,12 @@ class BulkJobs(StoreBase):
         with self._read() as connection:
             job_row_or_raise(connection, job_id)
             return [row_record(row) for row in connection.execute(query)]
+
+
+def _refuse_repeated(rows: Sequence[PlannedRow]) -> None:
+    repeated = sorted(n for n, k in Counter(r.row_number for r in rows).items() if k > 1)
+    if repeated:
+        raise ValueError(f"each row number may appear once; repeated: {repeated}")
 
 
 def _insert_many(connection: Connection, rows: list[dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,7 @@ from ariadne import ObjectType
 from orgconn.sandbox import queries
 from orgconn.sandbox.context import Info, RequestContext
 from orgconn.sandbox.errors import FieldErrors
-from orgconn.sandbox.relay import encode_id
+from orgconn.sandbox.relay import encode_id, when_selected
 from orgconn.sandbox.writes import Written, create_ccv, delete_ccv, update_ccv
 from orgconn.sandbox.writes_scv import create_scv, delete_scv, update_scv
 
@@ -42,11 +43,10 @@ def _run(ctx: RequestContext, data: dict[str, Any], type_name: str, write: Write
                 "clientMutationId": data.get("clientMutationId")}
     if not deleting:
         ctx.forget()
-        global_id = encode_id(type_name, written.raw_id)
-        # read (as the write left it) only if the request selects it, when the default resolver
-        # calls this: bulk requests ask for errors alone
-        before = lambda *_, **__: queries.one(ctx, type_name, global_id,  # noqa: E731
-                                              LOADERS[type_name])
+        # read back (as the write left it) only if selected: bulk requests ask for errors alone
+        before = when_selected(functools.partial(
+            queries.one, ctx, type_name, encode_id(type_name, written.raw_id),
+            LOADERS[type_name]))
     return {key: before, "errors": [], "clientMutationId": data.get("clientMutationId")}
 
 

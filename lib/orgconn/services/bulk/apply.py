@@ -56,6 +56,7 @@ from orgconn.services.bulk.plan import (
 from orgconn.services.bulk.send import JobRun, Progress, ProgressCallback
 from orgconn.store import BulkJob, BulkJobSummary, BulkOptions, BulkRow, Store
 from orgconn.store.bulk_records import ACTIONS_TO_SEND as TO_SEND
+from orgconn.store.bulk_records import FINAL_OUTCOMES
 
 PASSES = 3
 
@@ -117,7 +118,7 @@ def _rows_to_send(store: Store, job: BulkJob, plan: BulkPlan, key: bytes
     whose rows to skip are stored now)."""
     held = {r.row_number: r for r in (store.job_rows(job.id) if job.row_count else [])}
     rows: list[BulkRow | PlanRow] = [r for r in held.values()
-                                     if r.outcome in ("pending", "failed")]
+                                     if r.outcome not in FINAL_OUTCOMES]
     if len(held) < job.row_count:
         missing = [r for r in plan.rows if r.row_number not in held]
         store.add_job_rows(job.id, [planned_row(r, key) for r in missing
