@@ -121,7 +121,8 @@ def linked_multiselect(label: str, options: list[str], *, key: str, param: str,
     """A multiselect whose choice lives in the link (``?param=a&param=b``)."""
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
-    else:  # options can shrink when tenants change; keep only what still exists
+    else:  # options can shrink when tenants change; keep only what still exists (and keep
+        # the value across page files: a widget drawn by another page file starts empty)
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
     chosen: list[str] = st.multiselect(label, options, key=key, help=help)
     _remember(param, chosen)
@@ -132,6 +133,8 @@ def linked_text(label: str, *, key: str, param: str, placeholder: str = "") -> s
     """A text input whose value lives in the link (``?param=text``)."""
     if key not in st.session_state:
         st.session_state[key] = st.query_params.get(param, "")
+    else:  # kept across page files (app.py and pages/coverage.py draw the same widgets)
+        st.session_state[key] = st.session_state[key]
     text: str = st.text_input(label, key=key, placeholder=placeholder)
     _remember(param, text.strip())
     return text
@@ -141,6 +144,8 @@ def linked_toggle(label: str, *, key: str, param: str, help: str | None = None) 
     """A toggle whose state lives in the link (``?param=1``)."""
     if key not in st.session_state:
         st.session_state[key] = st.query_params.get(param) == "1"
+    else:  # kept across page files, as in `linked_text`
+        st.session_state[key] = st.session_state[key]
     on: bool = st.toggle(label, key=key, help=help)
     _remember(param, "1" if on else None)
     return on
@@ -153,6 +158,8 @@ def linked_selectbox(label: str, options: list[str], *, key: str, param: str,
     if st.session_state.get(key) not in options:
         wanted = st.query_params.get(param)
         st.session_state[key] = wanted if wanted in options else options[0]
+    else:  # kept across page files, as in `linked_text`
+        st.session_state[key] = st.session_state[key]
     chosen: str = st.selectbox(label, options, key=key, format_func=format_func, help=help)
     _remember(param, None if chosen == options[0] else chosen)
     return chosen
