@@ -11,9 +11,7 @@ the browser to a stored local path and to nothing else.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from playwright.sync_api import expect
 
 from orgconn.ui import sign_in
 from orgconn.ui.navigation import PAGES
-from tests.browser.conftest import CHROMIUM, start_dashboard
+from tests.browser.conftest import running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -35,30 +33,11 @@ server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
 URLS = ["", *(spec.url_path for spec in PAGES)]  # "" is the root, app.py
 
 
-def start_signed_out_dashboard(workdir: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    """A dashboard whose ``[auth]`` table makes every visitor a signed-out user."""
-    secrets = workdir / "home" / ".streamlit" / "secrets.toml"
-    secrets.parent.mkdir(parents=True)
-    secrets.write_text(AUTH, encoding="utf-8")
-    return start_dashboard(workdir)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @pytest.fixture(scope="module")
 def signed_out_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A dashboard whose visitors are all signed out; the module's first test finds it cold."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    url, proc = start_signed_out_dashboard(tmp_path_factory.mktemp("signed-out"))
-    yield url
-    stop(proc)
+    with running_dashboard(tmp_path_factory.mktemp("signed-out"), secrets=AUTH) as url:
+        yield url
 
 
 def expect_only_the_sign_in_prompt(page: Any) -> None:
