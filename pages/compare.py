@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orgconn.services import compare, export, sync_apply, sync_plan
+from orgconn.services import export
 from orgconn.services.access import Action
+from orgconn.services.compare import compare, sync_apply, sync_plan
 from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.comparison import comparison, components

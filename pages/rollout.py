@@ -8,10 +8,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from orgconn.services import coverage, export, rollout, snapshots
-from orgconn.services import rollout_charts as charts
-from orgconn.services import rollout_progress as progress
+from orgconn.services import coverage, export
 from orgconn.services.access import Action
+from orgconn.services.rollout import rollout, snapshots
+from orgconn.services.rollout import rollout_charts as charts
+from orgconn.services.rollout import rollout_progress as progress
 from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors

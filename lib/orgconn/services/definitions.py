@@ -5,12 +5,12 @@ rename them and set their test credentials.
   values with secrets masked and fingerprinted, coverage %) and `inputs_frame` (one row per input).
 - Planning a new connection, one checker per wizard step, each returning `Issue`s (empty: go on):
   `check_component_connection` (OAuth 2.0 refused), `check_identity` (name; stable key format and
-  uniqueness), `check_global_values` (services.validation, and the "cannot be changed once set"
+  uniqueness), `check_global_values` (`values.validation`, and the "cannot be changed once set"
   confirmation). `suggest_stable_keys` proposes the stable key the same component connection has
   in other tenants; `slugify` turns a name into a stable key.
-- Writing (with the `WriteContext` of `services.edit_writes`): `create_connection`,
+- Writing (with the `WriteContext` of `services.values.save`): `create_connection`,
   `update_connection` (name and description only: the stable key and global values never
-  change) and `set_test_credentials` (the customer-values save of `services.edit_writes`, with
+  change) and `set_test_credentials` (the customer-values save of `services.values.save`, with
   no customer). Each first checks the actor's role and, for a protected tenant, the typed
   confirmation; each leaves exactly one audit row, failures included (a call that changes
   nothing writes nothing and records nothing).
@@ -30,9 +30,12 @@ from orgconn.client import PrismaticClient
 from orgconn.errors import InvalidValuesError, OrgconnError
 from orgconn.models import MASK, ComponentConnection, InputScope, OrgConnection, TenantSnapshot
 from orgconn.secrets import fingerprint
-from orgconn.services import audit, coverage, edit, edit_writes, validation
+from orgconn.services import audit, coverage
 from orgconn.services.access import AccessDenied, Action, require, require_typed_confirmation
-from orgconn.services.edit_writes import Saved, WriteContext
+from orgconn.services.values import form as edit
+from orgconn.services.values import save as edit_writes
+from orgconn.services.values import validation
+from orgconn.services.values.save import Saved, WriteContext
 from orgconn.store import ChangedInput
 
 STABLE_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -337,7 +340,7 @@ def set_test_credentials(client: PrismaticClient, ctx: WriteContext, connection:
                          values: Mapping[str, str | None]) -> Saved:
     """Create or update the connection's test credentials (editor; one audit row).
 
-    The customer-values form of `services.edit` with no customer: ``values`` maps per-customer
+    The values form of `services.values.form` with no customer: ``values`` maps per-customer
     input keys to text; a blank secret that is already set keeps its value. Invalid values
     raise `edit.FormInvalid` (``issues`` name each input) before anything is sent or recorded.
     """

@@ -27,7 +27,7 @@ from orgconn.services.access import (
     require,
     require_typed_confirmation,
 )
-from orgconn.services.sync_plan import SyncAction, SyncPlan, SyncStep
+from orgconn.services.compare.sync_plan import SyncAction, SyncPlan, SyncStep
 from orgconn.store import ChangedInput, Source, Store
 
 SecretValues = Mapping[tuple[str, str], "str | SecretStr"]  # (stable key, input) -> typed value

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from orgconn.services.access import AccessDenied, Actor, Role
-from orgconn.services.rollout import SERIES_COLUMNS
-from orgconn.services.rollout_charts import target_chart
-from orgconn.services.rollout_progress import (
+from orgconn.services.rollout.rollout import SERIES_COLUMNS
+from orgconn.services.rollout.rollout_charts import target_chart
+from orgconn.services.rollout.rollout_progress import (
     InvalidTargetError,
     progress_frame,
     progress_toward,
@@ -20,7 +20,7 @@ from orgconn.services.rollout_progress import (
     trend_frame,
 )
 from orgconn.store import RolloutTarget, Store
-from tests.services.rollout_builders import T0, new_store
+from tests.services.rollout.rollout_builders import T0, new_store
 
 DAY = timedelta(days=1)
 ADMIN = Actor(name="ada@acme.example", role=Role.ADMIN, signed_in=True)

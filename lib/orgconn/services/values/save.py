@@ -31,7 +31,7 @@ from orgconn.services.access import (
     require_typed_confirmation,
 )
 from orgconn.services.audit import changed_inputs, record
-from orgconn.services.edit import (
+from orgconn.services.values.form import (
     Conflict,
     FormInvalid,
     Submission,
@@ -39,7 +39,7 @@ from orgconn.services.edit import (
     find_conflict,
     read_current,
 )
-from orgconn.services.validation import IssueKind, ValueIssue
+from orgconn.services.values.validation import IssueKind, ValueIssue
 from orgconn.store import ChangedInput, Source, Store
 
 

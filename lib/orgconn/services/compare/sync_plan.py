@@ -35,8 +35,8 @@ from orgconn.models import (
     InputScope,
     OrgConnection,
 )
-from orgconn.services.compare_definitions import component_of, other_kind
-from orgconn.services.compare_kinds import SCOPE_LABELS, value_state, verdict
+from orgconn.services.compare.compare_definitions import component_of, other_kind
+from orgconn.services.compare.compare_kinds import SCOPE_LABELS, value_state, verdict
 
 
 class SyncAction(StrEnum):
