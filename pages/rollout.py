@@ -117,8 +117,8 @@ if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET):
                            key="rollout.target_date")
         if st.form_submit_button("Set target", key="rollout.target_set"):
             with user_errors("Setting the target", stop=False):
-                progress.set_target(store, actor, str(target_tenant), focus, float(pct), by,
-                                    now.date())
+                progress.set_target(store, actor, context.tenant(str(target_tenant)), focus,
+                                    float(pct), by, now.date())
                 st.success(f"Target set: {pct:g}% by {by:%Y-%m-%d} for {names[focus]} in "
                            f"{target_tenant}.")
 targets = [t for t in store.rollout_targets(stable_key=focus) if t.tenant in chosen]

@@ -20,6 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from orgconn.config import TenantConfig
 from orgconn.services.access import Actor
+from orgconn.services.audit import WriteContext
 from orgconn.services.values import credentials as test_credentials
 from orgconn.services.values.form import (
     KEEP,
@@ -30,7 +31,7 @@ from orgconn.services.values.form import (
     ValuesForm,
     prepare,
 )
-from orgconn.services.values.save import Saved, WriteContext, delete, keep_mine, save
+from orgconn.services.values.save import Saved, delete, keep_mine, save
 from orgconn.services.values.validation import ValueKind
 from orgconn.ui import context, state, widgets
 from orgconn.ui.errors import user_errors

@@ -3,7 +3,8 @@
 `check_upload` is the dry run (read the file, read the tenant, plan). `apply_upload` does it
 again against fresh data and then writes:
 
-1. ``require(actor, BULK_APPLY)`` and, for a protected tenant, the typed confirmation;
+1. `services.audit.allow_batch`: the operator role and, for a protected tenant, the typed
+   confirmation (a refusal is one audit row);
 2. read and plan the file; while it has problems nothing is sent (`BulkFileError`) unless
    ``options.valid_only`` — then invalid rows are kept in the job as ``skipped``;
 3. find the unfinished job of the same tenant, file content (SHA-256) and options, or create
@@ -42,7 +43,8 @@ from orgconn.client.methods import ClientMethods
 from orgconn.client.plans import Parallel, Plan
 from orgconn.config import TenantConfig
 from orgconn.models import TenantSnapshot
-from orgconn.services.access import Action, Actor, require, require_typed_confirmation
+from orgconn.services.access import Action, Actor
+from orgconn.services.audit import AuditRow, WriteContext, allow_batch
 from orgconn.services.bulk.batch import BATCH_SIZE
 from orgconn.services.bulk.issues import FileIssue, summary
 from orgconn.services.bulk.parse import BulkLimits, ParseResult, file_sha256, read_upload
@@ -179,8 +181,10 @@ async def apply_upload_async(tenant: TenantConfig, file_name: str, content: byte
                              limits: BulkLimits | None = None, retry: RetryPolicy | None = None,
                              batch_size: int = BATCH_SIZE) -> ApplyResult:
     """`apply_upload` as a coroutine."""
-    require(actor, Action.BULK_APPLY)
-    require_typed_confirmation(tenant.name, tenant.protected, confirmation)
+    ctx = WriteContext(actor=actor, tenant=tenant, store=store, fingerprint_key=key,
+                       typed_confirmation=confirmation, source="bulk")
+    allow_batch(ctx, AuditRow(Action.BULK_APPLY, options.connection or "-",
+                              detail=f"apply {file_name}"))
     with _young_objects_collected():
         return await _apply(tenant, file_name, content, options, actor, store, key, on_progress,
                             concurrency, limits, retry, batch_size)

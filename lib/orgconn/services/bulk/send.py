@@ -31,15 +31,15 @@ from orgconn.client import (
     PayloadError,
     TransportError,
 )
-from orgconn.services.access import Actor
-from orgconn.services.audit import outcome_of
+from orgconn.services.access import Action, Actor
+from orgconn.services.audit import AuditRow, entry
 from orgconn.services.bulk.batch import WriteKind, batch_call, send_batch
 from orgconn.services.bulk.plan import BulkPlan, PlanRow, planned_row, row_changed_inputs
 from orgconn.store import AuditEntry, BulkJob, BulkRow, PlannedRow, RowResult, Store
 
 BATCH = 200  # rows started, and outcomes recorded, per store transaction (~1 ms each)
 FLUSH_SECONDS = 0.5
-ACTIONS = {"create": "create_customer_values", "update": "update_customer_values"}
+ACTIONS = {"create": Action.CREATE_CUSTOMER_VALUES, "update": Action.UPDATE_CUSTOMER_VALUES}
 
 
 @dataclass(frozen=True)
@@ -198,32 +198,31 @@ class JobRun:
                 self._record(item.stored, self._failed(item, PayloadError(
                     "updateCustomerConfigVariable", [FieldError("__all__", (answer.message,))])))
 
-    def _entry(self, item: _Item, action: str, outcome: str, detail: str = "") -> AuditEntry:
+    def _entry(self, item: _Item, action: str, error: OrgconnError | None,
+               detail: str = "") -> AuditEntry:
+        """The audit row of one written row (`services.audit.entry`, stored by `flush`)."""
         stored, row = item.stored, item.row
         fresh = row is not None and row.action != stored.planned_action  # replanned on resume
         changed = row_changed_inputs(row, self.key) if fresh and row else stored.changed_inputs
         where = f"row {stored.row_number} of {self.job.file_name}"
-        return AuditEntry(actor=self.actor.name, tenant=self.job.tenant,
-                          action=ACTIONS.get(action, "bulk_apply"),
-                          stable_key=stored.stable_key,
-                          customer_external_id=stored.customer_external_id,
-                          changed_inputs=changed, outcome=outcome, source="bulk",
-                          detail=f"{where}{': ' if detail else ''}{detail}"[:500],
-                          job_id=self.job.id)
+        return entry(self.actor, self.job.tenant, AuditRow(
+            ACTIONS.get(action, Action.BULK_APPLY), stored.stable_key,
+            stored.customer_external_id, changed, f"{where}{': ' if detail else ''}{detail}"),
+            error=error, source="bulk", job_id=self.job.id)
 
     def _written(self, item: _Item, kind: str, detail: str = "",
                  message: str | None = None) -> _Outcome:
         action = "create" if kind == "created" else "update"
         return _Outcome(RowResult(row_number=item.stored.row_number, outcome="done",
                                   message=message or kind),
-                        kind, self._entry(item, action, "ok", detail))
+                        kind, self._entry(item, action, None, detail))
 
     def _failed(self, item: _Item, error: OrgconnError) -> _Outcome:
         passing = isinstance(error, OutcomeUnknownError | TransportError | HTTPStatusError)
         action = item.row.action if item.row else item.stored.planned_action
         return _Outcome(RowResult(row_number=item.stored.row_number, outcome="failed",
                                   message=str(error)[:500]), "failed",
-                        self._entry(item, action, outcome_of(error)),
+                        self._entry(item, action, error),
                         retryable=passing and not isinstance(error, AuthError))
 
     async def _send(self, item: _Item, *, read_first: bool = False) -> _Outcome:
