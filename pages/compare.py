@@ -82,7 +82,7 @@ st.dataframe(compare.with_customer_links(shown), key="compare.table", hide_index
                     for t in chosen}})
 
 actor = current_actor()
-if actor is None or not actor.can(Action.APPLY_SYNC_PLAN):
+if actor is None or not actor.can(Action.SYNC_CREATE):
     st.stop()
 
 st.subheader("Sync plan")
