@@ -4,8 +4,8 @@
 - `parse`: reading CSV/XLSX into text cells (`read_upload`, `BulkLimits`);
 - `plan`: the dry run, row by row (`plan_upload`; what "overwrite" means is defined there);
 - `issues`: every problem, by kind, with where it is and how to fix it;
-- `apply`: `check_upload` and `apply_upload` (resumable jobs); `send` and `batch`: how rows
-  are written (batched, concurrent, safe after lost answers);
+- `apply`: `check_upload` and `apply_upload` (resumable jobs); `send`: how rows are written
+  (the client's batches, `orgconn.client.batch`; concurrent; safe after lost answers);
 - `report`: the per-row report of a job, for the page and the CLI.
 
 Typical use::

@@ -3,14 +3,14 @@
 `JobRun.send_all` takes the job's rows still to send, counts an attempt for each block of
 `BATCH` rows in the store (``start_rows``; a row the job does not hold yet, a `PlanRow`, is
 stored first, in the same block: a new job's rows are stored as the apply reaches them, while
-the tenant answers the rows before), and keeps ``concurrency`` requests in flight, each
-writing up to a batch of rows of one kind, all creates or all updates (a full batch of either
-kind goes first; `orgconn.services.bulk.batch`). A batch whose answer is lost, or
-that fails as a whole, is never re-sent: each of its rows goes the client's safe way (read back,
-then write only what is missing). Outcomes and their audit rows are recorded together with
-``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress callback gets
-live counts. A row planned to write that the fresh plan finds unchanged was written by an
-earlier attempt whose outcome was not recorded: it is done, with its audit row.
+the tenant answers the rows before), and keeps ``concurrency`` requests in flight, each writing
+up to a batch of rows of one kind, all creates or all updates (a full batch of either kind goes
+first; the client's `write_values_batch`, see `orgconn.client.batch`). A batch whose answer is
+lost, or that fails as a whole, is never re-sent: each of its rows goes the client's safe way
+(read back, then write only what is missing). Outcomes and their audit rows are recorded
+together with ``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress
+callback gets live counts. A row planned to write that the fresh plan finds unchanged was
+written by an earlier attempt whose outcome was not recorded: it is done, with its audit row.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from orgconn.client import (
     PayloadError,
     TransportError,
 )
+from orgconn.client.batch import WriteKind
 from orgconn.services.access import Action, Actor
 from orgconn.services.audit import AuditRow, entry
-from orgconn.services.bulk.batch import WriteKind, batch_call, send_batch
 from orgconn.services.bulk.plan import BulkPlan, PlanRow, planned_row, row_changed_inputs
 from orgconn.store import AuditEntry, BulkJob, BulkRow, PlannedRow, RowResult, Store
 
@@ -179,8 +179,8 @@ class JobRun:
     async def _send_batch(self, kind: WriteKind, items: list[_Item]) -> None:
         rows = [i.row for i in items if i.row is not None]
         try:
-            answers = await self.client.run(send_batch(batch_call(
-                kind, rows, overwrite=self.job.options.overwrite)))
+            answers = await self.client.write_values_batch(
+                kind, rows, overwrite=self.job.options.overwrite)
         except AuthError as error:
             for item in items:
                 self._record(item.stored, self._failed(item, error))
