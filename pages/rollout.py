@@ -121,7 +121,7 @@ if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET):
                                     float(pct), by, now.date())
                 st.success(f"Target set: {pct:g}% by {by:%Y-%m-%d} for {names[focus]} in "
                            f"{target_tenant}.")
-targets = [t for t in store.rollout_targets(stable_key=focus) if t.tenant in chosen]
+targets = progress.targets_of(store, focus, chosen)
 if not targets:
     st.caption("No target set for this connection" + (
         "." if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET)

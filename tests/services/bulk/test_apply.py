@@ -258,3 +258,15 @@ def test_an_apply_leaves_the_garbage_collector_to_the_process_that_runs_it(
     bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
                       store=store, key=KEY, on_progress=note_gc)
     assert seen == {before}  # a service shares its process (a server's): it tunes nothing
+
+
+def test_the_page_reads_a_finished_job_and_finds_no_earlier_job_to_continue(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+    result = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                               store=store, key=KEY)
+
+    job, summary = bulk.job_outcome(store, result.job.id)
+
+    assert (job.id, job.status, summary.outcomes["done"]) == (result.job.id, "done", len(frame))
+    assert bulk.earlier_job(store, "us", job.file_sha256, OPTIONS) is None

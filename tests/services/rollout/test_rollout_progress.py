@@ -19,6 +19,7 @@ from orgconn.services.rollout.rollout_progress import (
     progress_frame,
     progress_toward,
     set_target,
+    targets_of,
     trend_frame,
 )
 from orgconn.store import RolloutTarget, Store
@@ -154,3 +155,13 @@ def test_an_impossible_target_is_refused_saying_what_to_change(
     with pytest.raises(InvalidTargetError, match=fix):
         set_target(store, ADMIN, US, "crm", pct, today + days * DAY, today)
     assert store.rollout_targets() == []
+
+
+def test_the_targets_shown_are_those_of_the_connection_in_the_chosen_tenants(
+        store: Store) -> None:
+    today = date(2026, 3, 2)
+    eu = US.model_copy(update={"name": "eu"})
+    for tenant, key in ((US, "crm"), (eu, "crm"), (US, "erp")):
+        set_target(store, ADMIN, tenant, key, 80, today + 30 * DAY, today)
+    assert [(t.tenant, t.stable_key) for t in targets_of(store, "crm", ["us"])] == [("us", "crm")]
+    assert len(targets_of(store, "crm", ["us", "eu"])) == 2

@@ -146,6 +146,12 @@ def progress_frame(progresses: Iterable[TargetProgress]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).drop(columns=["fitted_now", "fit_start"])
 
 
+def targets_of(store: Store, stable_key: str, tenants: Iterable[str]) -> list[RolloutTarget]:
+    """The rollout targets set for connection ``stable_key`` in ``tenants``, by tenant."""
+    chosen = set(tenants)
+    return [t for t in store.rollout_targets(stable_key=stable_key) if t.tenant in chosen]
+
+
 def set_target(store: Store, actor: Actor, tenant: TenantConfig, stable_key: str,
                target_pct: float, target_date: date, today: date) -> RolloutTarget:
     """Sets the rollout target of one connection in one tenant (admins only); one audit row.
