@@ -21,6 +21,13 @@ from orgconn.sandbox.seed import (
     stable_uuid,
     tenant_customer_indexes,
 )
+from orgconn.sandbox.seed_instances import (
+    configured_instance,
+    gap_instances,
+    insert_instances,
+    integration_id,
+    write_integrations,
+)
 from orgconn.sandbox.seed_plan import PRIMARY, SECONDARY, ConnectionPlan
 
 Row = tuple[object, ...]
@@ -56,13 +63,21 @@ def seed_tenant(conn: sqlite3.Connection, *, tenant: str, primary: bool, seed: i
         scv_id = PAGE_SCV_ID if primary and plan.stable_key == "acme-api-key" else (
             stable_uuid(seed, tenant, "scv", plan.stable_key))
         _write_scv(conn, tenant, plan, scv_id, scv_pos, anchor)
-        _plan_values(plan, scv_id, seed, tenant, anchor, members, customer_ids, primary,
-                     ccvs, inputs, instances)
+        write_integrations(conn, seed=seed, tenant=tenant, plan=plan, scv_id=scv_id,
+                           anchor=anchor)
+        configured = _plan_values(plan, scv_id, seed, tenant, anchor, members, customer_ids,
+                                  primary, ccvs, inputs, instances)
+        if plan.scope[0] == "CUSTOMER":
+            instances += gap_instances(
+                plan, seed=seed, tenant=tenant, profile="us" if primary else "eu",
+                start=anchor - timedelta(days=plan.created_days_ago), anchor=anchor,
+                gaps=[c for c in members if c.external_id not in configured],
+                customer_ids=customer_ids)
     ccvs.sort(key=lambda row: (str(row[7]), str(row[0])))
     conn.executemany("INSERT INTO customer_config_variables VALUES (?,?,?,?,?,?,?,?,?,?)",
                      [(*row[:9], pos) for pos, row in enumerate(ccvs, start=1)])
     conn.executemany("INSERT INTO ccv_inputs VALUES (?,?,?,?,?)", inputs)
-    conn.executemany("INSERT INTO instances VALUES (?,?,?,?,?,?,0,NULL,?,?)", instances)
+    insert_instances(conn, instances)
     conn.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("tenant", tenant), ("profile", "us" if primary else "eu"), ("seed", str(seed)),
         ("customers", str(customers)), ("anchor", iso(anchor)),
@@ -138,10 +153,12 @@ def _status(plan: ConnectionPlan, rng: random.Random) -> str:
 
 def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anchor: datetime,
                  members: list[CustomerSeed], customer_ids: dict[str, str], primary: bool,
-                 ccvs: list[Row], inputs: list[Row], instances: list[Row]) -> None:
-    """Append the CCVs (values, test credentials, instances) that ``plan`` gives the tenant."""
+                 ccvs: list[Row], inputs: list[Row], instances: list[Row]) -> set[str]:
+    """Append the CCVs (values, test credentials, instances) that ``plan`` gives the tenant;
+    the external IDs of the customers given values."""
+    configured_ids: set[str] = set()
     if plan.scope[0] != "CUSTOMER":
-        return
+        return configured_ids
     rng = random.Random(f"values|{seed}|{tenant}|{plan.stable_key}")
     specs = [s for s in find_connection(plan.component, plan.connection).inputs
              if s.key not in plan.global_inputs] if plan.customer_values else []
@@ -170,7 +187,9 @@ def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anch
         if rng.random() < 0.2:
             configured = created + (anchor - created) * rng.random()
         ccv_id = stable_uuid(scv_id, "ccv", customer.external_id)
-        ccvs.append((ccv_id, scv_id, customer_ids[customer.external_id], 0, _status(plan, rng),
+        status = _status(plan, rng)
+        configured_ids.add(customer.external_id)
+        ccvs.append((ccv_id, scv_id, customer_ids[customer.external_id], 0, status,
                      meta, iso(configured), iso(created), iso(configured)))
         drop = rng.choice([s.key for s in specs if s.required] or [""]) if (
             rng.random() < plan.incomplete_rate) else ""
@@ -183,8 +202,9 @@ def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anch
             inputs.append((stable_uuid(ccv_id, spec.key), ccv_id, spec.key, value, pos))
         if rng.random() < plan.instance_rate and plan.integrations:
             for name in rng.sample(plan.integrations, rng.randint(1, len(plan.integrations))):
-                deployed = None if rng.random() < 0.05 else iso(configured + timedelta(hours=3))
-                instances.append((stable_uuid(ccv_id, "instance", name), ccv_id,
-                                  customer_ids[customer.external_id], f"{name} ({customer.name})",
-                                  int(rng.random() < 0.9), deployed, iso(configured), scv_id))
-
+                instances.append(configured_instance(
+                    rng, ccv_id=ccv_id, customer_id=customer_ids[customer.external_id],
+                    customer_name=customer.name, integration=name,
+                    integration_uuid=integration_id(seed, tenant, name), status=status,
+                    configured=configured))
+    return configured_ids
