@@ -47,7 +47,9 @@ every tenant. Labels ``tier:enterprise|growth|starter``, ``region:na|emea|apac``
 Values: every PASSWORD value contains ``canary-``; status mostly ACTIVE, some ERROR/FAILED
 (and PENDING on crm-sync); ``lastConfiguredAt`` follows a rollout curve after the connection's
 creation; about half the configured customers have deployed instances (``isInUse``), which
-block deleting their values. Test credentials are a CCV with ``isTest`` and no customer.
+block deleting their values. Customers WITHOUT values have instances too (enabled or not,
+failing or not): see `seed_instances`. Test credentials are a CCV with ``isTest`` and no
+customer.
 Tokens: ``sandbox-<tenant>`` and refresh token ``sandbox-refresh-<tenant>``.
 """
 
