@@ -144,3 +144,19 @@ def test_most_customers_have_instances_of_some_integration(us: Api) -> None:
                              "isSystem: false")
     with_instances = [c for c in customers if c["instances"]["totalCount"]]
     assert len(with_instances) > len(customers) / 2
+
+
+def test_a_connection_whose_customers_have_no_values_left_is_still_in_use_by_its_instances(
+        api_for: Any, fresh_sandbox: RunningSandbox) -> None:
+    api = api_for(fresh_sandbox)
+    scv = find_scv(api, "customer-warehouse")
+    with sqlite3.connect(tenant_path(fresh_sandbox.data_dir, "us")) as conn:
+        conn.execute("DELETE FROM customer_config_variables WHERE scv_id = (SELECT id FROM "
+                     "scoped_config_variables WHERE stable_key = 'customer-warehouse')")
+    conn.close()
+    assert customers_with_values(api, "customer-warehouse") == set()
+    assert instances(api, "customer-warehouse")
+    use = api.data('query($id: ID!) { scopedConfigVariable(id: $id) { isInUse '
+                   'hasDeployedInstances allowRemove } }', {"id": scv["id"]})
+    assert use["scopedConfigVariable"] == {"isInUse": True, "hasDeployedInstances": True,
+                                           "allowRemove": False}
