@@ -122,6 +122,32 @@ def gap_instances(plan: ConnectionPlan, *, seed: int, tenant: str, profile: str,
     return rows
 
 
+def integrations_and_gaps(conn: sqlite3.Connection, plans: Iterable[ConnectionPlan], *,
+                          seed: int, tenant: str, primary: bool, anchor: datetime,
+                          members: list[CustomerSeed], customer_ids: dict[str, str],
+                          ccvs: list[Row]) -> list[Row]:
+    """Write the integrations of the SCVs of ``plans`` written so far (after the values'
+    loop) and return the instances of customers without values; ``ccvs`` are the CCV rows
+    (SCV ID second, customer ID third)."""
+    written = dict(conn.execute("SELECT stable_key, id FROM scoped_config_variables"))
+    configured = {(str(row[1]), row[2]) for row in ccvs}
+    rows: list[Row] = []
+    for plan in plans:
+        scv_id = written.get(plan.stable_key)
+        if scv_id is None:
+            continue
+        write_integrations(conn, seed=seed, tenant=tenant, plan=plan, scv_id=scv_id,
+                           anchor=anchor)
+        if plan.scope[0] == "CUSTOMER":
+            rows += gap_instances(
+                plan, seed=seed, tenant=tenant, profile="us" if primary else "eu",
+                start=anchor - timedelta(days=plan.created_days_ago), anchor=anchor,
+                gaps=[c for c in members
+                      if (scv_id, customer_ids[c.external_id]) not in configured],
+                customer_ids=customer_ids)
+    return rows
+
+
 def insert_instances(conn: sqlite3.Connection, rows: list[Row]) -> None:
     """Insert instance rows (as built above), in creation order (``heap_pos``)."""
     ordered = sorted(rows, key=lambda row: (str(row[8]), str(row[0])))

@@ -23,10 +23,9 @@ from orgconn.sandbox.seed import (
 )
 from orgconn.sandbox.seed_instances import (
     configured_instance,
-    gap_instances,
     insert_instances,
     integration_id,
-    write_integrations,
+    integrations_and_gaps,
 )
 from orgconn.sandbox.seed_plan import PRIMARY, SECONDARY, ConnectionPlan
 
@@ -63,16 +62,11 @@ def seed_tenant(conn: sqlite3.Connection, *, tenant: str, primary: bool, seed: i
         scv_id = PAGE_SCV_ID if primary and plan.stable_key == "acme-api-key" else (
             stable_uuid(seed, tenant, "scv", plan.stable_key))
         _write_scv(conn, tenant, plan, scv_id, scv_pos, anchor)
-        write_integrations(conn, seed=seed, tenant=tenant, plan=plan, scv_id=scv_id,
-                           anchor=anchor)
-        configured = _plan_values(plan, scv_id, seed, tenant, anchor, members, customer_ids,
-                                  primary, ccvs, inputs, instances)
-        if plan.scope[0] == "CUSTOMER":
-            instances += gap_instances(
-                plan, seed=seed, tenant=tenant, profile="us" if primary else "eu",
-                start=anchor - timedelta(days=plan.created_days_ago), anchor=anchor,
-                gaps=[c for c in members if c.external_id not in configured],
-                customer_ids=customer_ids)
+        _plan_values(plan, scv_id, seed, tenant, anchor, members, customer_ids, primary,
+                     ccvs, inputs, instances)
+    instances += integrations_and_gaps(conn, PRIMARY if primary else SECONDARY, seed=seed,
+                                       tenant=tenant, primary=primary, anchor=anchor,
+                                       members=members, customer_ids=customer_ids, ccvs=ccvs)
     ccvs.sort(key=lambda row: (str(row[7]), str(row[0])))
     conn.executemany("INSERT INTO customer_config_variables VALUES (?,?,?,?,?,?,?,?,?,?)",
                      [(*row[:9], pos) for pos, row in enumerate(ccvs, start=1)])
@@ -153,12 +147,10 @@ def _status(plan: ConnectionPlan, rng: random.Random) -> str:
 
 def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anchor: datetime,
                  members: list[CustomerSeed], customer_ids: dict[str, str], primary: bool,
-                 ccvs: list[Row], inputs: list[Row], instances: list[Row]) -> set[str]:
-    """Append the CCVs (values, test credentials, instances) that ``plan`` gives the tenant;
-    the external IDs of the customers given values."""
-    configured_ids: set[str] = set()
+                 ccvs: list[Row], inputs: list[Row], instances: list[Row]) -> None:
+    """Append the CCVs (values, test credentials, instances) that ``plan`` gives the tenant."""
     if plan.scope[0] != "CUSTOMER":
-        return configured_ids
+        return
     rng = random.Random(f"values|{seed}|{tenant}|{plan.stable_key}")
     specs = [s for s in find_connection(plan.component, plan.connection).inputs
              if s.key not in plan.global_inputs] if plan.customer_values else []
@@ -188,7 +180,6 @@ def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anch
             configured = created + (anchor - created) * rng.random()
         ccv_id = stable_uuid(scv_id, "ccv", customer.external_id)
         status = _status(plan, rng)
-        configured_ids.add(customer.external_id)
         ccvs.append((ccv_id, scv_id, customer_ids[customer.external_id], 0, status,
                      meta, iso(configured), iso(created), iso(configured)))
         drop = rng.choice([s.key for s in specs if s.required] or [""]) if (
@@ -207,4 +198,3 @@ def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anch
                     customer_name=customer.name, integration=name,
                     integration_uuid=integration_id(seed, tenant, name), status=status,
                     configured=configured))
-    return configured_ids
