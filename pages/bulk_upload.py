@@ -57,13 +57,14 @@ connection = connections[stable_key]
 with st.container(border=True):
     st.markdown("**1 · Template**")
     template = bulk.template_frame(connection, snapshot, missing_only=which == "missing")
-    st.caption(f"{len(template):,} customers · columns: external_id, customer_name (ignored on "
-               f"upload), {', '.join(template.columns[2:]) or 'no per-customer input'}. "
-               "Secret cells are always empty: fill them in, or leave them blank to keep them.")
+    guide = bulk.column_guide(connection)
+    st.caption(f"{len(template):,} customers. Secret cells are always empty: fill them in, or "
+               "leave them blank to keep them. The XLSX notes each column on its header.")
+    bulk_page.show_columns(guide)
     buttons = st.columns(4)
     for column, fmt in zip(buttons, ("csv", "xlsx"), strict=False):
         column.download_button(
-            f"Template ({fmt.upper()})", lambda fmt=fmt: bulk.template_bytes(template, fmt),
+            f"Template ({fmt.upper()})", lambda fmt=fmt: bulk.template_bytes(template, fmt, guide),
             bulk.template_file_name(tenant.name, stable_key, missing_only=which == "missing",
                                     fmt=fmt), bulk.template.MIME_TYPES[fmt],
             key=f"bulk.template_{fmt}", icon=":material/download:", on_click="ignore")

@@ -36,6 +36,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from orgconn.wording import plural
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -169,6 +171,7 @@ def write(frame: pd.DataFrame, tenants: pd.DataFrame, format_: str, out: TextIO)
         return
     if not per_connection.empty:
         out.write(per_connection.to_string(index=False) + "\n\n")
-    for row in tenants.itertuples():
-        out.write(f"{row.tenant}: {row.customers:,} customers · {row.connections} "
-                  f"org-activated connections · {row.percent_complete:.1f}% complete\n")
+    for row in tenants.to_dict(orient="records"):
+        out.write(f"{row['tenant']}: {plural(int(row['customers']), 'customer')} · "
+                  f"{plural(int(row['connections']), 'org-activated connection')} · "
+                  f"{row['percent_complete']:.1f}% complete\n")

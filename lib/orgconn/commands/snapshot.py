@@ -18,6 +18,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orgconn.wording import plural
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``orgconn snapshot``."""
@@ -86,6 +88,6 @@ def run(args: argparse.Namespace) -> int:
             summary = summary_frame(frame)
             pct = float(summary["percent_complete"].iloc[0]) if not summary.empty else 0.0
             print(f"{name}: recorded snapshot {snapshot_id} at {at:%Y-%m-%d %H:%M:%S} UTC: "
-                  f"{frame['stable_key'].nunique()} connections, "
-                  f"{frame['customer_id'].nunique()} customers, {pct:.1f}% complete")
+                  f"{plural(frame['stable_key'].nunique(), 'connection')}, "
+                  f"{plural(frame['customer_id'].nunique(), 'customer')}, {pct:.1f}% complete")
     return status

@@ -24,6 +24,7 @@ from typing import IO
 
 import httpx
 
+from orgconn.sandbox.lock import lock_data_dir
 from orgconn.sandbox.seed import tenant_id as _tenant_id
 from orgconn.sandbox.settings import SandboxSettings
 from orgconn.sandbox.tenants import open_tenants
@@ -137,13 +138,19 @@ def _uvicorn_server(settings: SandboxSettings, data_dir: Path, log_level: str = 
 
     from orgconn.sandbox.app import build_app
 
-    databases, notes = open_tenants(settings, data_dir)
+    release = lock_data_dir(data_dir)
+    try:
+        databases, notes = open_tenants(settings, data_dir)
+    except BaseException:
+        release()
+        raise
     config = uvicorn.Config(build_app(settings, databases), log_config=None, log_level=log_level,
                             lifespan="off", proxy_headers=False, access_log=False, http="h11")
 
     def close() -> None:
         for db in databases.values():
             db.close()
+        release()
 
     return uvicorn.Server(config), notes, close
 
@@ -155,7 +162,11 @@ def start_sandbox(settings: SandboxSettings) -> RunningSandbox:
     """
     data_dir, temporary = _data_dir(settings)
     sock = bind_socket(settings.host, settings.port)
-    server, _, close = _uvicorn_server(settings, data_dir)
+    try:
+        server, _, close = _uvicorn_server(settings, data_dir)
+    except BaseException:
+        sock.close()
+        raise
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},  # type: ignore[attr-defined]
                               name="orgconn-sandbox", daemon=True)
     thread.start()
@@ -243,7 +254,11 @@ def serve_forever(settings: SandboxSettings, data_dir: Path,
                   say: Callable[[str], None] = print) -> int:
     """Serve in the foreground until Ctrl+C (``orgconn sandbox``); prints URLs and tokens."""
     sock = bind_socket(settings.host, settings.port)
-    server, notes, close = _uvicorn_server(settings, data_dir, log_level="info")
+    try:
+        server, notes, close = _uvicorn_server(settings, data_dir, log_level="info")
+    except BaseException:
+        sock.close()
+        raise
     # What exists now (schema, catalogs, modules) lives as long as the process: leave it out of
     # the GC's collections, which every request's garbage triggers (~5% of a write's CPU).
     gc.freeze()

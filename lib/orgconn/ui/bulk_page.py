@@ -8,12 +8,21 @@ nothing had happened.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from orgconn.services import bulk
 from orgconn.store import PlannedAction, Store
 
 ACTIONS: tuple[PlannedAction, ...] = ("create", "update", "unchanged", "skip", "invalid")
+
+
+def show_columns(guide: list[bulk.ColumnGuide]) -> None:
+    """The template's columns: whether each is required and what it takes (a CSV has no notes)."""
+    with st.expander(f"Columns · {sum(g.required for g in guide)} required of {len(guide)}"):
+        st.dataframe(pd.DataFrame(
+            [{"Column": g.column, "Input": g.label, "Required": "required" if g.required else "",
+              "Takes": g.takes} for g in guide]), hide_index=True, width="stretch")
 
 
 def plan_line(plan: bulk.BulkPlan) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -77,7 +78,20 @@ def _loaded_config(stamp: str, env_signature: str) -> OrgconnConfig:
 
 @st.cache_resource(show_spinner="Starting the sandbox…", on_release=RunningSandbox.stop)
 def _embedded_sandbox(data_dir: str, customers: int) -> RunningSandbox:
-    return start_sandbox(SandboxSettings(port=0, data_dir=Path(data_dir), customers=customers))
+    box = start_sandbox(SandboxSettings(port=0, data_dir=Path(data_dir), customers=customers))
+    # Said on the server's terminal (where `make run` runs), once per server process.
+    print(sandbox_banner(box), file=sys.stderr, flush=True)
+    return box
+
+
+def sandbox_banner(box: RunningSandbox) -> str:
+    """The lines the server prints when its embedded sandbox starts: where, and that it is demo
+    data (tokens are the sandbox's public defaults and are not printed)."""
+    tenants = ", ".join(f"{name} {box.api_url(name)}" for name in box.tenants)
+    return (f"orgconn: no tenant configured, so the dashboard runs on its embedded sandbox of "
+            f"DEMO data (not a real Prismatic tenant): {tenants} · data in {box.data_dir} · "
+            f"{box.settings.customers:,} customers per tenant. Configure a tenant to use real "
+            "data (README, Configuration).")
 
 
 def _env_signature() -> str:

@@ -36,13 +36,21 @@ from orgconn.services.bulk.report import (
     report_frame,
 )
 from orgconn.services.bulk.send import Progress, ProgressCallback
-from orgconn.services.bulk.template import template_bytes, template_file_name, template_frame
+from orgconn.services.bulk.template import (
+    ColumnGuide,
+    column_guide,
+    describe_columns,
+    template_bytes,
+    template_file_name,
+    template_frame,
+)
 
 __all__ = [
     "ApplyResult",
     "BulkFileError",
     "BulkLimits",
     "BulkPlan",
+    "ColumnGuide",
     "FileIssue",
     "FileIssueKind",
     "PlanRow",
@@ -52,6 +60,8 @@ __all__ = [
     "apply_upload",
     "apply_upload_async",
     "check_upload",
+    "column_guide",
+    "describe_columns",
     "describe_summary",
     "earlier_job",
     "file_sha256",
