@@ -107,6 +107,17 @@ def coverage_frame(tenant: str, snapshot: TenantSnapshot) -> pd.DataFrame:
     return frame
 
 
+def nothing_to_cover(tenant: str, snapshot: TenantSnapshot) -> str | None:
+    """The sentence saying why ``tenant`` has no coverage cell at all (no org-activated
+    customer connection, or no customer), or None when it has cells."""
+    if not any(c.is_org_activated_customer for c in snapshot.connections):
+        return (f"{tenant} has no org-activated customer connection yet: nothing to cover "
+                "(create one on the Connections page or in Prismatic)")
+    if not snapshot.customers:
+        return f"{tenant} has no customers yet: nothing to cover"
+    return None
+
+
 def other_connections_frame(tenant: str, connections: Iterable[OrgConnection]) -> pd.DataFrame:
     """Connections orgconn lists but does not manage (org-activated global, customer-activated)."""
     kinds = {("ORG", "ORG"): "org-activated global", ("CUSTOMER", "CUSTOMER"): "customer-activated"}

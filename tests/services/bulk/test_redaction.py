@@ -10,9 +10,7 @@ searched for each canary.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +20,7 @@ from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
 from orgconn.store import BulkOptions, open_store
 from tests.client.conftest import FAST, TOKEN, make_tenant
-from tests.client.fake_prismatic import SECRET, FakePrismatic
+from tests.client.fake_prismatic import SECRET, FakePrismatic, route_every_client
 
 NEW_SECRET = "canary-bulk-echo-new-5531"
 CANARIES = (TOKEN, NEW_SECRET, SECRET)
@@ -49,10 +47,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakePrismatic:
     sent = (TOKEN, NEW_SECRET)
     fake.script("BulkCreateCustomerValues1", echoing("", 1, sent))
     fake.script("CreateCustomerValues", *[echoing("createCustomerConfigVariable", 0, sent)] * 2)
-    transport = httpx.MockTransport(fake.handler)
-    for name in ("Client", "AsyncClient"):
-        real: Any = getattr(httpx, name)
-        monkeypatch.setattr(httpx, name, partial(real, transport=transport))
+    route_every_client(monkeypatch, fake.handler)
     return fake
 
 
