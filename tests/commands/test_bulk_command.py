@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ from orgconn.cli import main
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
+from tests.services.bulk import hostile_files
 
 SECRET = "canary-bulk-cli-9Fx"
 
@@ -140,3 +142,24 @@ def test_a_template_file_needs_a_known_connection_and_a_csv_or_xlsx_name(
     status, _, err = _run(capsys, config, "template", str(tmp_path / "t.xlsx"),
                           "--connection", "no-such-connection")
     assert status == 2 and "acme-api-key" in err and not (tmp_path / "t.xlsx").exists()
+
+
+@pytest.mark.parametrize(("build", "words"), [
+    (hostile_files.entity_expansion, "declares a document type"),
+    (hostile_files.truncated_sheet, "its XML stops or breaks"),
+    (hostile_files.bad_shared_string, "names a shared string the workbook does not have"),
+    (lambda: hostile_files.wide(rows=3), "column SG (column 501)")])
+def test_a_hostile_workbook_exits_2_with_one_clear_problem_and_sends_nothing(
+        tmp_path: Path, fresh_sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str],
+        build: Callable[[], bytes], words: str) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    hostile = tmp_path / "hostile.xlsx"
+    hostile.write_bytes(build())
+    before = _values(fresh_sandbox)
+
+    for step in ("check", "apply"):
+        status, out, err = _run(capsys, config, step, str(hostile), "--connection", "sftp-drop",
+                                "--yes")
+        assert status == 2 and "The file has 1 problem" in out and words in out
+        assert "Traceback" not in out + err
+    assert "Nothing was sent" in err and _values(fresh_sandbox) == before
