@@ -163,3 +163,16 @@ def test_a_hostile_workbook_exits_2_with_one_clear_problem_and_sends_nothing(
         assert status == 2 and "The file has 1 problem" in out and words in out
         assert "Traceback" not in out + err
     assert "Nothing was sent" in err and _values(fresh_sandbox) == before
+
+
+def test_a_file_over_the_configured_size_is_refused_with_exit_2_unread(
+        tmp_path: Path, fresh_sandbox: RunningSandbox,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    config.write_text(config.read_text() + "[bulk]\nmax_bytes = 100\n", encoding="utf-8")
+    big = tmp_path / "big.csv"
+    big.write_text("external_id,username\n" + "cust-00002,u\n" * 50, encoding="utf-8")
+
+    status, out, _ = _run(capsys, config, "check", str(big), "--connection", "sftp-drop")
+
+    assert status == 2 and "larger than 0.1 kB, the most accepted" in out

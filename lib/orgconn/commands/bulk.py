@@ -120,12 +120,19 @@ def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig)
     from orgconn.services import bulk
 
     with PrismaticClient(tenant) as client:
-        plan = bulk.check_upload(client, args.file.name, args.file.read_bytes(), _options(args),
-                                 limits=config.bulk)
+        plan = bulk.check_upload(client, args.file.name, _content(args.file, config),
+                                 _options(args), limits=config.bulk)
     _print_issues(plan.issues)
     totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
     print(f"{args.file.name} on {tenant.name}: {totals}")
     return plan
+
+
+def _content(path: Path, config: OrgconnConfig) -> bytes:
+    """The file's bytes, read no further than one past the limit (a larger file is refused
+    without being read into memory)."""
+    with path.open("rb") as file:
+        return file.read(config.bulk.max_bytes + 1)
 
 
 def _print_issues(issues: tuple[FileIssue, ...]) -> None:
@@ -164,7 +171,7 @@ def _apply(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig
     progress = _Printer()
     with open_store(config.database_url) as store:
         result = bulk.apply_upload(
-            tenant, args.file.name, args.file.read_bytes(), plan.options, actor=actor,
+            tenant, args.file.name, _content(args.file, config), plan.options, actor=actor,
             store=store, key=fingerprint_key(config.fingerprint_key), confirmation=typed,
             on_progress=progress, concurrency=args.concurrency,
             limits=config.bulk)

@@ -115,7 +115,7 @@ def test_a_file_over_the_byte_limit_is_refused_before_it_is_read() -> None:
 
     assert parsed.table is None
     assert [i.kind for i in parsed.issues] == [FileIssueKind.TOO_LARGE]
-    assert "1.2 kB; at most 1.0 kB" in parsed.issues[0].message
+    assert "larger than 1.0 kB, the most accepted" in parsed.issues[0].message
 
 
 def test_a_file_over_the_row_limit_is_refused_and_says_the_limit() -> None:

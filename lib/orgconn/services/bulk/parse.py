@@ -98,12 +98,15 @@ def file_sha256(content: bytes) -> str:
 def read_upload(file_name: str, content: bytes, limits: BulkLimits | None = None
                 ) -> ParseResult:
     """Read an uploaded CSV or XLSX file within ``limits``; never raises for a bad file
-    (issues say why: one whole-file issue, or header and per-row issues with the table)."""
+    (issues say why: one whole-file issue, or header and per-row issues with the table).
+
+    A caller reading a file may stop at ``limits.max_bytes + 1`` bytes: that is refused alike.
+    """
     limits = limits or BulkLimits()
-    if len(content) > limits.max_bytes:
+    if len(content) > limits.max_bytes:  # callers may pass only the first max_bytes + 1
         return _refused(FileIssueKind.TOO_LARGE, (
-            f"The file is {_size(len(content))}; at most {_size(limits.max_bytes)} is "
-            f"accepted. Split it into several files (at most {limits.max_rows:,} rows each)."))
+            f"The file is larger than {_size(limits.max_bytes)}, the most accepted. Split it "
+            f"into several files (at most {limits.max_rows:,} rows each)."))
     is_xlsx = content.startswith(_ZIP_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm"))
     if file_name.lower().endswith(".xls") and not is_xlsx:
         return _refused(FileIssueKind.UNREADABLE, (
