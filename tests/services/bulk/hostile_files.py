@@ -151,11 +151,34 @@ def huge_cell(megabytes: int = 400) -> bytes:
     return workbook(_sheet(rows), _strings(text))
 
 
+def many_strings(count: int) -> bytes:
+    """A valid sheet beside a table of ``count`` shared strings."""
+    return workbook(_sheet([HEADER_ROW]), _strings(_repeat("<si><t>x</t></si>", count)))
+
+
+def many_styles(count: int = 70_000) -> bytes:
+    """A valid sheet with a styles part of ``count`` cell formats (Excel writes 64,000 at most)."""
+    rels = WORKBOOK_RELS.replace("</Relationships>", (
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/styles" Target="styles.xml"/></Relationships>'))
+    buffer = io.BytesIO(valid())
+    with zipfile.ZipFile(buffer) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/_rels/workbook.xml.rels"] = rels.encode()
+    parts["xl/styles.xml"] = (f"<styleSheet {MAIN}><cellXfs>" + '<xf numFmtId="14"/>' * count
+                              + "</cellXfs></styleSheet>").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "entity-expansion": entity_expansion, "truncated-sheet": truncated_sheet,
     "bad-shared-string": bad_shared_string, "zip-bomb": zip_bomb,
     "16384-columns": wide, "100-rows-16384-columns": lambda: wide(rows=100),
-    "1048575-rows": long, "400-MB-cell": huge_cell,
+    "1048575-rows": long, "400-MB-cell": huge_cell, "70000-styles": many_styles,
 }
 """Each hostile workbook by name."""
 

@@ -35,6 +35,7 @@ REFUSALS = {
     "100-rows-16384-columns": (FileIssueKind.TOO_LARGE, "column SG (column 501); at most 500"),
     "1048575-rows": (FileIssueKind.TOO_LARGE, "more than 20,000 rows"),
     "400-MB-cell": (FileIssueKind.TOO_LARGE, "unpacks to 400.0 MB"),
+    "70000-styles": (FileIssueKind.UNREADABLE, "more cell styles than spreadsheet programs"),
 }
 SECONDS = 5.0
 PEAK_MB = 300  # a fresh interpreter with pandas and openpyxl imported is ~150 MB of it
@@ -155,3 +156,14 @@ def test_a_file_of_more_values_in_all_than_its_rows_may_hold_is_refused_as_it_is
 
     assert parsed.table is None
     assert "more than 500 values (row 5 passes that)" in parsed.issues[0].message
+
+
+def test_a_workbook_with_more_shared_strings_than_values_allowed_is_refused_as_read() -> None:
+    limits = BulkLimits(max_rows=100)  # 5,000 values
+
+    parsed = read_upload("t.xlsx", hostile_files.many_strings(5_001), limits)
+
+    assert parsed.table is None
+    assert "holds more than 5,000 different texts" in parsed.issues[0].message
+    assert read_upload("t.xlsx", hostile_files.many_strings(5_000), limits).issues[0].kind is (
+        FileIssueKind.EMPTY_FILE)  # the sheet has a header only: read to the end

@@ -237,7 +237,7 @@ def _xlsx_rows(content: bytes, limits: BulkLimits) -> Generator[Line, None, None
                 f"The workbook unpacks to {_size(unpacked)} in {len(parts):,} parts; at most "
                 f"{_size(limits.max_unpacked_bytes)} is read, so it was refused before "
                 "unpacking. Save it as CSV UTF-8, or split it into several files."))
-        yield from sheet_rows(archive, limits.max_columns)
+        yield from sheet_rows(archive, limits)
 
 
 def _unneutralize(text: str) -> str:

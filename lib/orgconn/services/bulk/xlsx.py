@@ -31,11 +31,14 @@ from xml.parsers import expat
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from orgconn.config import BulkLimits
 from orgconn.services.bulk.issues import FileIssueKind, FileRefused, column_letter
 
 __all__ = ["DAMAGED", "sheet_rows"]
 
 CHUNK = 1 << 16
+MAX_CELL_STYLES = 65_000  # Excel writes at most 64,000 cell formats
+MAX_NUMBER_FORMATS = 10_000  # and a few hundred number formats
 DAMAGED = ("The workbook cannot be read (it is damaged, or was not written by a spreadsheet "
            "program): open it in Excel or LibreOffice, save it again as .xlsx (or as CSV "
            "UTF-8) and upload it again.")
@@ -134,8 +137,8 @@ def _of_type(rels: dict[str, tuple[str, str]], kind: str) -> str | None:
 class _Workbook:
     """Where the first worksheet is, its strings, and which styles are dates."""
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
-        self.archive = archive
+    def __init__(self, archive: zipfile.ZipFile, max_strings: int) -> None:
+        self.archive, self.max_strings = archive, max_strings
         book = _of_type(_relationships(archive, ""), "officeDocument") or "xl/workbook.xml"
         sheet_ids: list[str] = []
         self.epoch = CALENDAR_WINDOWS_1900
@@ -172,6 +175,11 @@ class _Workbook:
         def end(name: str) -> None:
             if name == "si":
                 table.append("".join(pieces))
+                if len(table) > self.max_strings:
+                    raise FileRefused(FileIssueKind.TOO_LARGE, (
+                        f"The workbook holds more than {self.max_strings:,} different texts, "
+                        "more than a file within the limits can use: save it as CSV UTF-8, or "
+                        "split it into several files."))
             elif name in depth:
                 depth[name] -= 1
 
@@ -195,15 +203,19 @@ class _Workbook:
             elif name == "xf" and inside["cellXfs"]:
                 number = attrs.get("numFmtId", "0")
                 cell_formats.append(int(number) if number.isdigit() else 0)
+            if len(cell_formats) > MAX_CELL_STYLES or len(formats) > MAX_NUMBER_FORMATS:
+                raise _damaged("it defines more cell styles than spreadsheet programs write")
 
         def end(name: str) -> None:
             if name == "cellXfs":
                 inside["cellXfs"] = False
 
         _parse_part(self.archive, part, start, end)
-        codes = [formats.get(f, "") for f in cell_formats]
-        return ({i: True for i, c in enumerate(codes) if is_date_format(c)},
-                {i: True for i, c in enumerate(codes) if is_timedelta_format(c)})
+        used = set(cell_formats)
+        dates = {f for f in used if is_date_format(formats.get(f, ""))}
+        durations = {f for f in used if is_timedelta_format(formats.get(f, ""))}
+        return ({i: True for i, f in enumerate(cell_formats) if f in dates},
+                {i: True for i, f in enumerate(cell_formats) if f in durations})
 
 
 def _column_index(reference: str) -> int | None:
@@ -315,14 +327,15 @@ class _SheetReader:
             return text
 
 
-def sheet_rows(archive: zipfile.ZipFile, max_columns: int) -> Iterator[Row]:
+def sheet_rows(archive: zipfile.ZipFile, limits: BulkLimits) -> Iterator[Row]:
     """The first worksheet's rows that have a cell: (spreadsheet row number, cell texts).
 
-    Raises `FileRefused` for a damaged or hostile workbook, or a value beyond column
-    ``max_columns`` (found while that row is read). Stop iterating at any row to stop reading.
+    Raises `FileRefused` for a damaged or hostile workbook, more shared strings than
+    ``limits.max_values``, or a value beyond column ``limits.max_columns`` (found while that
+    row is read). Stop iterating at any row to stop reading.
     """
-    book = _Workbook(archive)
-    reader = _SheetReader(book, max_columns)
+    book = _Workbook(archive, limits.max_values)
+    reader = _SheetReader(book, limits.max_columns)
     parser = _parser(lambda *_: None)
     parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
     parser.CharacterDataHandler = reader.text
