@@ -24,6 +24,7 @@ READS: dict[str, Callable[[PrismaticClient], Any]] = {
     "test_credentials": lambda c: c.test_credentials("scv-1"),
     "instances_using": lambda c: c.instances_using("ccv-1"),
     "components": lambda c: c.components(),
+    "instance_impact": lambda c: c.instance_impact(),
 }
 
 
