@@ -15,7 +15,10 @@ from orgconn.store import BulkOptions
 from orgconn.ui import context, state, values_form
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
+from orgconn.ui.shell import shell
 from orgconn.ui.widgets import typed_confirmation
+
+shell("bulk_upload")
 
 K_TENANT, K_CONNECTION, K_TEMPLATE = "bulk.tenant", "bulk.connection", "bulk.template"
 K_FILE, K_OVERWRITE, K_VALID_ONLY = "bulk.file", "bulk.overwrite", "bulk.valid_only"
@@ -108,9 +111,9 @@ if plan.rows:
         "action": st.column_config.TextColumn("Action", width=95)})
 
 store = context.store()
-earlier = store.find_job(tenant.name, plan.file_sha256, options)
+earlier = bulk.earlier_job(store, tenant.name, plan.file_sha256, options)
 if earlier is not None:
-    done = store.job_summary(earlier.id)
+    _, done = earlier
     st.info(f"An earlier apply of this file stopped ({bulk.describe_summary(done)}). "
             "Apply continues where it stopped: rows already done are not sent again.",
             icon=":material/history:")
@@ -144,8 +147,7 @@ if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
         st.rerun()
 
 if K_JOB in st.session_state:
-    job = store.get_job(st.session_state[K_JOB])
-    result_summary = store.job_summary(job.id)
+    job, result_summary = bulk.job_outcome(store, st.session_state[K_JOB])
     say = st.success if job.status == "done" else st.warning
     say(f"{job.file_name}: {bulk.describe_summary(result_summary)}.")
     report = bulk.report_frame(store, job.id)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orgconn.services import compare, export, sync_apply, sync_plan
+from orgconn.services import export
 from orgconn.services.access import Action
+from orgconn.services.compare import compare, sync_apply, sync_plan
 from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.comparison import comparison, components
 from orgconn.ui.errors import user_errors
-from orgconn.ui.navigation import require_shell
+from orgconn.ui.shell import shell
+
+shell("compare")
 
 K_TENANTS, Q_TENANTS = "compare.tenants", "compare"
 K_KIND, Q_KIND = "compare.kind", "kind"
 K_SOURCE, K_TARGET, K_CONFIRM = "compare.sync.source", "compare.sync.target", "compare.sync.ok"
 K_RESULT = "compare.sync.result"
 
-require_shell()
 st.title("Compare tenants")
 st.caption("Org-activated connections matched by stable key, customers by external ID. "
            "Customers' values are compared by fingerprint and never shown; plain global "
@@ -81,7 +83,7 @@ st.dataframe(compare.with_customer_links(shown), key="compare.table", hide_index
                     for t in chosen}})
 
 actor = current_actor()
-if actor is None or not actor.can(Action.APPLY_SYNC_PLAN):
+if actor is None or not actor.can(Action.SYNC_CREATE):
     st.stop()
 
 st.subheader("Sync plan")

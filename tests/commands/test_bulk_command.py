@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from orgconn.cli import main
 from orgconn.client import PrismaticClient
+from orgconn.commands.bulk import YOUNG_COLLECTION_THRESHOLD, bulk_apply_gc
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from tests.services.bulk import hostile_files
@@ -176,3 +178,15 @@ def test_a_file_over_the_configured_size_is_refused_with_exit_2_unread(
     status, out, _ = _run(capsys, config, "check", str(big), "--connection", "sftp-drop")
 
     assert status == 2 and "larger than 0.1 kB, the most accepted" in out
+
+
+def test_the_cli_tunes_the_garbage_collector_for_an_apply_and_restores_it_even_on_failure(
+) -> None:
+    threshold = gc.get_threshold()
+    with bulk_apply_gc():
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, threshold)
+    with pytest.raises(RuntimeError), bulk_apply_gc():
+        raise RuntimeError("the apply failed")
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, threshold)
