@@ -297,8 +297,9 @@ def serve_forever(settings: SandboxSettings, data_dir: Path,
         f"(data in {data_dir})")
     for tenant in settings.tenants:
         stack = origin(settings.host, stacks[tenant].getsockname()[1])
+        also = "" if tenant in settings.tokens else f" (or sandbox-{tenant})"
         say(f"  {tenant}: stack URL {stack}  (API {stack}/api, also {base_url}/{tenant}/api)  "
-            f"token: {settings.access_token(tenant)}  "
+            f"token: {settings.access_token(tenant)}{also}  "
             f"refresh token: {settings.refresh_token(tenant)}")
     for note in notes:
         say(f"  note: {note}")

@@ -26,7 +26,8 @@ class SandboxSettings(BaseModel):
     """How a sandbox is seeded and how it misbehaves; immutable, validated on creation.
 
     ``port=0`` picks free ports (else tenants' stacks listen on ``port+1``, ``port+2``...).
-    ``tokens`` overrides the static JWT access token (also spelt ``sandbox-<tenant>``) per tenant, ``refresh_tokens`` the refresh token ``sandbox-refresh-<tenant>``.
+    ``tokens`` overrides the static JWT access token (also spelt ``sandbox-<tenant>``) per
+    tenant, ``refresh_tokens`` the refresh token ``sandbox-refresh-<tenant>``.
     ``fault_kinds`` restricts which failures ``fault_rate`` produces and ``fault_seed`` makes
     the choice reproducible (test hooks). ``seed_date`` fixes the day the seed counts back from
     (default: today, UTC).
