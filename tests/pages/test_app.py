@@ -141,7 +141,7 @@ def test_with_no_tenant_configured_the_app_runs_on_a_sandbox_and_says_so(
     assert [m.value for m in app.metric if m.label == "Customers"] == ["8", "8"]
     said = capsys.readouterr().err  # on the terminal of `make run`, once
     assert said.count("embedded sandbox of DEMO data") == 1
-    assert "us http://127.0.0.1:" in said and "/us/api" in said
+    assert "us http://127.0.0.1:" in said and "/api" in said
     assert f"data in {tmp_path / 'embedded'}" in said and "sandbox-us" not in said
 
 

@@ -67,6 +67,12 @@ def test_the_coverage_link_prefills_tenant_connection_and_template_rows(
     assert at.radio(key="bulk.template").value == "missing"
     assert f"{len(lacking):,} customers" in " ".join(c.value for c in at.caption)
     assert [b.label for b in at.get("download_button")] == ["Template (CSV)", "Template (XLSX)"]
+    guide = bulk.column_guide(connection)
+    columns = next(e for e in at.expander if e.label.startswith("Columns"))
+    assert columns.label == f"Columns · {sum(g.required for g in guide)} required of {len(guide)}"
+    shown = columns.dataframe[0].value
+    assert list(shown["Column"]) == list(lacking.columns)
+    assert list(shown["Takes"]) == [g.takes for g in guide]
 
 
 def test_an_uploaded_file_shows_its_plan_and_applying_it_gives_a_report_without_secrets(
@@ -135,7 +141,7 @@ def test_a_file_with_problems_shows_them_grouped_by_kind_and_cannot_be_applied(
 
     assert not at.exception
     assert "Nothing will be sent" in at.error[0].value
-    groups = {e.label: e for e in at.expander}
+    groups = {e.label: e for e in at.expander if not e.label.startswith("Columns")}
     assert set(groups) == {"unknown external ID · 1", "bad type · 1"}
     bad_type = groups["bad type · 1"].dataframe[0].value
     assert list(bad_type["row"]) == [3] and list(bad_type["column"]) == ["port"]
