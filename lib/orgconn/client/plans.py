@@ -9,13 +9,17 @@ A plan is a generator that yields what it needs sent and receives the answers:
 
 `run_sync` drives a plan with threads, `run_async` with asyncio. `paginate` is the plan that
 reads every page of a connection: the first page, then — cursors being offsets — all the
-remaining pages at once.
+remaining pages at once; given an ``on_page`` callback (`PageProgress`), it reports each page as
+it arrives (`PageRead`: what is read, page n of m, items so far of the total). The callback may
+run on the client's worker threads: keep it quick and thread-safe (it must not touch a UI).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import math
+import threading
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -130,8 +134,63 @@ def required(data: Mapping[str, Any], path: str, operation: str) -> Any:
     return found
 
 
+@dataclass(frozen=True)
+class PageRead:
+    """A page of a paged read has arrived: ``page`` pages of ``pages`` read so far (``pages``
+    may grow while cursors are not offsets), holding ``items`` of ``total`` items."""
+
+    what: str
+    page: int
+    pages: int
+    items: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        """How far the read is, from 0 to 1."""
+        return min(1.0, self.page / self.pages) if self.pages else 1.0
+
+    def describe(self) -> str:
+        """E.g. ``customers: page 3 of 100 (300 of 10,000)``."""
+        return (f"{self.what}: page {self.page:,} of {self.pages:,} "
+                f"({self.items:,} of {self.total:,})")
+
+
+PageProgress = Callable[[PageRead], None]
+
+
+class _PageCounter:
+    """Counts the pages of one paged read as they arrive (from several threads) and reports."""
+
+    def __init__(self, what: str, on_page: PageProgress) -> None:
+        self._what, self._on_page = what, on_page
+        self._lock = threading.Lock()
+        self.page = self.pages = self.items = self.total = 0
+
+    def arrived(self, page: Mapping[str, Any]) -> None:
+        with self._lock:
+            nodes = len(page.get("nodes") or [])
+            self.page += 1
+            self.items += nodes
+            self.total = max(self.total, int(page.get("totalCount") or 0))
+            if self.page == 1:
+                self.pages = max(1, math.ceil(self.total / nodes)) if nodes else 1
+            self.pages = max(self.pages, self.page)
+            read = PageRead(self._what, self.page, self.pages, self.items, self.total)
+        self._on_page(read)
+
+
+def _reported(call: Call, path: str, counter: _PageCounter) -> Plan[dict[str, Any]]:
+    """``call``, reporting its page to ``counter`` when its answer arrives."""
+    data: dict[str, Any] = yield call
+    found = dig(data, path)
+    counter.arrived(found if isinstance(found, Mapping) else {})
+    return data
+
+
 def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
-             page_size: int = 100) -> Plan[list[dict[str, Any]]]:
+             page_size: int = 100, what: str = "",
+             on_page: PageProgress | None = None) -> Plan[list[dict[str, Any]]]:
     """Read every node of the connection at ``path`` of ``operation``'s answer.
 
     The operation must take ``$first`` and ``$after`` and select ``totalCount``, ``pageInfo``
@@ -139,17 +198,22 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
     the offset kind, every remaining page is requested at once; otherwise pages follow
     ``endCursor`` one by one. Nodes are de-duplicated by ``id`` (items added while paging would
     otherwise shift a page). An answer without the connection raises `unusable`.
+    ``on_page`` hears of every page (see the module), ``what`` naming the read.
     """
+    counter = _PageCounter(what or path, on_page) if on_page is not None else None
     first = yield Call(operation, {**variables, "first": page_size})
     page = required(first, path, operation.name)
+    if counter is not None:
+        counter.arrived(page)
     nodes: list[dict[str, Any]] = [n for n in page.get("nodes") or [] if n is not None]
     info = page.get("pageInfo") or {}
     total = int(page.get("totalCount") or 0)
     if info.get("hasNextPage") and nodes and info.get("endCursor") == offset_cursor(len(nodes) - 1):
         served = len(nodes)  # the server's page size (it may cap below page_size)
-        answers = yield Parallel(tuple(
-            Call(operation, {**variables, "first": served, "after": offset_cursor(start - 1)})
-            for start in range(served, total, served)))
+        calls = [Call(operation, {**variables, "first": served, "after": offset_cursor(start - 1)})
+                 for start in range(served, total, served)]
+        answers = yield Parallel(tuple(calls) if counter is None else tuple(
+            _reported(call, path, counter) for call in calls))
         for answer in answers:
             page = required(answer, path, operation.name)
             nodes.extend(n for n in page.get("nodes") or [] if n is not None)
@@ -159,6 +223,8 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
         answer = yield Call(operation, {**variables, "first": page_size,
                                         "after": info["endCursor"]})
         page = required(answer, path, operation.name)
+        if counter is not None:
+            counter.arrived(page)
         nodes.extend(n for n in page.get("nodes") or [] if n is not None)
         info = page.get("pageInfo") or {}
     unique = {node.get("id", id(node)): node for node in nodes}
