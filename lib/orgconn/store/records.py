@@ -138,6 +138,7 @@ class AuditEntry(Record):
     at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     actor: Name
     tenant: Name
+    tenant_identity: Line = ""  # set by a store that knows its tenants (see store.base)
     action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
     stable_key: Name
     customer_external_id: Name | None = None
@@ -182,6 +183,7 @@ class Snapshot(Record):
 
     id: int
     tenant: str
+    tenant_identity: str = ""
     taken_at: AwareDatetime
     connections: tuple[ConnectionCounts, ...]
 
@@ -190,6 +192,7 @@ class RolloutTarget(Record):
     """A rollout goal for one connection in one tenant: ``target_pct`` % by ``target_date``."""
 
     tenant: Name
+    tenant_identity: Line = ""
     stable_key: Name
     target_pct: Annotated[float, Field(gt=0, le=100)]
     target_date: date
