@@ -43,7 +43,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"
 Detail = Annotated[str, StringConstraints(max_length=500)]
 """A short free text for people (no secrets)."""
 
-Source = Literal["page", "cli", "bulk"]
+Source = Literal["page", "cli", "bulk", "notebook"]
 CoverageStatus = Literal["complete", "incomplete", "missing", "error"]
 COVERAGE_STATUSES: tuple[CoverageStatus, ...] = ("complete", "incomplete", "missing", "error")
 
