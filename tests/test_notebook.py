@@ -112,7 +112,7 @@ def test_the_client_connect_hands_out_refuses_to_write_without_audit(
     _writable(fresh_sandbox, tmp_path, monkeypatch, "admin")
     with orgconn.connect("us") as client:
         current = client.customer_values(stable_key="acme-api-key")[0]
-        with pytest.raises(NotebookWriteRefused, match="orgconn.set_values"):
+        with pytest.raises(NotebookWriteRefused, match=r"orgconn\.set_values"):
             client.update_customer_values(current, {"timeoutSeconds": "79"})
     with orgconn.connect("us") as client:
         assert client.customer_values_by_id(current.id) == current

@@ -21,7 +21,7 @@ dropped): stable across restarts and different for two stacks that share an alia
 sandbox, which starts on a different port each time, has the fixed identity ``sandbox:<name>``,
 which no real stack's identity can equal (theirs contain ``@https://`` or ``@http://``).
 
-The environment is read only by `orgconn.config`; nothing here looks at ``os.environ``.
+The environment is read only by `orgconn.config`; nothing here looks at it.
 A `Runtime` is safe to share between threads.
 """
 
@@ -140,13 +140,11 @@ class Runtime:
         with self._lock:
             if self._store is None:
                 store = open_store(self.config.database_url)
-                aliases = list(self.config.tenants) or list(self._sandbox_tenant_names())
+                # the embedded sandbox always serves the default tenants: no need to start it
+                aliases = list(self.config.tenants) or list(SandboxSettings().tenants)
                 store.identify_tenants(aliases, self._resolvable_identity)
                 self._store = store
             return self._store
-
-    def _sandbox_tenant_names(self) -> tuple[str, ...]:
-        return self.sandbox().tenants if self.is_sandbox else ()
 
     def identity(self, name: str) -> str:
         """The identity of tenant ``name`` (see the module); asks the tenant once (whoami).
@@ -158,7 +156,8 @@ class Runtime:
         if known is not None:
             return known
         if self.is_sandbox:
-            self.tenant(name)  # an unknown name raises ConfigError
+            if name not in SandboxSettings().tenants:
+                self.config.tenant(name)  # raises the ConfigError that names the choices
             identity = sandbox_identity(name)
         else:
             tenant = self.tenant(name)

@@ -79,10 +79,11 @@ class StoreBase:
             self._identities = {}
 
     def identity_of(self, alias: str) -> str:
-        """The identity records of ``alias`` carry (``""`` when not told or not resolvable)."""
+        """The identity records of ``alias`` carry (``""`` when not told, not one of the
+        tenants told, or not resolvable now)."""
         with self._identities_lock:
             known = self._identities.get(alias)
-            if known is not None or self._aliases is None:
+            if known is not None or self._aliases is None or alias not in self._aliases:
                 return known or ""
             resolve = self._resolve
         identity = resolve(alias) or ""

@@ -97,8 +97,9 @@ def _rebuild(table: Table, dialect: Any) -> list[str]:
     create = create.replace(f"CREATE TABLE {table.name} ", f"CREATE TABLE {new} ", 1)
     old_columns = [c.name for c in table.columns if c.name != "tenant_identity"]
     listed = ", ".join(old_columns)
-    return [create,
-            f"INSERT INTO {new} ({listed}, tenant_identity) SELECT {listed}, '' FROM {table.name}",
+    # names from the schema above, no outside input
+    copy = f"INSERT INTO {new} ({listed}, tenant_identity) SELECT {listed}, '' FROM {table.name}"  # noqa: S608
+    return [create, copy,
             f"DROP TABLE {table.name}",
             f"ALTER TABLE {new} RENAME TO {table.name}",
             *(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)]
