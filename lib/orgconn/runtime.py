@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +49,7 @@ __all__ = ["Runtime", "origin", "sandbox_identity", "tenant_identity"]
 
 SANDBOX_PREFIX = "sandbox:"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+RETRY_IDENTITY_AFTER = 60.0  # seconds an unreachable tenant's identity is not asked again
 log = logging.getLogger(__name__)
 
 
@@ -86,6 +88,7 @@ class Runtime:
         self._clients: dict[str, PrismaticClient] = {}
         self._store: Store | None = None
         self._identities: dict[str, str] = {}
+        self._unresolved: dict[str, float] = {}  # tenant -> when its identity was not told
         self._lock = threading.RLock()
 
     @classmethod
@@ -171,10 +174,16 @@ class Runtime:
         return identity
 
     def _resolvable_identity(self, name: str) -> str | None:
-        """``identity(name)``, or None (logged) while the tenant cannot be asked."""
+        """``identity(name)``, or None (logged) while the tenant cannot be asked: then it is not
+        asked again for ``RETRY_IDENTITY_AFTER`` seconds (a store view must not wait through
+        the client's retries on every read)."""
+        failed = self._unresolved.get(name)
+        if failed is not None and time.monotonic() - failed < RETRY_IDENTITY_AFTER:
+            return None
         try:
             return self.identity(name)
         except OrgconnError as error:
+            self._unresolved[name] = time.monotonic()
             log.warning("identity of tenant %s unknown for now (%s)", name,
                         error.__class__.__name__)
             return None
