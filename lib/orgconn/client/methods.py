@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from orgconn.client import reads, writes
+from orgconn.client import impact, reads, writes
 from orgconn.client.plans import Plan
 from orgconn.client.policy import Limits, RetryPolicy
 from orgconn.client.reads import Definitions
@@ -20,6 +20,7 @@ from orgconn.models import (
     Customer,
     CustomerValues,
     InputScope,
+    InstanceImpact,
     InstanceUsage,
     OrgConnection,
     TenantSnapshot,
@@ -119,6 +120,17 @@ class ClientMethods:
         plan needs: each customer's ID, name and external ID (no labels, description, creation
         time), and each value set's inputs (no status, use, configuration time, input meta)."""
         return reads.snapshot(self._definitions, stable_keys, page_size=self._page, brief=brief)
+
+    def instance_impact(self, connections: Sequence[OrgConnection] | None = None
+                        ) -> Plan[InstanceImpact | None]:
+        """How many instances of each customer use each connection (and how many of those are
+        enabled and failing), whether or not the customer has values: read in pages per
+        connection, concurrently (``connections`` default: the org-activated ones).
+
+        None when the tenant cannot answer (its schema or an error): the impact is unknown
+        and must not be shown as 0. See `orgconn.client.impact`.
+        """
+        return impact.instance_impact(self._definitions, connections, page_size=self._page)
 
     # ---------------------------------------------------------------- writes
 

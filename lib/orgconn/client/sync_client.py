@@ -81,6 +81,7 @@ class PrismaticClient(BaseClient):
     instances_using = _blocking(ClientMethods.instances_using)
     components = _blocking(ClientMethods.components)
     snapshot = _blocking(ClientMethods.snapshot)
+    instance_impact = _blocking(ClientMethods.instance_impact)
     create_customer_values = _blocking(ClientMethods.create_customer_values)
     update_customer_values = _blocking(ClientMethods.update_customer_values)
     delete_customer_values = _blocking(ClientMethods.delete_customer_values)
