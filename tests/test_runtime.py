@@ -113,7 +113,6 @@ ENVIRONMENT_READERS = {
     "config.py": "the configuration: the one place that reads orgconn's settings",
     "commands/set.py": "KEY=env:VAR passes a value the user chose through the environment",
     "services/rollout/rollout_charts.py": "BROWSER_PATH: where kaleido finds a browser",
-    "services/bulk/parse.py": "bulk limits (moving into the [bulk] configuration table)",
 }
 
 
