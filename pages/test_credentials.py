@@ -60,7 +60,7 @@ def load() -> ValuesForm:
 
 def after_write() -> None:
     """Forget the overview, so it shows the new test credentials."""
-    values_form.test_credentials_overview.clear()
+    values_form.test_credentials_overview_clear()
 
 
 with user_errors(f"Loading the test credentials of {stable_key}"):

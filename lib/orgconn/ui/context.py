@@ -46,6 +46,7 @@ from orgconn.sandbox.server import RunningSandbox
 from orgconn.services import coverage
 from orgconn.services.rollout import snapshots
 from orgconn.store import Store
+from orgconn.ui.loading import Fetched, FreshReads
 
 TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once
 
@@ -172,26 +173,54 @@ def whoami(name: str, url: str) -> WhoAmI:
     return _unless_failing(name, url, lambda: client(name).whoami())
 
 
-@st.cache_resource(ttl=TTL, show_spinner="Loading connections, customers and values…")
+@st.cache_resource(show_spinner=False, on_release=FreshReads.close)
+def _reads() -> FreshReads:
+    """The tenant reads of this server process (shared by every session), kept ``TTL`` s."""
+    return FreshReads(TTL)
+
+
+def _snapshot_read(name: str, url: str) -> Fetched[TenantSnapshot]:
+    return _unless_failing(name, url, lambda: _reads().read(
+        ("snapshot", name, url), f"Reading tenant {name}",
+        lambda on_page: client(name).snapshot(on_page=on_page)))
+
+
 def snapshot(name: str, url: str) -> TenantSnapshot:
-    """Connections, customers and every customer's values of a tenant (cached, shared, frozen)."""
-    return _unless_failing(name, url, lambda: client(name).snapshot())
+    """Connections, customers and every customer's values of a tenant (cached, shared, frozen).
+
+    A read that takes a while shows its progress on the page (`orgconn.ui.loading`).
+    """
+    return _snapshot_read(name, url).value
 
 
-@st.cache_resource(ttl=TTL, show_spinner=False)
 def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
     """Every connection definition of a tenant, managed by orgconn or not (cached)."""
-    return _unless_failing(name, url, lambda: tuple(client(name).all_connections()))
+    return _unless_failing(name, url, lambda: _reads().read(
+        ("all_connections", name, url), f"Reading the connection definitions of {name}",
+        lambda on_page: tuple(client(name).all_connections(on_page=on_page)))).value
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def coverage_frame(name: str, url: str) -> pd.DataFrame:
-    """The coverage frame of a tenant (one row per connection × customer; cached).
+    """The coverage frame of a tenant (one row per connection × customer; cached per read).
 
     Each load is also recorded as a coverage snapshot (issue 8); a failure to record is
     logged without values and never breaks the page.
     """
-    frame = coverage.coverage_frame(name, snapshot(name, url))
+    tenant_snapshot = snapshot(name, url)  # outside the cached function: no status replayed
+    number = _reads().number_of(tenant_snapshot)
+    if number is None:  # not one of the kept reads (a test substitutes it): not cached
+        return _recorded_coverage(name, tenant_snapshot)
+    return _coverage_frame(name, url, number, tenant_snapshot)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def _coverage_frame(name: str, url: str, read_number: int,
+                    _snapshot: TenantSnapshot) -> pd.DataFrame:
+    return _recorded_coverage(name, _snapshot)
+
+
+def _recorded_coverage(name: str, tenant_snapshot: TenantSnapshot) -> pd.DataFrame:
+    frame = coverage.coverage_frame(name, tenant_snapshot)
     try:
         snapshots.take_snapshot(store(), name, frame, datetime.now(UTC))
     except Exception as exc:  # the history is a by-product: the page must still show
@@ -201,7 +230,7 @@ def coverage_frame(name: str, url: str) -> pd.DataFrame:
 
 def refresh() -> None:
     """Forget every cached fetch (here and every `refreshable` one), so reads go to the tenants."""
-    own: list[_Clearable] = [whoami, snapshot, all_connections, coverage_frame]
+    own: list[_Clearable] = [whoami, _reads(), _coverage_frame]
     for cached in own + _REFRESHABLE:
         cached.clear()
     _failures().clear()

@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from orgconn.config import TenantConfig
+from orgconn.models import OrgConnection
 from orgconn.services.access import Actor
 from orgconn.services.audit import WriteContext
 from orgconn.services.values import credentials as test_credentials
@@ -39,13 +40,23 @@ from orgconn.ui.errors import user_errors
 NOT_SET = "(not set)"
 
 
-@context.refreshable
-@st.cache_data(ttl=context.TTL, show_spinner="Reading test credentials…")
 def test_credentials_overview(name: str, url: str) -> pd.DataFrame:
     """Whether each org-activated connection of a tenant has test credentials (cached)."""
-    connections = context.snapshot(name, url).connections
-    found = test_credentials.read_test_credentials(context.client(name), connections)
-    return test_credentials.overview_frame(connections, found)
+    connections = context.snapshot(name, url).connections  # outside the cache: not replayed
+    return _test_credentials_overview(name, url, tuple(c.id for c in connections), connections)
+
+
+def test_credentials_overview_clear() -> None:
+    """Forget every tenant's test-credentials overview (after a save)."""
+    _test_credentials_overview.clear()
+
+
+@context.refreshable
+@st.cache_data(ttl=context.TTL, show_spinner="Reading test credentials…")
+def _test_credentials_overview(name: str, url: str, connection_ids: tuple[str, ...],
+                               _connections: tuple[OrgConnection, ...]) -> pd.DataFrame:
+    found = test_credentials.read_test_credentials(context.client(name), _connections)
+    return test_credentials.overview_frame(_connections, found)
 
 
 def seed_from_link(key: str, param: str, options: list[str], default: str | None = None
