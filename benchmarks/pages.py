@@ -11,7 +11,10 @@ Streamlit's script has finished: the app root's ``data-test-script-state`` attri
 
 - ``first``: the first visit of the page (the server's caches empty for what only it reads:
   the first page also pays for starting the sandbox and reading both tenants);
-- ``warm``: the median of ``--warm`` further visits (new sessions, the server's caches warm).
+- ``warm``: the median of ``--warm`` further visits (new sessions, the server's caches warm:
+  this includes loading Streamlit's frontend in a new tab);
+- ``nav``: the median of ``--warm`` arrivals from another page through the sidebar menu, in
+  the same session (what switching pages feels like).
 
 Figures are wall-clock on whatever else the machine is doing: run it on a quiet machine, or
 compare before/after on the same one.
@@ -114,6 +117,15 @@ def visit(page: object, url: str, timeout_s: float) -> float:
     return time.perf_counter() - start
 
 
+def navigate(page: object, name: str, timeout_s: float) -> float:
+    """Click the sidebar menu's link to ``name``; seconds until its script run has finished."""
+    page.evaluate("window.__orgconnRan = false")  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    page.locator(f'[data-testid="stSidebar"] a[href$="/{name}"]').first.click()  # type: ignore[attr-defined]
+    page.wait_for_function(FINISHED, timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+    return time.perf_counter() - start
+
+
 def main() -> None:
     """Parse the arguments, measure, print one line per page."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -126,8 +138,8 @@ def main() -> None:
 
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     print(f"{args.customers:,} customers per tenant (us, eu); seconds until the script has "
-          f"finished; warm: median of {args.warm}")
-    print(f"{'page':<18}{'first':>8}{'warm':>8}")
+          f"finished; warm and nav: median of {args.warm}")
+    print(f"{'page':<18}{'first':>8}{'warm':>8}{'nav':>8}")
     with dashboard(args.customers) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                      args=CHROMIUM_ARGS)
@@ -138,7 +150,13 @@ def main() -> None:
             first = visit(tab, f"{url}/{name}", args.timeout)
             warm = statistics.median(visit(tab, f"{url}/{name}", args.timeout)
                                      for _ in range(args.warm))
-            print(f"{name:<18}{first:>8.2f}{warm:>8.2f}", flush=True)
+            other = "audit" if name != "audit" else "customer_values"
+            arrivals = []
+            for _ in range(args.warm):
+                navigate(tab, other, args.timeout)
+                arrivals.append(navigate(tab, name, args.timeout))
+            nav = statistics.median(arrivals)
+            print(f"{name:<18}{first:>8.2f}{warm:>8.2f}{nav:>8.2f}", flush=True)
         browser.close()
 
 

@@ -13,7 +13,7 @@ from orgconn.services.access import Action
 from orgconn.services.rollout import rollout, snapshots
 from orgconn.services.rollout import rollout_charts as charts
 from orgconn.services.rollout import rollout_progress as progress
-from orgconn.ui import context, state, widgets
+from orgconn.ui import context, rollout_view, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
@@ -27,7 +27,7 @@ ALL = "(all customers)"
 def downloads(name: str, data: pd.DataFrame, figure: go.Figure | None = None) -> None:
     """CSV of a chart's data and, where kaleido and Chromium are installed, the chart as PNG."""
     left, right = st.columns(2)
-    left.download_button("Data (CSV)", export.to_csv_bytes(data), f"rollout-{name}.csv",
+    left.download_button("Data (CSV)", lambda: export.to_csv_bytes(data), f"rollout-{name}.csv",
                          "text/csv", key=f"rollout.{name}.csv", icon=":material/download:",
                          on_click="ignore", disabled=data.empty)
     if figure is not None and charts.png_available():
@@ -85,17 +85,17 @@ label = None if segment == ALL else segment
 shown = rollout.in_segment(frame, label)
 with user_errors("Reading the coverage history"):
     store = context.store()
-    series = pd.concat([rollout.tenant_series(store, t, frame, created_at, now, label)
-                        for t in frame["tenant"].unique()], ignore_index=True)
+    reads = rollout_view.reads_of(chosen)
+    series = rollout_view.series(reads, label, frame, created_at)
 focused = series[series["stable_key"] == focus]
 
 st.subheader("Coverage over time")
-figure = charts.coverage_chart(series, measure)
+figure = rollout_view.coverage_chart(reads, label, measure, series)
 plot(figure, "coverage")
 downloads("coverage", series, figure)
 
 st.subheader(f"{names[focus]}: customers by status")
-figure = charts.status_area_chart(focused)
+figure = rollout_view.status_chart(reads, label, focus, focused)
 plot(figure, "status")
 downloads("status", focused, figure)
 

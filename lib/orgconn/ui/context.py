@@ -193,6 +193,12 @@ def snapshot(name: str, url: str) -> TenantSnapshot:
     return _snapshot_read(name, url).value
 
 
+def read_number(name: str, url: str) -> int:
+    """Which read of the tenant `snapshot` now gives (a new number after each read): a cache
+    key for what is derived from it."""
+    return _snapshot_read(name, url).number
+
+
 def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
     """Every connection definition of a tenant, managed by orgconn or not (cached)."""
     return _unless_failing(name, url, lambda: _reads().read(
