@@ -137,7 +137,8 @@ if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
 
     with user_errors("Applying the file", stop=False):
         result = bulk.apply_upload(
-            tenant, uploaded.name, content, options, actor=actor, store=store,
+            tenant, uploaded.name, content, options, open_client=context.async_client,
+            actor=actor, store=store,
             key=context.secret_key(), confirmation=typed, on_progress=show,
             limits=context.configured().bulk)
         bar.progress(1.0, text=result.progress.describe())
