@@ -246,7 +246,8 @@ def test_an_old_variable_name_sets_its_key_and_the_current_name_wins_in_either_o
 
     assert alone == {key[0]: {key[1]: "7"}}
     assert both == [{key[0]: {key[1]: "8"}}] * 2
-    assert getattr(getattr(load_config(write(tmp_path, ""), env={old: "7"}), key[0]), key[1]) in ("7", 7)
+    loaded = load_config(write(tmp_path, ""), env={old: "7"})
+    assert str(getattr(getattr(loaded, key[0]), key[1])) == "7"
 
 
 def test_a_bad_bulk_limit_names_the_key_and_the_variable_that_sets_it(tmp_path):
