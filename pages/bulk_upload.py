@@ -13,12 +13,11 @@ import streamlit as st
 from orgconn.services import bulk
 from orgconn.store import BulkOptions
 from orgconn.ui import context, state, values_form
-from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 from orgconn.ui.widgets import typed_confirmation
 
-shell("bulk_upload")
+view = shell("bulk_upload")
 
 K_TENANT, K_CONNECTION, K_TEMPLATE = "bulk.tenant", "bulk.connection", "bulk.template"
 K_FILE, K_OVERWRITE, K_VALID_ONLY = "bulk.file", "bulk.overwrite", "bulk.valid_only"
@@ -31,11 +30,9 @@ st.title("Bulk upload")
 st.caption("Download a template, fill it in, upload it: orgconn checks every row and shows "
            "the plan before anything is sent. Blank cells never change anything; without "
            "*overwrite* only inputs that have no value are filled.")
-actor = current_actor()
-if actor is None:
-    st.stop()
+actor = view.actor
 
-tenant = values_form.linked_tenant(K_TENANT)
+tenant = values_form.linked_tenant(K_TENANT, view.tenants)
 with user_errors(f"Tenant {tenant.name}"):
     snapshot = context.snapshot(tenant.name, tenant.url)
 connections = {c.stable_key: c for c in snapshot.connections if c.is_org_activated_customer}
