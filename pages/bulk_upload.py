@@ -11,7 +11,6 @@ import time
 import streamlit as st
 
 from orgconn.services import bulk
-from orgconn.store import BulkOptions
 from orgconn.ui import context, state, values_form
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
@@ -81,7 +80,7 @@ if uploaded is None:
     st.stop()
 
 content = uploaded.getvalue()
-options = BulkOptions(overwrite=overwrite, valid_only=valid_only, connection=stable_key)
+options = bulk.BulkOptions(overwrite=overwrite, valid_only=valid_only, connection=stable_key)
 check_key = (tenant.name, uploaded.name, bulk.file_sha256(content), options.canonical())
 if st.session_state.get(K_PLAN, (None,))[0] != check_key:
     with st.spinner("Checking the file against the tenant…"), user_errors("Checking the file"):

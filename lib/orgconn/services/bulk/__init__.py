@@ -39,12 +39,14 @@ from orgconn.services.bulk.report import (
 )
 from orgconn.services.bulk.send import Progress, ProgressCallback
 from orgconn.services.bulk.template import template_bytes, template_file_name, template_frame
+from orgconn.store import BulkOptions  # the options of an upload, kept with its job
 
 __all__ = [
     "ApplyResult",
     "AsyncClientOpener",
     "BulkFileError",
     "BulkLimits",
+    "BulkOptions",
     "BulkPlan",
     "FileIssue",
     "FileIssueKind",
