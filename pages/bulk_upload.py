@@ -134,9 +134,8 @@ if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
     with user_errors("Applying the file", stop=False):
         result = bulk.apply_upload(
             tenant, uploaded.name, content, options, open_client=context.async_client,
-            actor=actor, store=store,
-            key=context.secret_key(), confirmation=typed, on_progress=show,
-            limits=context.configured().bulk)
+            actor=actor, store=store, key=context.secret_key(), confirmation=typed,
+            on_progress=show, limits=context.configured().bulk)
         bar.progress(1.0, text=result.progress.describe())
         st.session_state[K_JOB] = result.job.id
         st.session_state.pop(K_PLAN, None)  # check again: the plan now shows what is left
