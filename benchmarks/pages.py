@@ -121,7 +121,8 @@ def navigate(page: object, name: str, timeout_s: float) -> float:
     """Click the sidebar menu's link to ``name``; seconds until its script run has finished."""
     page.evaluate("window.__orgconnRan = false")  # type: ignore[attr-defined]
     start = time.perf_counter()
-    page.locator(f'[data-testid="stSidebar"] a[href$="/{name}"]').first.click()  # type: ignore[attr-defined]
+    link = f'a[data-testid="stPageLink-NavLink"][href="{name}"]'
+    page.locator(link).first.click()  # type: ignore[attr-defined]
     page.wait_for_function(FINISHED, timeout=timeout_s * 1000)  # type: ignore[attr-defined]
     return time.perf_counter() - start
 

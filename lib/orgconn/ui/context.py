@@ -214,7 +214,8 @@ def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
 
 
 def coverage_frame(name: str, url: str) -> pd.DataFrame:
-    """The coverage frame of a tenant (one row per connection × customer; cached per read).
+    """The coverage frame of a tenant (one row per connection × customer; cached per read,
+    shared: do not modify it in place).
 
     Each load is also recorded as a coverage snapshot (issue 8); a failure to record is
     logged without values and never breaks the page.
@@ -226,9 +227,12 @@ def coverage_frame(name: str, url: str) -> pd.DataFrame:
     return _coverage_frame(name, url, number, tenant_snapshot)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+@st.cache_resource(ttl=TTL, show_spinner=False, max_entries=16)
 def _coverage_frame(name: str, url: str, read_number: int,
                     _snapshot: TenantSnapshot) -> pd.DataFrame:
+    # cache_resource: shared, not copied on every rerun (a copy of 10,000 customers × 6
+    # connections costs a rerun noticeable time); callers build new frames from it
+    # (pd.concat, filters) and never change it in place.
     return _recorded_coverage(name, _snapshot)
 
 
