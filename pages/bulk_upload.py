@@ -102,6 +102,9 @@ if plan.issues:
 totals = plan.totals()
 for column, action in zip(st.columns(len(ACTIONS)), ACTIONS, strict=True):
     column.metric(action.capitalize(), f"{totals[action]:,}")
+if plan.warnings:
+    st.warning(f"{len(plan.warnings):,} value(s) do not look like their inputs' names suggest "
+               "(see the warnings column); they are sent as written.", icon=":material/warning:")
 if plan.rows:
     st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch", column_config={
         "row": st.column_config.NumberColumn("Row", format="%d", width="small"),

@@ -108,8 +108,27 @@ def test_a_secret_given_literally_works_but_warns_without_echoing_it(
     assert TYPED not in out + err
 
 
+def test_an_account_number_that_is_not_a_number_is_saved_with_a_warning(
+        config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        us: PrismaticClient, store: Store) -> None:
+    _, values = values_where(us, "billing-api", in_use=False, filled=("password",))
+    external_id = values.customer.external_id  # type: ignore[union-attr]
+    assert external_id is not None
+
+    status = orgconn_set(config, monkeypatch, "accountNumber=AC-004211",
+                         connection="billing-api", customer=external_id)
+
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert current(us, "billing-api", external_id)["accountNumber"] == "AC-004211"
+    assert ("warning: accountNumber: Account number does not look like a number, such as 30 "
+            "(from its name); it is saved as typed") in err
+    assert "Updated" in out or "Created" in out
+    assert len(audit_rows(store)) == 1
+
+
 @pytest.mark.parametrize(("values", "words"), [
-    (("apiKey=-", "timeoutSeconds=soon"), "timeoutSeconds: Timeout (seconds) must be a number"),
+    (("apiKey=-", "timeoutSeconds=30", "colour=red"), "colour: colour is not a per-customer"),
     (("timeoutSeconds=30",), "apiKey: API key is required"),
     (("apiKey=-", "baseUrl=https://x.example"), "baseUrl: baseUrl is a global input"),
     (("apiKey=-", "colour=red"), "colour: colour is not a per-customer input"),

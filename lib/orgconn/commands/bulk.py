@@ -147,9 +147,22 @@ def _plan(args: argparse.Namespace, tenant: TenantConfig) -> BulkPlan:
         plan = bulk.check_upload(client, args.file.name, args.file.read_bytes(), _options(args),
                                  limits=bulk.BulkLimits.from_env())
     _print_issues(plan.issues)
+    _print_warnings(plan.warnings)
     totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
     print(f"{args.file.name} on {tenant.name}: {totals}")
     return plan
+
+
+def _print_warnings(warnings: list[tuple[int, str]]) -> None:
+    if not warnings:
+        return
+    print(f"{len(warnings):,} value(s) do not look like their inputs' names suggest; they are "
+          "sent as written (warnings never block a row):")
+    for number, warning in warnings[:SHOWN_PER_KIND]:
+        print(f"  warning: row {number}: {warning}")
+    if len(warnings) > SHOWN_PER_KIND:
+        print(f"  … and {len(warnings) - SHOWN_PER_KIND:,} more")
+    print()
 
 
 def _print_issues(issues: tuple[FileIssue, ...]) -> None:

@@ -9,7 +9,9 @@ standard input (several ``-`` read one line each, in order) and ``KEY=env:VAR`` 
 environment variable ``VAR``, so that secrets stay out of argv and shell history (a secret given
 literally works, with a warning). Inputs not named keep their current value (on a first write:
 their default); a secret not named is kept. Every per-customer input is sent. Values are checked
-by the same validators as the dashboard's form, and the write leaves the same single audit row
+by the same validators as the dashboard's form (a value that only does not look like its input's
+name suggests, e.g. a non-numeric account number, is saved with a ``warning:`` line on stderr),
+and the write leaves the same single audit row
 (source ``cli``, actor the OS user; role from ``ORGCONN_LOCAL_ROLE``, admin by default).
 
 A protected tenant needs its name: ``--confirm-tenant NAME``, or typed at the prompt when run
@@ -146,6 +148,8 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
                           f"shell history and process lists keep it: prefer {item.key}=- or "
                           f"{item.key}=env:VAR", file=sys.stderr)
             submission = prepare_values(form, {f.key: f.initial for f in form.fields} | given)
+            for warning in submission.warnings:
+                print(f"warning: {warning.input_key}: {warning.message}", file=sys.stderr)
         except FormInvalid as invalid:
             return fail("nothing was sent:\n" + "\n".join(f"  {i.input_key}: {i.message}"
                                                            for i in invalid.issues), EXIT_USAGE)

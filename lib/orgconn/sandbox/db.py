@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS input_fields (
   id TEXT PRIMARY KEY, connection_id TEXT NOT NULL REFERENCES connections(id), key TEXT NOT NULL,
   label TEXT NOT NULL, type TEXT NOT NULL, required INTEGER NOT NULL, shown INTEGER NOT NULL,
   default_value TEXT, comments TEXT, placeholder TEXT, example TEXT, position INTEGER NOT NULL,
-  UNIQUE (connection_id, key));
+  language TEXT, UNIQUE (connection_id, key));
 CREATE TABLE IF NOT EXISTS scoped_config_variables (
   id TEXT NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE, stable_key TEXT NOT NULL UNIQUE,
   description TEXT, variable_scope TEXT NOT NULL, managed_by TEXT NOT NULL, status TEXT,

@@ -117,10 +117,11 @@ def _write_catalog(conn: sqlite3.Connection, tenant: str, anchor: datetime) -> N
                 (conn_id, comp_id, conn_def.key, conn_def.label, conn_def.comments,
                  conn_def.oauth2_type, cpos),
             )
-            conn.executemany("INSERT INTO input_fields VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
+            conn.executemany("INSERT INTO input_fields VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [
                 (stable_uuid(tenant, "input", identity, conn_def.key, spec.key), conn_id,
                  spec.key, spec.label, spec.type, int(spec.required), int(spec.shown),
-                 spec.default, spec.comments, spec.placeholder, spec.example, ipos)
+                 spec.default, spec.comments, spec.placeholder, spec.example, ipos,
+                 spec.language)
                 for ipos, spec in enumerate(conn_def.inputs, start=1)
             ])
 

@@ -20,11 +20,14 @@ replaces the current value. Values are compared after `validation.normalize` (``
 Secrets appear in changes only as "set" or "changed", never as values. Whether a row writes is
 decided by the client's own `orgconn.client.writes.intended_values`, so the plan and the write
 agree. A required input (no default) must have a value after the row is applied, on every row
-that writes.
+that writes. A value that only does not look like its input's name suggests (a port, URL or
+number guessed from the name) is a row **warning** (``PlanRow.warnings``): it never makes the row
+invalid.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -40,11 +43,11 @@ from orgconn.models import Customer, CustomerValues, OrgConnection, TenantSnapsh
 from orgconn.services.audit import changed_inputs
 from orgconn.services.bulk.issues import FROM_VALIDATION, FileIssue, FileIssueKind
 from orgconn.services.bulk.parse import EXTERNAL_ID, STABLE_KEY, UploadedRow, UploadedTable
-from orgconn.services.values.validation import check_value, is_blank, normalize
+from orgconn.services.values.validation import check_value, is_blank, normalize, warn_value
 from orgconn.store import BulkOptions, ChangedInput, PlannedAction, PlannedRow
 
 PLAN_COLUMNS = ["row", "action", "external_id", "customer", "changes", "kept", "message",
-                "stable_key"]
+                "stable_key", "warnings"]
 NO_NAME = "(none)"  # the store needs a non-empty key for a row that names no connection/customer
 _SHOWN_CHARS = 40
 
@@ -79,6 +82,7 @@ class PlanRow:
     changes: tuple[InputChange, ...] = ()
     kept: tuple[str, ...] = ()
     message: str = ""
+    warnings: tuple[str, ...] = ()
     values: Mapping[str, str | SecretStr] = field(default_factory=dict, repr=False)
     connection: OrgConnection | None = field(default=None, repr=False)
     customer: Customer | None = field(default=None, repr=False)
@@ -94,6 +98,13 @@ class BulkPlan:
     options: BulkOptions
     rows: tuple[PlanRow, ...]
     issues: tuple[FileIssue, ...] = ()
+
+    @property
+    def warnings(self) -> list[tuple[int, str]]:
+        """``(row number, warning)`` for every value that does not look like its input's name
+        suggests, on rows that will be sent anyway (warnings never make a row invalid)."""
+        return [(r.row_number, w) for r in self.rows if r.action != "invalid"
+                for w in r.warnings]
 
     @property
     def has_errors(self) -> bool:
@@ -208,13 +219,15 @@ class _Planner:
                       customer.name if customer else "")
         if connection is None:
             return _invalid(base, found)
-        values = self._values(row, connection, found)
+        warned: list[str] = []
+        values = self._values(row, connection, found, warned)
         if found or customer is None:
             return _invalid(base, found)
-        return self._action(row, base, connection, customer, values)
+        planned = self._action(row, base, connection, customer, values)
+        return dataclasses.replace(planned, warnings=tuple(warned)) if warned else planned
 
-    def _values(self, row: UploadedRow, connection: OrgConnection, found: list[FileIssue]
-                ) -> dict[str, str | SecretStr]:
+    def _values(self, row: UploadedRow, connection: OrgConnection, found: list[FileIssue],
+                warned: list[str]) -> dict[str, str | SecretStr]:
         values: dict[str, str | SecretStr] = {}
         for column in self.table.input_columns:
             raw = row.cell(column)
@@ -235,6 +248,8 @@ class _Planner:
                 found.append(self._issue(FROM_VALIDATION[problem.kind], row, problem.message,
                                          column))
             else:
+                if (warning := warn_value(spec.definition, raw)) is not None:
+                    warned.append(f"{column}: {warning.message}")
                 text = normalize(spec.definition, raw)
                 values[column] = SecretStr(text) if spec.is_secret else text
         return values
@@ -351,7 +366,8 @@ def plan_frame(plan: BulkPlan) -> pd.DataFrame:
         "row": r.row_number, "stable_key": r.stable_key, "external_id": r.external_id,
         "customer": r.customer_name, "action": r.action,
         "changes": ", ".join(c.describe() for c in r.changes), "kept": ", ".join(r.kept),
-        "message": r.message} for r in plan.rows], columns=PLAN_COLUMNS)
+        "message": r.message, "warnings": " ".join(r.warnings)} for r in plan.rows],
+        columns=PLAN_COLUMNS)
 
 
 def planned_rows(plan: BulkPlan, key: bytes) -> list[PlannedRow]:

@@ -37,10 +37,12 @@ from orgconn.services.values.validation import (
     IssueKind,
     ValueIssue,
     ValueKind,
+    ValueWarning,
     check_values,
     is_blank,
     kind_of,
     normalize,
+    warn_values,
 )
 
 KEEP = "leave blank to keep the current value"
@@ -75,6 +77,7 @@ class FormField:
     is_set: bool
     state: str = ""
     hidden: bool = False
+    language: str | None = None
 
     @property
     def is_secret(self) -> bool:
@@ -151,7 +154,7 @@ def _form_field(item: ConnectionInput, current: CustomerValues | None, key: byte
         placeholder=definition.placeholder, initial=initial,
         is_set=value is not None and value.has_value,
         state=secret_state(value, key) if kind is ValueKind.SECRET else "",
-        hidden=value is not None and not value.is_readable)
+        hidden=value is not None and not value.is_readable, language=definition.language)
 
 
 def _global_field(item: ConnectionInput, key: bytes) -> GlobalField:
@@ -239,11 +242,13 @@ class FormInvalid(InvalidValuesError):
 class Submission:
     """What a save sends: every per-customer input except the secrets kept as they are.
 
-    ``values`` holds secrets as `SecretStr`; ``kept`` names the secrets left blank to keep.
+    ``values`` holds secrets as `SecretStr`; ``kept`` names the secrets left blank to keep;
+    ``warnings`` the values that do not look like their inputs' names suggest (sent as typed).
     """
 
     values: Mapping[str, str | SecretStr]
     kept: tuple[str, ...] = ()
+    warnings: tuple[ValueWarning, ...] = ()
 
     def raw(self) -> dict[str, str]:
         """The values as plain text, for `services.audit.changed_inputs` only (never display)."""
@@ -259,7 +264,8 @@ def prepare(form: ValuesForm, typed: Mapping[str, str | None]) -> Submission:
 
     A missing or blank value is blank; a blank secret that is already set is kept. Keys that
     are not per-customer inputs are refused (global ones with their own reason). Raises
-    `FormInvalid` listing every problem, each naming its input.
+    `FormInvalid` listing every problem, each naming its input; values that only do not look
+    like their names suggest are sent, with their warnings in ``Submission.warnings``.
     """
     issues = [ValueIssue(k, IssueKind.UNKNOWN_INPUT,
                          f"{k} is a global input of {form.connection.stable_key}: its one value "
@@ -280,7 +286,8 @@ def prepare(form: ValuesForm, typed: Mapping[str, str | None]) -> Submission:
             values[item.key] = SecretStr(text)
         else:
             values[item.key] = normalize(item, text) if not is_blank(text) else ""
-    submission = Submission(values=values, kept=kept)
+    submission = Submission(values=values, kept=kept,
+                            warnings=tuple(warn_values(form.fields, given)))
     hidden = [f for f in form.fields if f.key in kept and f.hidden]
     if hidden and _changes(form, submission):
         raise FormInvalid([ValueIssue(f.key, IssueKind.REQUIRED, (
