@@ -29,12 +29,15 @@ if not chosen:
     st.info("Pick at least one tenant in the sidebar.")
     st.stop()
 
-frames, others, loaded = [], [], []
+frames, others, owned, loaded = [], [], [], []
 for name in chosen:
     with user_errors(f"Tenant {name}", stop=False):
         url = context.tenant(name).url
         frames.append(context.coverage_frame(name, url))
-        others.append(coverage.other_connections_frame(name, context.all_connections(name, url)))
+        every = context.all_connections(name, url)
+        others.append(coverage.other_connections_frame(name, every))
+        owned.append(coverage.owned_connections_frame(
+            name, every, context.snapshot(name, url).customer_values))
         loaded.append(name)
 if not frames:
     st.stop()
@@ -106,7 +109,12 @@ with gaps_tab:
     if templates:
         st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(templates))
 with other_tab:
-    st.caption("Org-activated global and customer-activated connections: listed, never "
-               "counted as gaps.")
+    st.caption("Org-activated global and customer-activated connections, and connections "
+               "owned by one customer: listed, never counted as gaps.")
     st.dataframe(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
                  key="coverage.others", hide_index=True, width="stretch")
+    owners = pd.concat(owned, ignore_index=True) if owned else pd.DataFrame()
+    if len(owners):
+        st.caption("Connections owned by one customer: covered only for that customer.")
+        st.dataframe(owners.drop(columns="customer_id"), key="coverage.owned", hide_index=True,
+                     width="stretch")

@@ -6,10 +6,11 @@
 
 Each row is one difference: ``kind, stable_key, customer_external_id, input``, the detail for
 each tenant (a column named after it), ``customer_name`` and ``drift_in`` (the tenants that
-differ). Kinds: connection_missing, name, description, component, input_missing, input_scope,
-global_value (per stable key); customer_missing, customer_configured, customer_value (per
-customer, by external ID); cant_compare (a tenant does not return secret values). Customers'
-values — plain ones too — are shown only as fingerprints; plain global values are shown.
+differ). Kinds: connection_missing, name, description, component, default_for_component,
+input_missing, input_scope, global_value (per stable key); customer_missing,
+customer_configured, customer_value (per customer, by external ID); cant_compare (a tenant
+does not return secret values). Customers' values — plain ones too — are shown only as
+fingerprints; plain global values are shown.
 ``table`` (default) ends with the counts per kind; ``csv`` and ``json`` print only the rows
 (the counts go to stderr), CSV cells neutralised against spreadsheet formulas.
 

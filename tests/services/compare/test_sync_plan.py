@@ -123,16 +123,25 @@ def test_the_demo_plan_creates_crm_sync_and_leaves_the_scope_difference_to_a_per
     actions = {s.stable_key: s.action for s in plan.steps}
     assert actions["crm-sync"] is SyncAction.CREATE
     assert actions["acme-api-key"] is SyncAction.MANUAL
+    assert actions["sftp-drop"] is actions["billing-api"] is SyncAction.UPDATE
+    assert {s.stable_key: s.reason for s in plan.steps}["sftp-drop"] == (
+        "default for component differ")
+    assert "northwind-acme-key" not in actions  # one customer's own: never copied
     with sandbox_client(fresh_sandbox, "eu") as eu:
         results = apply_sync_plan(plan, eu, store, actor=ADMIN, target=tenant_config(
             fresh_sandbox, "eu", protected=True), confirmed=True, typed_name="eu",
             secret_values={}, key=KEY)
+        defaults = {c.stable_key: c.default_for_component for c in eu.org_connections()}
     assert results_frame(results).to_dict("records") == [
-        {"stable_key": "crm-sync", "action": "create", "outcome": "ok"}]
+        {"stable_key": "crm-sync", "action": "create", "outcome": "ok"},
+        {"stable_key": "billing-api", "action": "update", "outcome": "ok"},
+        {"stable_key": "sftp-drop", "action": "update", "outcome": "ok"}]
+    assert (defaults["sftp-drop"], defaults["billing-api"]) == (True, False)  # as in us
     assert _definition_rows(fresh_sandbox) == {("input_scope", "acme-api-key", "baseUrl")}
     rows = audit_rows(store)
     assert [(r.action, r.tenant, r.stable_key, r.outcome) for r in rows] == [
-        ("sync_create", "eu", "crm-sync", "ok")]
+        ("sync_create", "eu", "crm-sync", "ok"), ("sync_update", "eu", "billing-api", "ok"),
+        ("sync_update", "eu", "sftp-drop", "ok")]
 
 
 def test_secret_global_values_are_typed_in_audited_by_fingerprint_and_then_match(

@@ -66,8 +66,10 @@ def columns(tenants: Sequence[str]) -> list[str]:
 
 
 def managed_by_key(snapshot: TenantSnapshot) -> dict[str, OrgConnection]:
-    """A tenant's org-activated customer connections by stable key."""
-    return {c.stable_key: c for c in snapshot.connections if c.is_org_activated_customer}
+    """A tenant's tenant-wide org-activated customer connections by stable key (one customer's
+    own are left out: they are no other tenant's business)."""
+    return {c.stable_key: c for c in snapshot.connections
+            if c.is_org_activated_customer and c.owner is None}
 
 
 def differences(snapshots: Mapping[str, TenantSnapshot], key: bytes, *,
@@ -85,7 +87,7 @@ def differences(snapshots: Mapping[str, TenantSnapshot], key: bytes, *,
     managed = {t: managed_by_key(s) for t, s in snapshots.items()}
     others: dict[str, dict[str, OrgConnection]] = {
         t: {c.stable_key: c for c in (all_connections or {}).get(t, ())
-            if not c.is_org_activated_customer} for t in tenants}
+            if not c.is_org_activated_customer or c.owner is not None} for t in tenants}
     indexed = {t: TenantCustomers.of(s) for t, s in snapshots.items()}
     found = [*definition_differences(tenants, managed, others, key),
              *customer_differences(tenants, indexed, managed, key)]
