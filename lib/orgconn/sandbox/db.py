@@ -27,7 +27,8 @@ from orgconn.sandbox.checkpoint import FALLBACK_PAGES, WAL_LIMIT_BYTES, Checkpoi
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 3: #13's tables alone, 4: instances/integrations alone, 5: both,
+# 6: input_fields.language (a CODE input's editor language)
 """Bumped when the tables change; a file of another version is seeded anew (with a note)."""
 
 DDL = """
