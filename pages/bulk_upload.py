@@ -61,6 +61,9 @@ with st.container(border=True):
     st.caption(f"{len(template):,} customers · columns: external_id, customer_name (ignored on "
                f"upload), {', '.join(template.columns[2:]) or 'no per-customer input'}. "
                "Secret cells are always empty: fill them in, or leave them blank to keep them.")
+    _, left_out = bulk.left_out(connection, snapshot, missing_only=which == "missing")
+    if left_out:
+        st.caption(left_out)
     buttons = st.columns(4)
     for column, fmt in zip(buttons, ("csv", "xlsx"), strict=False):
         column.download_button(

@@ -55,6 +55,8 @@ def test_template_check_and_apply_fill_the_customers_lacking_values(
 
     status, out, _ = _run(capsys, config, "template", str(template), "--connection", "sftp-drop")
     assert status == 0 and "customers lacking values" in out
+    assert ("Left out of the template: 2 customer(s) without an external ID, which a template "
+            "row cannot name: Lakeside Veterinary Clinic") in out
     frame = _filled(template)
     assert len(frame) > 0 and set(frame["external_id"]).isdisjoint(
         e for e, v in _values(fresh_sandbox).items() if v.get("password"))

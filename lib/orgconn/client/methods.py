@@ -77,6 +77,10 @@ class ClientMethods:
         return reads.customers(external_id=external_id, name_contains=name_contains,
                                page_size=self._page)
 
+    def customer_by_id(self, customer_id: str) -> Plan[Customer | None]:
+        """The customer with this Prismatic ID (``Customer:...`` in base64), or None."""
+        return reads.customer_by_id(customer_id)
+
     def customer(self, external_id: str) -> Plan[Customer | None]:
         """The customer with this external ID, or None."""
         found = yield from reads.customers(external_id=external_id, page_size=self._page)

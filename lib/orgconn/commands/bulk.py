@@ -132,6 +132,9 @@ def _template(args: argparse.Namespace, tenant: TenantConfig) -> int:
     args.file.write_bytes(bulk.template_bytes(frame, "xlsx" if fmt == "xlsx" else "csv"))
     which = "customers" if args.all else "customers lacking values"
     print(f"wrote {len(frame):,} {which} of {connection.name} to {args.file}")
+    _, note = bulk.left_out(connection, state, missing_only=not args.all)
+    if note:
+        print(note)
     return 0
 
 

@@ -3,6 +3,11 @@
     orgconn set --tenant us --connection acme-api-key --customer my-external-id \\
         apiKey=- timeoutSeconds=45 < api-key.txt
     orgconn set --tenant eu --connection acme-api-key --customer c-1 apiKey=env:ACME_KEY
+    orgconn set --tenant us --connection acme-api-key --customer "Old Mill Bakery" apiKey=-
+
+``--customer`` is the customer's external ID, else its Prismatic customer ID, else its exact name
+(customers created in Prismatic may have no external ID); a name shared by several customers is
+refused with each one's Prismatic ID.
 
 Each ``KEY=VALUE`` sets one per-customer input. ``KEY=-`` reads the value from one line of
 standard input (several ``-`` read one line each, in order) and ``KEY=env:VAR`` from the
@@ -59,7 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add = parser.add_argument
     add("--tenant", required=True, help="the configured tenant's name, e.g. us")
     add("--connection", required=True, metavar="STABLE_KEY", help="the connection's stable key")
-    add("--customer", required=True, metavar="EXTERNAL_ID", help="the customer's external ID")
+    add("--customer", required=True, metavar="CUSTOMER",
+        help="the customer's external ID, else its Prismatic customer ID, else its exact name "
+             "(for customers without an external ID)")
     add("values", nargs="+", metavar="KEY=VALUE",
         help="an input's value; KEY=- reads it from stdin, KEY=env:VAR from the environment")
     add("--redeploy", action="store_true",

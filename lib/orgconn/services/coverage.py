@@ -293,10 +293,15 @@ def matrix_frame(frame: pd.DataFrame, marks: Mapping[str, str] | None = None) ->
     return out.reset_index(drop=True)
 
 
+def gap_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The gaps (missing, incomplete, error) with every column, numbered from 0 as in
+    `gap_export` (so that links made from these rows line up with its rows)."""
+    return frame[frame["status"] != Status.COMPLETE.value].reset_index(drop=True)
+
+
 def gap_export(frame: pd.DataFrame) -> pd.DataFrame:
     """The gaps (missing, incomplete, error) with the documented export columns."""
-    gaps = frame[frame["status"] != Status.COMPLETE.value]
-    return gaps[EXPORT_COLUMNS].astype({"status": str}).reset_index(drop=True)
+    return gap_rows(frame)[EXPORT_COLUMNS].astype({"status": str})
 
 
 def label_choices(frame: pd.DataFrame) -> list[str]:

@@ -103,7 +103,8 @@ def render(chosen: list[str]) -> None:
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        st.dataframe(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
+        st.dataframe(gaps.assign(fix=customer_values_links(coverage.gap_rows(shown))),
+                     key="coverage.gaps",
                      hide_index=True, width="stretch", column_config={
                          **LABELS,
                          "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})

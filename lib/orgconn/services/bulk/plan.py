@@ -42,7 +42,13 @@ from orgconn.errors import InvalidValuesError
 from orgconn.models import Customer, CustomerValues, OrgConnection, TenantSnapshot
 from orgconn.services.audit import changed_inputs
 from orgconn.services.bulk.issues import FROM_VALIDATION, FileIssue, FileIssueKind
-from orgconn.services.bulk.parse import EXTERNAL_ID, STABLE_KEY, UploadedRow, UploadedTable
+from orgconn.services.bulk.parse import (
+    CUSTOMER_ID,
+    EXTERNAL_ID,
+    STABLE_KEY,
+    UploadedRow,
+    UploadedTable,
+)
 from orgconn.services.values.validation import check_value, is_blank, normalize, warn_value
 from orgconn.store import BulkOptions, ChangedInput, PlannedAction, PlannedRow
 
@@ -72,7 +78,11 @@ class InputChange:
 
 @dataclass(frozen=True)
 class PlanRow:
-    """One row's plan: the action, what changes, and (hidden from reprs) what will be sent."""
+    """One row's plan: the action, what changes, and (hidden from reprs) what will be sent.
+
+    ``external_id`` is how the row names its customer: the external ID, or the Prismatic ID of
+    a customer given in the ``customer_id`` column (customers without an external ID).
+    """
 
     row_number: int
     stable_key: str
@@ -152,8 +162,9 @@ class _Planner:
         self.connections = {c.stable_key: c for c in snapshot.connections
                             if c.is_org_activated_customer}
         self.customers = {c.external_id: c for c in snapshot.customers if c.external_id}
-        self.values = {(v.stable_key, v.customer.external_id): v for v in snapshot.customer_values
-                       if v.customer is not None and v.customer.external_id and not v.is_test}
+        self.by_id = {c.id: c for c in snapshot.customers}
+        self.values = {(v.stable_key, v.customer.id): v for v in snapshot.customer_values
+                       if v.customer is not None and not v.is_test}
         self.bad_columns = {i.column for i in issues if i.row == 1 and i.column}
         self.bad_rows: dict[int, list[FileIssue]] = {}  # rows the file itself spoiled
         for issue in issues:
@@ -210,16 +221,8 @@ class _Planner:
             found.append(self._issue(FileIssueKind.UNKNOWN_CONNECTION, row, (
                 f"{key} is not an org-activated connection of {self.tenant} (its connections: "
                 f"{known}). Correct the stable_key."), STABLE_KEY))
-        customer = self.customers.get(external_id)
-        if not external_id:
-            found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
-                "external_id is empty: enter the customer's external ID, or delete the row."),
-                EXTERNAL_ID))
-        elif customer is None:
-            found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
-                f"no customer of {self.tenant} has the external ID {external_id}. Check the "
-                "spelling, or create the customer in Prismatic first."), EXTERNAL_ID))
-        base = _Where(row.number, key or NO_NAME, external_id or NO_NAME,
+        customer, who = self._customer(row, external_id, found)
+        base = _Where(row.number, key or NO_NAME, who or NO_NAME,
                       customer.name if customer else "")
         if connection is None:
             return _invalid(base, found)
@@ -229,6 +232,35 @@ class _Planner:
             return _invalid(base, found)
         planned = self._action(row, base, connection, customer, values)
         return dataclasses.replace(planned, warnings=tuple(warned)) if warned else planned
+
+    def _customer(self, row: UploadedRow, external_id: str, found: list[FileIssue]
+                  ) -> tuple[Customer | None, str]:
+        """The row's customer, by external ID, else by Prismatic ID (``customer_id``), and
+        how the row names it."""
+        customer_id = row.cell(CUSTOMER_ID).strip() if self.table.has_customer_id else ""
+        if external_id:
+            customer = self.customers.get(external_id)
+            if customer is None:
+                found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+                    f"no customer of {self.tenant} has the external ID {external_id}. Check "
+                    "the spelling, or create the customer in Prismatic first."), EXTERNAL_ID))
+            elif customer_id and customer_id != customer.id:
+                found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+                    f"external_id {external_id} is customer {customer.id}, not customer_id "
+                    f"{customer_id}: keep one of the two."), CUSTOMER_ID))
+                customer = None
+            return customer, external_id
+        if customer_id:
+            customer = self.by_id.get(customer_id)
+            if customer is None:
+                found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+                    f"no customer of {self.tenant} has the Prismatic ID {customer_id}. Check "
+                    "it, or give the customer's external ID instead."), CUSTOMER_ID))
+            return customer, customer_id
+        found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+            "external_id is empty: enter the customer's external ID (or, for a customer without "
+            "one, its Prismatic ID in a customer_id column), or delete the row."), EXTERNAL_ID))
+        return None, ""
 
     def _values(self, row: UploadedRow, connection: OrgConnection, found: list[FileIssue],
                 warned: list[str]) -> dict[str, str | SecretStr]:
@@ -260,7 +292,7 @@ class _Planner:
 
     def _action(self, row: UploadedRow, base: _Where, connection: OrgConnection,
                 customer: Customer, values: dict[str, str | SecretStr]) -> PlanRow:
-        current = self.values.get((connection.stable_key, customer.external_id or ""))
+        current = self.values.get((connection.stable_key, customer.id))
 
         def planned(action: PlannedAction, message: str, changes: tuple[InputChange, ...] = (),
                     kept: tuple[str, ...] = ()) -> PlanRow:
@@ -296,7 +328,7 @@ class _Planner:
         for plan in rows:
             if NO_NAME in (plan.stable_key, plan.external_id):
                 continue
-            pair = (plan.stable_key, plan.external_id)
+            pair = (plan.stable_key, plan.customer.id if plan.customer else plan.external_id)
             if pair not in first:
                 first[pair] = plan
                 continue

@@ -94,6 +94,23 @@ def differences(snapshots: Mapping[str, TenantSnapshot], key: bytes, *,
     return _frame(tenants, found)
 
 
+def customers_left_out(snapshots: Mapping[str, TenantSnapshot]) -> str | None:
+    """The sentence naming the customers left out of the customer comparison, and why: they
+    are matched across tenants by external ID, so those without one cannot be (None: none)."""
+    parts = []
+    for tenant, snapshot in snapshots.items():
+        out = [c for c in snapshot.customers if not c.external_id]
+        if out:
+            names = ", ".join(c.name for c in out[:10]) + (
+                f" and {len(out) - 10} more" if len(out) > 10 else "")
+            parts.append(f"{tenant}: {len(out)} ({names})")
+    if not parts:
+        return None
+    return ("Left out of the customer comparison, having no external ID (customers are matched "
+            f"across tenants by external ID): {'; '.join(parts)}. Their values are on the "
+            "Customer values page of each tenant.")
+
+
 def _frame(tenants: Sequence[str], found: Sequence[Difference]) -> pd.DataFrame:
     rows = [(d.kind.value, d.stable_key, d.customer_external_id, d.input,
              *(d.details[t] for t in tenants), d.customer_name, ";".join(d.drift_in))

@@ -18,6 +18,8 @@ Writing (save, delete, audit) is in `orgconn.services.values.save`. Nothing here
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -218,13 +220,37 @@ def find_connection(client: PrismaticClient, stable_key: str) -> OrgConnection:
     return found
 
 
-def find_customer(client: PrismaticClient, external_id: str) -> Customer:
-    """The customer with ``external_id``; `InvalidValuesError` saying so when there is none."""
-    found = client.customer(external_id)
-    if found is None:
-        raise InvalidValuesError(f"no customer has the external ID {external_id!r} in tenant "
-                                 f"{client.tenant.name}: check the ID (it is case-sensitive)")
-    return found
+def is_customer_id(text: str) -> bool:
+    """Whether ``text`` is shaped like a Prismatic customer ID (base64 of ``Customer:...``)."""
+    try:
+        return base64.b64decode(text, validate=True).startswith(b"Customer:")
+    except (binascii.Error, ValueError):
+        return False
+
+
+def find_customer(client: PrismaticClient, reference: str) -> Customer:
+    """The customer ``reference`` names: its external ID, else its Prismatic customer ID, else
+    its exact name (customers without an external ID exist on real tenants).
+
+    Raises `InvalidValuesError` when none matches, or when the name is shared (the message lists
+    each such customer's Prismatic ID to give instead).
+    """
+    found = client.customer(reference)
+    if found is None and is_customer_id(reference):
+        found = client.customer_by_id(reference)
+    if found is not None:
+        return found
+    named = [c for c in client.customers(name_contains=reference) if c.name == reference]
+    if len(named) == 1:
+        return named[0]
+    tenant = client.tenant.name
+    if named:
+        ids = "; ".join(f"{c.id} ({c.external_id or 'no external ID'})" for c in named)
+        raise InvalidValuesError(f"{len(named)} customers of tenant {tenant} are named "
+                                 f"{reference!r}: give one's external ID or Prismatic ID "
+                                 f"instead ({ids})")
+    raise InvalidValuesError(f"no customer of tenant {tenant} has the external ID, Prismatic ID "
+                             f"or name {reference!r}: check it (external IDs are case-sensitive)")
 
 
 # --------------------------------------------------------------------------- submitting
