@@ -79,6 +79,22 @@ def test_a_customer_link_prefills_the_form_and_saving_creates_the_values(
     assert_no_secret_in_audit(app_store, [TYPED])
 
 
+def test_a_customer_without_an_external_id_is_picked_by_its_prismatic_id_and_saved(
+        app: AppTest, fresh_us: PrismaticClient, app_store: Store) -> None:
+    [bakery] = fresh_us.customers(name_contains="Old Mill Bakery")
+    assert bakery.external_id is None
+    at = open_values(app, bakery.id)
+    picker = at.selectbox(key="values.customer")
+    assert picker.value == bakery.id
+    assert f"Old Mill Bakery · no external ID · {bakery.id}" in picker.options
+    at.text_input(key="values.input.apiKey").input(TYPED)
+    save(at)
+    assert any(t.startswith("Created Old Mill Bakery's values") for t in texts(at, "success"))
+    [created] = fresh_us.customer_values(stable_key="acme-api-key", customer_id=bakery.id)
+    assert created.values["apiKey"].secret_value() == TYPED
+    assert len(audit_rows(app_store)) == 1
+
+
 def test_an_update_with_a_blank_password_keeps_it_and_changes_only_what_was_typed(
         app: AppTest, fresh_us: PrismaticClient, app_store: Store) -> None:
     _, values = values_where(fresh_us, "sftp-drop", in_use=False,

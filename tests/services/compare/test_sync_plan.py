@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from orgconn.errors import InvalidValuesError
-from orgconn.models import Component, ComponentConnection, InputDefinition, InputScope
+from orgconn.models import Component, ComponentConnection, Customer, InputDefinition, InputScope
 from orgconn.sandbox import RunningSandbox
 from orgconn.secrets import fingerprint
 from orgconn.services.access import AccessDenied, Actor, Role
@@ -52,6 +52,26 @@ def test_a_missing_connection_is_created_like_the_source_with_secrets_to_type_in
     assert plan.secrets_needed == (("acme-api-key", "token"),)
     shown = plan_frame(plan).to_csv()
     assert "canary" not in shown and "https://api.example.com" in shown
+
+
+def test_of_two_components_sharing_a_key_the_create_uses_the_one_with_the_sources_inputs(
+        ) -> None:
+    public = _components(("apiKey", "PASSWORD"))[0].model_copy(update={"id": "c0"})
+    public_connection = public.connections[0].model_copy(update={"id": "eu:cc:public"})
+    catalog = [public.model_copy(update={"connections": (public_connection,)}),
+               *_components()]
+    step = _step(build_sync_plan("us", [connection("us")], "eu", [], catalog))
+    assert step.action is SyncAction.CREATE and step.component_connection.id == "eu:cc:apiKey"
+
+
+def test_a_customers_own_definition_is_never_copied_nor_left_alone() -> None:
+    owner = Customer(id="us:cust:n", name="Northwind", external_id="cust-00002")
+    own = connection("us", "northwind-key", name="Northwind key").model_copy(
+        update={"owner": owner})
+    theirs = connection("eu", "northwind-key", name="Northwind key").model_copy(
+        update={"owner": owner})
+    plan = build_sync_plan("us", [own, connection("us")], "eu", [theirs], _components())
+    assert [s.stable_key for s in plan.steps] == ["acme-api-key"]
 
 
 @pytest.mark.parametrize(("target", "components", "reason"), [

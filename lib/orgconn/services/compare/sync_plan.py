@@ -96,12 +96,15 @@ class SyncPlan:
         return tuple((s.stable_key, k) for s in self.writes for k in s.secret_inputs)
 
 
-def _find_component_connection(components: Iterable[Component], component_key: str | None,
-                               connection_key: str | None) -> ComponentConnection | None:
-    for component in components:
-        if component.key == component_key:
-            return next((c for c in component.connections if c.key == connection_key), None)
-    return None
+def _find_component_connection(components: Iterable[Component], connection: OrgConnection
+                               ) -> ComponentConnection | None:
+    """The target's component connection with the same keys; when several components share
+    the key (public and private), the one whose inputs are the source's."""
+    found = [c for component in components if component.key == connection.component_key
+             for c in component.connections if c.key == connection.connection_key]
+    wanted = sorted(i.key for i in connection.inputs)
+    return next((c for c in found if sorted(i.key for i in c.inputs) == wanted),
+                found[0] if found else None)
 
 
 def _manual(connection: OrgConnection, reason: str) -> SyncStep:
@@ -153,8 +156,7 @@ def build_sync_plan(source: str, source_connections: Iterable[OrgConnection], ta
 
 def _create_step(connection: OrgConnection, target: str, components: list[Component],
                  taken_names: Mapping[str, str]) -> SyncStep:
-    found = _find_component_connection(components, connection.component_key,
-                                       connection.connection_key)
+    found = _find_component_connection(components, connection)
     if found is None:
         return _manual(connection, f"{target} has no component connection "
                        f"{component_of(connection)}: publish that component there first")
