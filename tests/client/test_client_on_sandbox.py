@@ -108,7 +108,9 @@ def test_a_connection_is_found_by_stable_key_or_id(us):
 
 def test_customers_are_listed_and_found_by_external_id(us):
     customers = us.customers()
-    assert len(customers) == 40 and len({c.id for c in customers}) == 40
+    assert len(customers) == 42 and len({c.id for c in customers}) == 42  # 2 without ext. ID
+    assert [c.name for c in customers if c.external_id is None] == [
+        "Lakeside Veterinary Clinic", "Old Mill Bakery"]
     assert all(c.id.startswith("Q3Vzd") for c in customers)
     found = us.customer("my-external-id")
     assert found is not None and found.external_id == "my-external-id"
@@ -360,6 +362,6 @@ def test_a_rate_limited_tenant_is_read_fully_by_honouring_retry_after(make_sandb
     sandbox = make_sandbox(rate_limit=3)
     with PrismaticClient(tenant_of(sandbox)) as client:
         for _ in range(3):
-            assert len(client.customers()) == 40
+            assert len(client.customers()) == 42
             assert client.org_connections()
         assert client.stats.retries >= 1
