@@ -66,6 +66,10 @@ def test_both_tenants_are_compared_by_default_with_the_seeded_drift_counted(
     assert (crm["stable_key"], crm["us"], crm["eu"]) == ("crm-sync", "present", "missing")
     assert "canary-" not in rows.to_csv()
     assert at.get("plotly_chart")  # the heatmap
+    assert {"sftp-drop", "billing-api"} == set(
+        rows.loc[rows["kind"] == "default_for_component", "stable_key"])
+    left_out = [c.value for c in at.caption if "Left out of the customer comparison" in c.value]
+    assert left_out and "us: 2 (Lakeside Veterinary Clinic, Old Mill Bakery)" in left_out[0]
 
 
 def test_customer_rows_link_to_the_customer_values_page_of_each_tenant(
