@@ -57,6 +57,9 @@ with st.container(border=True):
     st.caption(f"{len(template):,} customers. Secret cells are always empty: fill them in, or "
                "leave them blank to keep them. The XLSX notes each column on its header.")
     bulk_page.show_columns(guide)
+    _, left_out = bulk.left_out(connection, snapshot, missing_only=which == "missing")
+    if left_out:
+        st.caption(left_out)
     buttons = st.columns(4)
     for column, fmt in zip(buttons, ("csv", "xlsx"), strict=False):
         column.download_button(

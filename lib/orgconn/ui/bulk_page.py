@@ -13,6 +13,7 @@ import streamlit as st
 
 from orgconn.services import bulk
 from orgconn.store import PlannedAction, Store
+from orgconn.wording import plural
 
 ACTIONS: tuple[PlannedAction, ...] = ("create", "update", "unchanged", "skip", "invalid")
 
@@ -54,6 +55,11 @@ def show_plan(plan: bulk.BulkPlan) -> None:
     totals = plan.totals()
     for column, action in zip(st.columns(len(ACTIONS)), ACTIONS, strict=True):
         column.metric(action.capitalize(), f"{totals[action]:,}")
+    if plan.warnings:
+        count = len(plan.warnings)
+        st.warning(f"{plural(count, 'value')} {'does' if count == 1 else 'do'} not look like "
+                   "their inputs' names suggest (see the warnings column); they are sent as "
+                   "written.", icon=":material/warning:")
     if plan.rows:
         st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch", column_config={
             "row": st.column_config.NumberColumn("Row", format="%d", width="small"),
