@@ -95,6 +95,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add("--blocking", action="store_true",
         help="only the gaps that block instances, most instances first; exit status 1 when "
              "there is one (for a cron alert)")
+    add("--no-impact", dest="impact", action="store_false",
+        help="do not read instances: the instances columns stay empty (impact unknown)")
     parser.set_defaults(func=run)
 
 
@@ -115,13 +117,13 @@ def _tenants(config: OrgconnConfig, wanted: list[str]) -> list[str]:
     return wanted or list(config.tenants)
 
 
-def _read(config: OrgconnConfig, name: str, keys: list[str] | None
+def _read(config: OrgconnConfig, name: str, keys: list[str] | None, impact: bool
           ) -> tuple[CoverageRead, set[str]]:
     """One tenant's coverage read, and the stable keys it has when some asked for are absent."""
     from orgconn.client import PrismaticClient
 
     with PrismaticClient(config.tenants[name]) as client:
-        read = client.coverage_read(keys)
+        read = client.coverage_read(keys, with_impact=impact)
         known: set[str] = set()
         if keys and len(read.connections) < len(keys):
             known = {c.stable_key for c in client.org_connections()}
@@ -139,11 +141,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     try:
         config = load_config(args.config)
         names = _tenants(config, _names(args.tenant))
+        if args.blocking and not args.impact:
+            raise ValueError("--blocking needs the instances: leave out --no-impact")
     except (OrgconnError, ValueError) as error:
         print(f"orgconn coverage: {error}", file=err)
         return EXIT_USAGE
     with ThreadPoolExecutor(max_workers=len(names)) as pool:  # every tenant at once
-        futures = {name: pool.submit(_read, config, name, keys) for name in names}
+        futures = {name: pool.submit(_read, config, name, keys, args.impact) for name in names}
     reads: dict[str, CoverageRead] = {}
     known: set[str] = set()
     for name, future in futures.items():
