@@ -91,3 +91,4 @@ class AsyncPrismaticClient(BaseClient):
     create_org_connection = _awaiting(ClientMethods.create_org_connection)
     update_org_connection = _awaiting(ClientMethods.update_org_connection)
     delete_org_connection = _awaiting(ClientMethods.delete_org_connection)
+    write_values_batch = _awaiting(ClientMethods.write_values_batch)

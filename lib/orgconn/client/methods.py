@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from orgconn.client import impact, reads, writes
+from orgconn.client.batch import RowAnswer, ValuesWrite, WriteKind, batch_call, send_batch
 from orgconn.client.plans import Plan
 from orgconn.client.policy import Limits, RetryPolicy
 from orgconn.client.reads import Definitions
@@ -216,6 +217,16 @@ class ClientMethods:
         """Change a connection's name and/or description (None leaves it as is)."""
         return writes.update_connection(self._definitions, connection, name=name,
                                         description=description, attempts=self._attempts)
+
+    def write_values_batch(self, kind: WriteKind, rows: Sequence[ValuesWrite], *,
+                           overwrite: bool = True) -> Plan[list[RowAnswer]]:
+        """Create (``kind="create"``) or update many customers' values in one request.
+
+        Returns one `RowAnswer` per row, in order: written, or why the tenant refused it.
+        Never retried: if the batch raises (answer lost, refused as a whole), send each row
+        with `upsert_customer_values`, which reads back before writing (see `batch`).
+        """
+        return send_batch(batch_call(kind, rows, overwrite=overwrite))
 
     def delete_org_connection(self, connection: OrgConnection | str) -> Plan[None]:
         """Delete a connection definition (refused with a `PayloadError` while in use)."""

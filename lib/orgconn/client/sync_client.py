@@ -91,3 +91,4 @@ class PrismaticClient(BaseClient):
     create_org_connection = _blocking(ClientMethods.create_org_connection)
     update_org_connection = _blocking(ClientMethods.update_org_connection)
     delete_org_connection = _blocking(ClientMethods.delete_org_connection)
+    write_values_batch = _blocking(ClientMethods.write_values_batch)

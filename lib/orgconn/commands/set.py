@@ -117,9 +117,9 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
     from orgconn.errors import InvalidValuesError, OrgconnError, OutcomeUnknownError
     from orgconn.secrets import fingerprint_key
     from orgconn.services.access import AccessDenied, Role, local_actor
-    from orgconn.services.edit import FormInvalid, find_connection, find_customer, load_form
-    from orgconn.services.edit import prepare as prepare_values
-    from orgconn.services.edit_writes import Saved, WriteContext, save
+    from orgconn.services.values.form import FormInvalid, find_connection, find_customer, load_form
+    from orgconn.services.values.form import prepare as prepare_values
+    from orgconn.services.values.save import Saved, WriteContext, save
     from orgconn.store import open_store
 
     def fail(message: str, status: int) -> int:

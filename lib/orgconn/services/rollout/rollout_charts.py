@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from orgconn.services.coverage import STATUS_COLOURS, Status
-from orgconn.services.rollout_progress import TargetProgress
+from orgconn.services.rollout.rollout_progress import TargetProgress
 
 MAX_GAP = pd.Timedelta(days=8)
 PALETTE = px.colors.qualitative.Plotly

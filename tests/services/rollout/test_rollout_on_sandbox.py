@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from orgconn.sandbox import RunningSandbox
-from orgconn.services import rollout
 from orgconn.services.coverage import coverage_frame
-from orgconn.services.rollout_charts import coverage_chart
-from orgconn.services.snapshots import customer_created_at, take_snapshot
+from orgconn.services.rollout import rollout
+from orgconn.services.rollout.rollout_charts import coverage_chart
+from orgconn.services.rollout.snapshots import customer_created_at, take_snapshot
 from tests.edit_support import sandbox_client
-from tests.services.rollout_builders import new_store
+from tests.services.rollout.rollout_builders import new_store
 
 
 def test_values_written_for_a_customer_appear_in_the_next_snapshot_and_on_the_chart(

@@ -22,7 +22,7 @@ from orgconn.models import (
 from orgconn.sandbox import RunningSandbox
 from orgconn.secrets import fingerprint
 from orgconn.services.access import AccessDenied, Actor, Role
-from orgconn.services.edit import (
+from orgconn.services.values.form import (
     Conflict,
     FormInvalid,
     build_form,
@@ -31,7 +31,7 @@ from orgconn.services.edit import (
     load_form,
     prepare,
 )
-from orgconn.services.edit_writes import (
+from orgconn.services.values.save import (
     Saved,
     ValuesInUseError,
     WriteContext,
@@ -39,7 +39,7 @@ from orgconn.services.edit_writes import (
     keep_mine,
     save,
 )
-from orgconn.services.validation import IssueKind
+from orgconn.services.values.validation import IssueKind
 from orgconn.store import Store, open_store
 from tests.edit_support import (
     assert_no_secret_in_audit,

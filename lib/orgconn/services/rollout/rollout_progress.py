@@ -4,7 +4,7 @@ The trend is a least-squares line through the coverage % points of the last `TRE
 weeks (at least the last two points, so a sparse history still gets a trend); estimated points
 take part when they are all there is, and `TargetProgress.fit_uses_estimates` says so. The
 projected date is where that line reaches the target; none when coverage is not rising or would
-take more than `HORIZON_DAYS`. Admins set targets (`set_target` checks the role).
+take more than `HORIZON_DAYS`. Admins set targets (`set_target`, one audited write).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
+from orgconn.config import TenantConfig
 from orgconn.errors import OrgconnError
-from orgconn.services import audit
-from orgconn.services.access import Action, Actor, require
+from orgconn.services.access import Action, Actor
+from orgconn.services.audit import AuditRow, WriteContext, audited_write
 from orgconn.store import RolloutTarget, Store
 
 TREND_WEEKS = 4
@@ -145,22 +146,32 @@ def progress_frame(progresses: Iterable[TargetProgress]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).drop(columns=["fitted_now", "fit_start"])
 
 
-def set_target(store: Store, actor: Actor, tenant: str, stable_key: str, target_pct: float,
-               target_date: date, today: date) -> RolloutTarget:
-    """Sets the rollout target of one connection in one tenant (admins only) and audits it.
+def targets_of(store: Store, stable_key: str, tenants: Iterable[str]) -> list[RolloutTarget]:
+    """The rollout targets set for connection ``stable_key`` in ``tenants``, by tenant."""
+    chosen = set(tenants)
+    return [t for t in store.rollout_targets(stable_key=stable_key) if t.tenant in chosen]
+
+
+def set_target(store: Store, actor: Actor, tenant: TenantConfig, stable_key: str,
+               target_pct: float, target_date: date, today: date) -> RolloutTarget:
+    """Sets the rollout target of one connection in one tenant (admins only); one audit row.
 
     Raises AccessDenied for a role below admin, InvalidTargetError for a percentage outside
-    (0, 100] or a date before ``today``. Replaces any earlier target of that connection.
+    (0, 100] or a date before ``today`` (both recorded). Replaces any earlier target of that
+    connection. A protected tenant needs no typed name: a target changes nothing in the tenant.
     """
-    require(actor, Action.SET_ROLLOUT_TARGET)
-    if not 0 < target_pct <= 100:
-        raise InvalidTargetError(
-            f"Target coverage must be more than 0% and at most 100% (got {target_pct:g}%).")
-    if target_date < today:
-        raise InvalidTargetError(
-            f"Target date {target_date:%Y-%m-%d} is in the past: pick {today:%Y-%m-%d} or later.")
-    target = store.set_rollout_target(tenant, stable_key, float(target_pct), target_date,
-                                      actor.name)
-    audit.record(store, actor=actor, tenant=tenant, action="set_rollout_target",
-                 stable_key=stable_key, detail=f"target {target_pct:g}% by {target_date}")
-    return target
+    ctx = WriteContext(actor=actor, tenant=tenant, store=store, fingerprint_key=b"")
+
+    def write(row: AuditRow) -> RolloutTarget:
+        if not 0 < target_pct <= 100:
+            raise InvalidTargetError(
+                f"Target coverage must be more than 0% and at most 100% (got {target_pct:g}%).")
+        if target_date < today:
+            raise InvalidTargetError(f"Target date {target_date:%Y-%m-%d} is in the past: pick "
+                                     f"{today:%Y-%m-%d} or later.")
+        return store.set_rollout_target(tenant.name, stable_key, float(target_pct), target_date,
+                                        actor.name)
+
+    row = AuditRow(Action.SET_ROLLOUT_TARGET, stable_key,
+                   detail=f"target {target_pct:g}% by {target_date}")
+    return audited_write(ctx, row, write, in_tenant=False)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from orgconn.models import Customer, TenantSnapshot
-from orgconn.services import snapshots
-from orgconn.services.snapshots import customer_created_at, take_snapshot
+from orgconn.services.rollout import snapshots
+from orgconn.services.rollout.snapshots import customer_created_at, take_snapshot
 from orgconn.store import Store
-from tests.services.rollout_builders import T0, cell, frame_of, new_store
+from tests.services.rollout.rollout_builders import T0, cell, frame_of, new_store
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from orgconn.models import ConnectionInput, OrgConnection
-from orgconn.services.compare_kinds import (
+from orgconn.services.compare.compare_kinds import (
     EMPTY,
     MISSING,
     NOT_CONCERNED,

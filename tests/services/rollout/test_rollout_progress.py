@@ -9,22 +9,27 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orgconn.services.access import AccessDenied, Actor, Role
-from orgconn.services.rollout import SERIES_COLUMNS
-from orgconn.services.rollout_charts import target_chart
-from orgconn.services.rollout_progress import (
+from orgconn.config import TenantConfig
+from orgconn.errors import AccessDenied
+from orgconn.services.access import Actor, Role
+from orgconn.services.rollout.rollout import SERIES_COLUMNS
+from orgconn.services.rollout.rollout_charts import target_chart
+from orgconn.services.rollout.rollout_progress import (
     InvalidTargetError,
     progress_frame,
     progress_toward,
     set_target,
+    targets_of,
     trend_frame,
 )
 from orgconn.store import RolloutTarget, Store
-from tests.services.rollout_builders import T0, new_store
+from tests.services.rollout.rollout_builders import T0, new_store
 
 DAY = timedelta(days=1)
 ADMIN = Actor(name="ada@acme.example", role=Role.ADMIN, signed_in=True)
 VIEWER = Actor(name="val@acme.example", role=Role.VIEWER, signed_in=True)
+# a protected tenant: a target is written to orgconn's store only, so no typed name is asked
+US = TenantConfig(name="us", url="http://127.0.0.1:9", token="not-used", protected=True)
 
 
 def series_of(points: list[tuple[int, float]], *, estimated_before: int = -10_000
@@ -129,14 +134,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def test_only_an_admin_sets_a_target_and_it_is_audited(store: Store) -> None:
     today = date(2026, 3, 2)
     with pytest.raises(AccessDenied, match="admin"):
-        set_target(store, VIEWER, "us", "crm", 80, today + 30 * DAY, today)
+        set_target(store, VIEWER, US, "crm", 80, today + 30 * DAY, today)
     assert store.rollout_targets() == []
-    saved = set_target(store, ADMIN, "us", "crm", 80, today + 30 * DAY, today)
+    saved = set_target(store, ADMIN, US, "crm", 80, today + 30 * DAY, today)
     assert store.rollout_target("us", "crm") == saved
     assert saved.set_by == ADMIN.name
-    (entry,) = store.audit()
-    assert (entry.actor, entry.action, entry.tenant, entry.stable_key) == (
-        ADMIN.name, "set_rollout_target", "us", "crm")
+    entry, refused = store.audit()  # newest first: the refusal is recorded too
+    assert (entry.actor, entry.action, entry.tenant, entry.stable_key, entry.outcome) == (
+        ADMIN.name, "set_rollout_target", "us", "crm", "ok")
+    assert (refused.actor, refused.action) == (VIEWER.name, "set_rollout_target")
+    assert refused.outcome.startswith("failed: ") and "admin" in refused.outcome
     assert "80% by 2026-04-01" in entry.detail
 
 
@@ -146,5 +153,15 @@ def test_an_impossible_target_is_refused_saying_what_to_change(
         store: Store, pct: float, days: int, fix: str) -> None:
     today = date(2026, 3, 2)
     with pytest.raises(InvalidTargetError, match=fix):
-        set_target(store, ADMIN, "us", "crm", pct, today + days * DAY, today)
+        set_target(store, ADMIN, US, "crm", pct, today + days * DAY, today)
     assert store.rollout_targets() == []
+
+
+def test_the_targets_shown_are_those_of_the_connection_in_the_chosen_tenants(
+        store: Store) -> None:
+    today = date(2026, 3, 2)
+    eu = US.model_copy(update={"name": "eu"})
+    for tenant, key in ((US, "crm"), (eu, "crm"), (US, "erp")):
+        set_target(store, ADMIN, tenant, key, 80, today + 30 * DAY, today)
+    assert [(t.tenant, t.stable_key) for t in targets_of(store, "crm", ["us"])] == [("us", "crm")]
+    assert len(targets_of(store, "crm", ["us", "eu"])) == 2

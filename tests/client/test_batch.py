@@ -9,17 +9,17 @@ from pathlib import Path
 import graphql
 import pytest
 
+from orgconn.client.batch import batch_call, batch_operation, read_answers
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
-from orgconn.services.bulk.batch import batch_call, batch_operation, read_answers
 from orgconn.services.bulk.parse import read_upload
 from orgconn.services.bulk.plan import plan_upload
 from orgconn.store import AuditFilter, BulkOptions, open_store
 from tests.services.bulk.tenant import NEW_SECRET, snapshot
 
-SANDBOX_SCHEMA = Path(__file__).resolve().parents[3] / "lib/orgconn/sandbox/schema.graphql"
+SANDBOX_SCHEMA = Path(__file__).resolve().parents[2] / "lib/orgconn/sandbox/schema.graphql"
 
 
 def _schemas(reference: Path | None) -> list[graphql.GraphQLSchema]:

@@ -13,12 +13,12 @@ from orgconn.models import Component, ComponentConnection, InputDefinition, Inpu
 from orgconn.sandbox import RunningSandbox
 from orgconn.secrets import fingerprint
 from orgconn.services.access import AccessDenied, Actor, Role
-from orgconn.services.compare import Kind, differences
-from orgconn.services.sync_apply import apply_sync_plan, results_frame
-from orgconn.services.sync_plan import SyncAction, SyncPlan, build_sync_plan, plan_frame
+from orgconn.services.compare.compare import Kind, differences
+from orgconn.services.compare.sync_apply import apply_sync_plan, results_frame
+from orgconn.services.compare.sync_plan import SyncAction, SyncPlan, build_sync_plan, plan_frame
 from orgconn.store import Store, open_store
 from tests.edit_support import assert_no_secret_in_audit, audit_rows, sandbox_client, tenant_config
-from tests.services.compare_builders import API_INPUTS, connection
+from tests.services.compare.compare_builders import API_INPUTS, connection
 
 ADMIN = Actor("ada", Role.ADMIN)
 KEY = b"sync-test-key"

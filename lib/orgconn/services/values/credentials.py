@@ -1,7 +1,7 @@
 """Test credentials: the values the integration designer uses, one set per connection.
 
 Test credentials are a CustomerConfigVariable with ``isTest`` and no customer; they are
-edited with the same form as a customer's values (`services.edit`, customer None) and may be
+edited with the same form as a customer's values (`services.values.form`, customer None) and may be
 changed at any time. This module gives the overview of a tenant's connections: whether each
 has test credentials, which inputs they set and which required ones they lack.
 """

@@ -1,13 +1,12 @@
 """Writing one customer's values or a connection's test credentials: save and delete, audited.
 
-Every write first checks the actor's role (`services.access.require`) and, for a protected
-tenant, the typed tenant name (`require_typed_confirmation`); then writes through the client;
-then appends exactly one audit row with the outcome — ``ok``, ``unknown`` (answer lost) or
-``failed: <reason>``, refusals included. The row names the changed inputs; secrets appear only
-as fingerprints.
+Each is one `services.audit.audited_write`: the actor's role, a protected tenant's typed name,
+the write through the client, then exactly one audit row with the outcome — ``ok``, ``unknown``
+(answer lost) or ``failed: <reason>``, refusals included. The row names the changed inputs;
+secrets appear only as fingerprints.
 
 `save` re-reads the values first: if they changed since the form was loaded it writes
-nothing, records nothing and returns a `edit.Conflict` for the user to resolve — `keep_mine`
+nothing, records nothing and returns a `form.Conflict` for the user to resolve — `keep_mine`
 saves the same submission over the other change (one audit row), taking theirs writes nothing.
 (No compare-and-set exists in Prismatic's API, so a change landing between that re-read and
 the write itself cannot be detected; the window is one request long.)
@@ -15,23 +14,15 @@ the write itself cannot be detected; the window is one request long.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from orgconn.client import InvalidValuesError, PayloadError, PrismaticClient
-from orgconn.config import TenantConfig
-from orgconn.errors import OrgconnError
+from orgconn.errors import AccessDenied, OrgconnError
 from orgconn.models import CustomerValues
-from orgconn.services.access import (
-    AccessDenied,
-    Action,
-    Actor,
-    require,
-    require_typed_confirmation,
-)
-from orgconn.services.audit import changed_inputs, record
-from orgconn.services.edit import (
+from orgconn.services.access import Action
+from orgconn.services.audit import AuditRow, WriteContext, audited_write, changed_inputs
+from orgconn.services.values.form import (
     Conflict,
     FormInvalid,
     Submission,
@@ -39,25 +30,10 @@ from orgconn.services.edit import (
     find_conflict,
     read_current,
 )
-from orgconn.services.validation import IssueKind, ValueIssue
-from orgconn.store import ChangedInput, Source, Store
+from orgconn.services.values.validation import IssueKind, ValueIssue
+from orgconn.store import ChangedInput
 
-
-@dataclass(frozen=True)
-class WriteContext:
-    """Who writes, to which tenant, with what confirmation, and where the audit row goes.
-
-    ``typed_confirmation`` is what the user typed to confirm a protected tenant (None:
-    nothing); ``source`` is ``"page"`` or ``"cli"`` in the audit log. (Same fields as
-    `services.definitions.WriteContext`, so one object serves both.)
-    """
-
-    actor: Actor
-    tenant: TenantConfig
-    store: Store
-    fingerprint_key: bytes
-    typed_confirmation: str | None = field(default=None, repr=False)
-    source: Source = "page"
+__all__ = ["Saved", "ValuesInUseError", "WriteContext", "delete", "keep_mine", "save"]
 
 
 @dataclass(frozen=True)
@@ -88,32 +64,15 @@ class ValuesInUseError(OrgconnError):
     """A delete refused because deployed instances use the values; nothing was deleted."""
 
 
-def _reportable(error: BaseException) -> BaseException:
-    """The error as the audit log may quote it: orgconn's own messages are free of secrets."""
-    if isinstance(error, OrgconnError | AccessDenied):
-        return error
-    return RuntimeError(f"unexpected {type(error).__name__}")
+def _row(form: ValuesForm, action: Action) -> AuditRow:
+    return AuditRow(action, form.connection.stable_key,
+                    form.customer.external_id if form.customer else None)
 
 
-def _audited(ctx: WriteContext, form: ValuesForm, action: str
-             ) -> Callable[..., int]:
-    def audit(error: BaseException | None = None, changed: tuple[ChangedInput, ...] = (),
-              detail: str = "") -> int:
-        return record(
-            ctx.store, actor=ctx.actor, tenant=ctx.tenant.name, action=action,
-            stable_key=form.connection.stable_key,
-            customer_external_id=form.customer.external_id if form.customer else None,
-            changed=changed, error=_reportable(error) if error is not None else None,
-            source=ctx.source, detail=detail)
-    return audit
-
-
-def _allow(ctx: WriteContext, form: ValuesForm, action: Action) -> None:
-    require(ctx.actor, action)
+def _same_tenant(ctx: WriteContext, form: ValuesForm) -> None:
     if ctx.tenant.name != form.tenant:
         raise AccessDenied(f"these values belong to tenant {form.tenant}, not {ctx.tenant.name}: "
                            "reload the form")
-    require_typed_confirmation(ctx.tenant.name, ctx.tenant.protected, ctx.typed_confirmation)
 
 
 def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx: WriteContext,
@@ -125,20 +84,20 @@ def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx:
     `AccessDenied` or `OrgconnError` after recording the failure; ``note`` goes in the row.
     """
     test = form.is_test
-    action = "set_test_credentials" if test else (
-        "update_customer_values" if form.current else "create_customer_values")
-    audit = _audited(ctx, form, action)
-    changed: tuple[ChangedInput, ...] = ()
-    try:
-        _allow(ctx, form, Action.SET_TEST_CREDENTIALS if test else Action.SET_CUSTOMER_VALUES)
+    action = Action.SET_TEST_CREDENTIALS if test else (
+        Action.UPDATE_CUSTOMER_VALUES if form.current else Action.CREATE_CUSTOMER_VALUES)
+
+    def write(row: AuditRow) -> Saved | Conflict:
+        _same_tenant(ctx, form)
         now = read_current(client, form.connection, form.customer)
         conflict = find_conflict(form, now, submission, ctx.fingerprint_key)
         if conflict is not None:
+            row.skip = True
             return conflict
-        changed = changed_inputs(form.connection, now, submission.raw(), ctx.fingerprint_key)
+        row.changed = changed_inputs(form.connection, now, submission.raw(), ctx.fingerprint_key)
         if not test:
-            audit = _audited(ctx, form, "update_customer_values" if now else
-                             "create_customer_values")
+            row.action = (Action.UPDATE_CUSTOMER_VALUES if now else
+                          Action.CREATE_CUSTOMER_VALUES)
         redeployed = 0
         if now is None and form.customer is not None:
             result = client.create_customer_values(form.connection, form.customer,
@@ -151,22 +110,27 @@ def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx:
             result = client.update_customer_values(now, submission.values,
                                                    connection=form.connection,
                                                    redeploy=redeploy and not test)
-    except Exception as error:
-        audit(error, changed, note)
-        raise
-    kind: Literal["created", "updated", "unchanged"] = (
-        "created" if now is None else "unchanged" if result is now else "updated")
-    if kind == "unchanged":
-        redeployed, changed = 0, ()
-    details = [note] if note else []
-    if kind == "unchanged":
-        details.append("nothing changed, so nothing was sent" +
-                       (" and nothing redeployed" if redeploy else ""))
-    elif redeployed:
-        details.append(f"redeployed {redeployed} instance(s)")
-    audit_id = audit(None, changed, "; ".join(details))
-    return Saved(action=kind, values=result, changed=changed, redeployed=redeployed,
-                 audit_id=audit_id)
+        kind: Literal["created", "updated", "unchanged"] = (
+            "created" if now is None else "unchanged" if result is now else "updated")
+        if kind == "unchanged":
+            redeployed, row.changed = 0, ()
+        details = [note] if note else []
+        if kind == "unchanged":
+            details.append("nothing changed, so nothing was sent" +
+                           (" and nothing redeployed" if redeploy else ""))
+        elif redeployed:
+            details.append(f"redeployed {redeployed} instance(s)")
+        row.detail = "; ".join(details)
+        return Saved(action=kind, values=result, changed=row.changed, redeployed=redeployed,
+                     audit_id=0)
+
+    row = _row(form, action)
+    row.detail = note
+    saved = audited_write(ctx, row, write)
+    if isinstance(saved, Conflict):
+        return saved
+    assert row.id is not None, "a save is recorded"
+    return replace(saved, audit_id=row.id)
 
 
 def keep_mine(client: PrismaticClient, conflict: Conflict, submission: Submission,
@@ -205,20 +169,21 @@ def delete(client: PrismaticClient, form: ValuesForm, ctx: WriteContext) -> int:
     Prismatic refuses while deployed instances use the values: that raises
     `ValuesInUseError` naming them (see ``form.dependents``); nothing is deleted then.
     """
-    audit = _audited(ctx, form, "delete_customer_values")
     current = form.current
-    changed: tuple[ChangedInput, ...] = ()
-    try:
-        _allow(ctx, form, Action.DELETE_CUSTOMER_VALUES)
+
+    def write(row: AuditRow) -> None:
+        _same_tenant(ctx, form)
         if current is None:
             raise InvalidValuesError(f"{form.what} do not exist: there is nothing to delete")
-        changed = changed_inputs(form.connection, current, {
+        row.changed = changed_inputs(form.connection, current, {
             k: "" for k, v in current.values.items() if v.has_value}, ctx.fingerprint_key)
         try:
             client.delete_customer_values(current)
         except PayloadError as refused:
             raise _deletion_refused(form, refused) from None
-    except Exception as error:
-        audit(error, changed)
-        raise
-    return audit(None, changed, f"used by {form.dependents.total} instance(s) when loaded")
+        row.detail = f"used by {form.dependents.total} instance(s) when loaded"
+
+    row = _row(form, Action.DELETE_CUSTOMER_VALUES)
+    audited_write(ctx, row, write)
+    assert row.id is not None, "a delete is recorded"
+    return row.id

@@ -2,7 +2,7 @@
 
 Two sources, never mixed up (the ``estimated`` column tells them apart):
 
-- **Recorded**: the snapshots orgconn took (see `services.snapshots`). A day is shown by its
+- **Recorded**: the snapshots orgconn took (see `services.rollout.snapshots`). A day is shown by its
   last snapshot; a day without a snapshot has no point (a gap stays a gap, and a connection
   added midway starts midway).
 - **Estimated**: for the time before a connection's first snapshot, weekly points (Mondays,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from orgconn.services.validation import (
+from orgconn.services.values.validation import (
     IssueKind,
     ValueKind,
     check_value,

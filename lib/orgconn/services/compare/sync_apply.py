@@ -2,9 +2,10 @@
 
 Nothing is written unless the actor may apply sync plans (admin), the plan was confirmed, a
 protected target's name was typed, and every secret global value the plan needs was typed in.
-Then each create / update is sent on its own; one failing does not stop the others, and every
-attempt — success or failure — leaves one audit row (``sync_create`` / ``sync_update``) whose
-changed inputs are names, with secrets only as fingerprints.
+Then each create / update is sent on its own, one `services.audit.audited_write` each; one
+failing does not stop the others, and every attempt — success or failure — leaves one audit row
+(``sync_create`` / ``sync_update``) whose changed inputs are names, with secrets only as
+fingerprints.
 """
 
 from __future__ import annotations
@@ -17,17 +18,11 @@ from pydantic import SecretStr
 
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
-from orgconn.errors import InvalidValuesError, OrgconnError
+from orgconn.errors import AccessDenied, InvalidValuesError, OrgconnError
 from orgconn.secrets import fingerprint
-from orgconn.services import audit
-from orgconn.services.access import (
-    AccessDenied,
-    Action,
-    Actor,
-    require,
-    require_typed_confirmation,
-)
-from orgconn.services.sync_plan import SyncAction, SyncPlan, SyncStep
+from orgconn.services.access import Action, Actor, require, require_typed_confirmation
+from orgconn.services.audit import AuditRow, WriteContext, audited_write, outcome_of
+from orgconn.services.compare.sync_plan import SyncAction, SyncPlan, SyncStep
 from orgconn.store import ChangedInput, Source, Store
 
 SecretValues = Mapping[tuple[str, str], "str | SecretStr"]  # (stable key, input) -> typed value
@@ -52,7 +47,7 @@ def check_before_applying(plan: SyncPlan, *, actor: Actor, target: TenantConfig,
                           confirmed: bool, typed_name: str | None,
                           secret_values: SecretValues) -> None:
     """Raise AccessDenied / InvalidValuesError unless the plan may be applied as given."""
-    require(actor, Action.APPLY_SYNC_PLAN)
+    require(actor, Action.SYNC_CREATE)  # every step checks its own action again as it writes
     if target.name != plan.target:
         raise InvalidValuesError(f"this plan is for {plan.target}, not {target.name}: build "
                                  "the plan again for the tenant you mean")
@@ -80,22 +75,26 @@ def apply_sync_plan(plan: SyncPlan, client: PrismaticClient, store: Store, *, ac
     """
     check_before_applying(plan, actor=actor, target=target, confirmed=confirmed,
                           typed_name=typed_name, secret_values=secret_values)
+    ctx = WriteContext(actor=actor, tenant=target, store=store, fingerprint_key=key,
+                       typed_confirmation=typed_name, source=source)
     results = []
     for step in plan.writes:
-        error: OrgconnError | None = None
-        changed: tuple[ChangedInput, ...] = ()
-        try:
+        creates = step.action is SyncAction.CREATE
+        row = AuditRow(Action.SYNC_CREATE if creates else Action.SYNC_UPDATE, step.stable_key,
+                       detail=f"{step.action.value} as in {plan.source}: {step.reason}")
+
+        def write(row: AuditRow, step: SyncStep = step) -> None:
             if step.action is SyncAction.CREATE:
-                changed = _create(client, step, secret_values, key)
+                row.changed = _create(client, step, secret_values, key)
             else:
                 _update(client, step)
-        except OrgconnError as exc:
+
+        error: OrgconnError | None = None
+        try:
+            audited_write(ctx, row, write)
+        except OrgconnError as exc:  # recorded; the other steps go on
             error = exc
-        action = "sync_create" if step.action is SyncAction.CREATE else "sync_update"
-        audit.record(store, actor=actor, tenant=target.name, action=action,
-                     stable_key=step.stable_key, changed=changed, error=error, source=source,
-                     detail=f"{step.action.value} as in {plan.source}: {step.reason}")
-        results.append(SyncResult(step.stable_key, step.action, audit.outcome_of(error)))
+        results.append(SyncResult(step.stable_key, step.action, outcome_of(error)))
     return results
 
 

@@ -1,15 +1,17 @@
-"""Many rows in one request: aliased create/update mutations, answered row by row.
+"""Many value writes in one request: aliased create/update mutations, answered row by row.
 
 Prismatic's API takes several mutation fields in one document (``r0: createCustomerConfig...``,
-``r1: ...``), each answering its own ``errors``. A bulk apply sends its rows in such batches
-(creates and updates apart, so the same few documents repeat), selecting only ``errors``
-(empty: written, as Prismatic documents it): one HTTP request and one parse for up to
-`BATCH_SIZE` rows instead of one each.
+``r1: ...``), each answering its own ``errors``. `ClientMethods.write_values_batch` sends such a
+batch of rows of one kind (all creates or all updates, so the same few documents repeat),
+selecting only ``errors`` (empty: written, as Prismatic documents it): one HTTP request and one
+parse for up to `BATCH_SIZE` rows instead of one each. Written as sans-IO plans like the other
+methods (`plans`): `batch_call` builds the request, `read_answers` reads it.
 
-Safety is the client's: a batch whose answer was lost (or that failed as a whole) is never
-re-sent; the apply falls back to the client's own safe upsert for each of its rows, which
-reads the values back first and writes only what is still missing. Every document here is
-validated against Prismatic's reference schema in the tests, like the client's operations.
+Safety stays the caller's choice, the client's way: a batch whose answer was lost (or that
+failed as a whole) raises and must never be re-sent as is — send each of its rows with
+`upsert_customer_values`, which reads the values back first and writes only what is still
+missing (bulk apply does). Every document here is validated against Prismatic's reference schema
+in the tests, like the operations in ``operations/*.graphql``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import SecretStr
 
@@ -25,13 +27,31 @@ from orgconn.client.documents import Call, Operation
 from orgconn.client.plans import Plan
 from orgconn.client.writes import intended_values
 from orgconn.errors import scrub
-from orgconn.services.bulk.plan import PlanRow
+from orgconn.models import Customer, CustomerValues, OrgConnection
 
 BATCH_SIZE = 50  # per request: the sandbox's HTTP and commit costs shared by 50 rows; a real
 # stack answers 50 writes well within the client's 30 s read timeout
 WriteKind = Literal["create", "update"]
 _FIELDS = {"create": ("createCustomerConfigVariable", "CreateCustomerConfigVariableInput"),
            "update": ("updateCustomerConfigVariable", "UpdateCustomerConfigVariableInput")}
+
+
+class ValuesWrite(Protocol):
+    """One row of a batch: ``values`` of ``connection`` for ``customer``, over ``current``.
+
+    A create needs ``connection`` and ``customer``; an update also ``current`` (the values
+    read before). Any object with these attributes will do (bulk sends its plan's rows as
+    they are).
+    """
+
+    @property
+    def connection(self) -> OrgConnection | None: ...
+    @property
+    def customer(self) -> Customer | None: ...
+    @property
+    def current(self) -> CustomerValues | None: ...
+    @property
+    def values(self) -> Mapping[str, str | SecretStr]: ...
 
 
 @functools.cache
@@ -45,11 +65,8 @@ def batch_operation(kind: WriteKind, size: int) -> Operation:
     return Operation(name, f"mutation {name}({variables}) {{\n{fields}\n}}", is_mutation=True)
 
 
-def _text(value: str | SecretStr) -> str:
-    return value.get_secret_value() if isinstance(value, SecretStr) else value
-
-
-def _input(row: PlanRow, kind: WriteKind, overwrite: bool) -> tuple[dict[str, Any], list[str]]:
+def _input(row: ValuesWrite, kind: WriteKind, overwrite: bool
+           ) -> tuple[dict[str, Any], list[str]]:
     """The mutation input of one row and the secret values it carries (to redact)."""
     assert row.connection is not None and row.customer is not None
     intended = intended_values(row.connection, row.current if kind == "update" else None,
@@ -63,8 +80,8 @@ def _input(row: PlanRow, kind: WriteKind, overwrite: bool) -> tuple[dict[str, An
     return {"id": row.current.id, "inputs": inputs, "redeploy": False}, secrets
 
 
-def batch_call(kind: WriteKind, rows: Sequence[PlanRow], *, overwrite: bool) -> Call:
-    """One request writing ``rows`` (all planned ``kind``), secrets listed for redaction."""
+def batch_call(kind: WriteKind, rows: Sequence[ValuesWrite], *, overwrite: bool) -> Call:
+    """One request writing ``rows`` (all of ``kind``), secrets listed for redaction."""
     variables, redact = {}, []
     for n, row in enumerate(rows):
         variables[f"v{n}"], secrets = _input(row, kind, overwrite)

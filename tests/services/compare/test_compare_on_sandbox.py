@@ -19,7 +19,7 @@ from orgconn.client import PrismaticClient
 from orgconn.models import TenantSnapshot
 from orgconn.sandbox import RunningSandbox
 from orgconn.sandbox.tenants import tenant_path
-from orgconn.services.compare import Kind, differences
+from orgconn.services.compare.compare import Kind, differences
 from tests.edit_support import sandbox_client
 
 KEY = b"sandbox-compare-key"

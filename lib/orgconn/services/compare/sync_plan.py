@@ -15,7 +15,7 @@ match a source tenant's, and applying it.
   the target lacks or a name already taken there → needs manual action too.
 
 Connections only in the target are listed as **left alone** (a plan never deletes).
-`apply_sync_plan` checks the role (`Action.APPLY_SYNC_PLAN`, admin), the confirmation, the typed
+`apply_sync_plan` checks the role (`Action.SYNC_CREATE`, admin), the confirmation, the typed
 tenant name of a protected target and every secret value before writing anything, then makes
 the writes one by one, recording each in the audit log (``sync_create`` / ``sync_update``).
 """
@@ -35,8 +35,8 @@ from orgconn.models import (
     InputScope,
     OrgConnection,
 )
-from orgconn.services.compare_definitions import component_of, other_kind
-from orgconn.services.compare_kinds import SCOPE_LABELS, value_state, verdict
+from orgconn.services.compare.compare_definitions import component_of, other_kind
+from orgconn.services.compare.compare_kinds import SCOPE_LABELS, value_state, verdict
 
 
 class SyncAction(StrEnum):

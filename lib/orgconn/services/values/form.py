@@ -6,14 +6,14 @@
   input. Secret (PASSWORD) inputs are never prefilled: a field says whether the secret is set
   and its fingerprint.
 - `prepare`: form input -> a `Submission` of the values to send, through the shared validators
-  of `services.validation`. A secret left blank keeps its current value (it is not sent, and
+  of `services.values.validation`. A secret left blank keeps its current value (it is not sent, and
   the client's update merges the current value back in); every other per-customer input is
   always sent. Invalid input raises `FormInvalid`, whose ``issues`` name each input.
 - `find_conflict`: whether someone else changed the values since the form was loaded
   (``lastConfiguredAt``, or values created or deleted meanwhile); the `Conflict` shows both
   sides, secrets only as set/not set and fingerprint.
 
-Writing (save, delete, audit) is in `orgconn.services.edit_writes`. Nothing here renders.
+Writing (save, delete, audit) is in `orgconn.services.values.save`. Nothing here renders.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from orgconn.models import (
     InstanceUsage,
     OrgConnection,
 )
-from orgconn.services.validation import (
+from orgconn.services.values.validation import (
     IssueKind,
     ValueIssue,
     ValueKind,
@@ -56,7 +56,7 @@ def secret_state(value: InputValue | None, key: bytes) -> str:
 
 @dataclass(frozen=True)
 class FormField:
-    """One per-customer input as a form shows it; fits `services.validation.InputSpec`.
+    """One per-customer input as a form shows it; fits `services.values.validation.InputSpec`.
 
     ``initial`` is the text to prefill: the current value, or the default when the customer
     has no values yet; always ``""`` for a secret. For secrets ``is_set`` and ``state``

@@ -7,7 +7,7 @@ import pytest
 
 from orgconn.models import OrgConnection
 from orgconn.secrets import fingerprint
-from orgconn.services.compare import (
+from orgconn.services.compare.compare import (
     CUSTOMERS_ROW,
     CompareFilter,
     Kind,
@@ -19,7 +19,7 @@ from orgconn.services.compare import (
     drift_matrix,
     has_drift,
 )
-from tests.services.compare_builders import (
+from tests.services.compare.compare_builders import (
     API_INPUTS,
     HIDDEN,
     KEY,

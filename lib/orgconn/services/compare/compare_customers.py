@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from orgconn.models import Customer, CustomerValues, OrgConnection, TenantSnapshot
-from orgconn.services.compare_kinds import (
+from orgconn.services.compare.compare_kinds import (
     CONFIGURED,
     MISSING,
     NOT_CONCERNED,

@@ -11,17 +11,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orgconn.services import rollout
-from orgconn.services.rollout_charts import (
+from orgconn.services.rollout import rollout
+from orgconn.services.rollout.rollout_charts import (
     chart_config,
     chart_png,
     coverage_chart,
     png_available,
     status_area_chart,
 )
-from orgconn.services.snapshots import take_snapshot
+from orgconn.services.rollout.snapshots import take_snapshot
 from orgconn.store import CustomerStatus, Store
-from tests.services.rollout_builders import T0, cell, counts, frame_of, new_store
+from tests.services.rollout.rollout_builders import T0, cell, counts, frame_of, new_store
 
 DAY = timedelta(days=1)
 

@@ -27,9 +27,9 @@ import plotly.graph_objects as go
 
 from orgconn.models import OrgConnection, TenantSnapshot
 from orgconn.services import coverage
-from orgconn.services.compare_customers import TenantCustomers, customer_differences
-from orgconn.services.compare_definitions import definition_differences
-from orgconn.services.compare_kinds import (
+from orgconn.services.compare.compare_customers import TenantCustomers, customer_differences
+from orgconn.services.compare.compare_definitions import definition_differences
+from orgconn.services.compare.compare_kinds import (
     KIND_LABELS,
     MISSING,
     NOT_CONCERNED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import missing_inputs
-from orgconn.services.test_credentials import overview_frame, read_test_credentials
+from orgconn.services.values.credentials import overview_frame, read_test_credentials
 from tests.edit_support import sandbox_client
 
 
