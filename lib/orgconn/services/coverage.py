@@ -56,7 +56,13 @@ def coverage_frame(tenant: str, source: TenantSnapshot | CoverageRead) -> pd.Dat
     0) and ``blocking`` says whether a gap blocks instances. Test credentials are ignored.
     """
     read = source if isinstance(source, CoverageRead) else CoverageRead.of_snapshot(source)
-    frame = pd.DataFrame.from_records(coverage_cells(tenant, read), columns=COLUMNS)
+    return cells_frame(coverage_cells(tenant, read))
+
+
+def cells_frame(cells: Iterable[Cell | Mapping[str, object]]) -> pd.DataFrame:
+    """The coverage frame of ``cells`` (`Cell` tuples, or mappings of :data:`COLUMNS`), typed:
+    ``status`` categorical, times UTC, impact counts nullable integers, ``blocking`` boolean."""
+    frame = pd.DataFrame(list(cells), columns=COLUMNS)
     frame["last_configured_at"] = pd.to_datetime(frame["last_configured_at"], utc=True)
     frame["status"] = pd.Categorical(frame["status"], categories=[s.value for s in Status])
     frame = frame.astype({column: "Int64" for column in IMPACT_COLUMNS})

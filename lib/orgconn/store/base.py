@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import URL, Connection, CursorResult, Engine, insert, select
+from sqlalchemy import URL, Connection, CursorResult, Engine, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from orgconn.store import schema
@@ -81,6 +81,7 @@ class StoreBase:
             try:
                 with self._write() as connection:
                     schema.metadata.create_all(connection)
+                    _add_new_columns(connection)
                     self._check_version(connection)
                 return
             except (IntegrityError, ProgrammingError):
@@ -105,6 +106,21 @@ class StoreBase:
                 f"the store at {self.display_url} has schema version {found}, newer than this "
                 f"orgconn ({schema.SCHEMA_VERSION}); upgrade orgconn"
             )
+        elif found < schema.SCHEMA_VERSION:
+            connection.execute(update(table).where(table.c.component == "orgconn").values(
+                version=schema.SCHEMA_VERSION, updated_at=utc_now()))
+
+
+def _add_new_columns(connection: Connection) -> None:
+    """Adds the nullable columns a table of an older store lacks (its rows get NULL there)."""
+    existing = inspect(connection)
+    for table in schema.metadata.sorted_tables:
+        have = {c["name"] for c in existing.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have and column.nullable:
+                kind = column.type.compile(dialect=connection.dialect)
+                connection.execute(text(
+                    f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _reason(error: DBAPIError) -> str:

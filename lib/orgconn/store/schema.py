@@ -28,8 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
-"""The version of the tables below; stored in ``schema_version`` under ``component='orgconn'``."""
+SCHEMA_VERSION = 2
+"""The version of the tables below; stored in ``schema_version`` under ``component='orgconn'``.
+
+2: ``snapshot_connection`` gains ``blocking_gaps`` and ``blocked_instances`` (nullable: a store
+of version 1 gets them on opening, its rows without a figure — never 0).
+"""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -111,6 +115,9 @@ snapshot_connection = Table(
     Column("incomplete", Integer, nullable=False),
     Column("missing", Integer, nullable=False),
     Column("error", Integer, nullable=False),
+    # gaps that block instances and the instances they block; NULL: not known when recorded
+    Column("blocking_gaps", Integer, nullable=True),
+    Column("blocked_instances", Integer, nullable=True),
     Index(None, "stable_key"),
 )
 
