@@ -194,14 +194,16 @@ def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
     return _unless_failing(name, url, lambda: tuple(client(name).all_connections()))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner="Loading coverage and the instances it blocks…")
 def coverage_frame(name: str, url: str) -> pd.DataFrame:
-    """The coverage frame of a tenant (one row per connection × customer; cached).
+    """The coverage frame of a tenant, with instance impact (one row per connection ×
+    customer; cached), from the client's lean coverage read.
 
     Each load is also recorded as a coverage snapshot (issue 8); a failure to record is
     logged without values and never breaks the page.
     """
-    frame = coverage.coverage_frame(name, snapshot(name, url))
+    read = _unless_failing(name, url, lambda: client(name).coverage_read())
+    frame = coverage.coverage_frame(name, read)
     try:
         snapshots.take_snapshot(store(), name, frame, datetime.now(UTC))
     except Exception as exc:  # the history is a by-product: the page must still show

@@ -1,5 +1,6 @@
 """The coverage page, drawn by app.py (``/``) and pages/coverage.py (``/coverage``) alike: which
-customers lack values for which org-activated connection, per tenant."""
+customers lack values for which org-activated connection, per tenant — and first, the gaps
+that block customers' instances."""
 
 from __future__ import annotations
 
@@ -16,7 +17,23 @@ from orgconn.ui.errors import user_errors
 ICONS = {"complete": "✅ ", "incomplete": "🟠 ", "missing": "⬜ ", "error": "🔴 "}
 LABELS = {"tenant": "Tenant", "stable_key": "Stable key", "connection": "Connection",
           "customer_external_id": "External ID", "customer_name": "Customer",
-          "status": "Status", "missing_inputs": "Missing inputs"}
+          "status": "Status", "missing_inputs": "Missing inputs",
+          "instances": "Instances", "enabled_instances": "Enabled",
+          "failing_instances": "Failing"}
+UNKNOWN = "unknown"  # a blocked figure the tenant could not give: never shown as 0
+BLOCKED_HELP = ("Customers with a gap in a connection that one of their instances uses. "
+                "Unknown: the tenant cannot say which instances use its connections.")
+
+
+def _figure(value: object) -> str:
+    return UNKNOWN if pd.isna(value) else f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def _with_fix(gaps: pd.DataFrame) -> pd.DataFrame:
+    return gaps.assign(fix=customer_values_links(gaps))
+
+
+FIX = st.column_config.LinkColumn("Fix", display_text="Edit values")
 
 
 def render(chosen: list[str]) -> None:
@@ -45,7 +62,7 @@ def render(chosen: list[str]) -> None:
         st.caption(f"{context.tenant(name).label}: no org-activated connection yet, so nothing to "
                    "cover (see Connection definitions).")
 
-    summary = coverage.summary_frame(frame)
+    summary = coverage.summary_frame(frame).merge(coverage.impact_summary(frame), on="tenant")
     for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
         with column.container(border=True):
             st.markdown(f"**{context.tenant(str(row.tenant)).label}**")
@@ -53,6 +70,11 @@ def render(chosen: list[str]) -> None:
             left.metric("Customers", f"{row.customers:,}")
             middle.metric("Connections", f"{row.connections}")
             right.metric("Complete", f"{row.percent_complete:.1f}%")
+            left, right = st.columns(2)
+            left.metric("Blocked customers", _figure(row.blocked_customers), help=BLOCKED_HELP)
+            right.metric("Blocked instances", _figure(row.blocked_instances),
+                         help="Instances summed over the blocking gaps (an instance using two "
+                              "lacking connections counts twice).")
 
     with st.container(border=True):
         top = st.columns([2, 2, 2])
@@ -68,7 +90,7 @@ def render(chosen: list[str]) -> None:
             labels = widgets.linked_multiselect(
                 "Customer label (segment)", coverage.label_choices(frame), key="coverage.label",
                 param=state.Q_LABEL, help="A customer must carry every label chosen.")
-        bottom = st.columns([4, 2])
+        bottom = st.columns([4, 1, 1])
         with bottom[0]:
             search = widgets.linked_text("Search customers", key="coverage.search",
                                          param=state.Q_SEARCH, placeholder="name or external ID")
@@ -76,12 +98,31 @@ def render(chosen: list[str]) -> None:
             st.write("")
             only_gaps = widgets.linked_toggle("Only gaps", key="coverage.only_gaps",
                                               param=state.Q_ONLY_GAPS)
+        with bottom[2]:
+            st.write("")
+            blocking = widgets.linked_toggle(
+                "Blocking only", key="coverage.blocking", param=state.Q_BLOCKING,
+                help="Only the gaps of customers who have instances using the connection.")
 
     view = coverage.CoverageFilter(stable_keys=tuple(keys), statuses=tuple(statuses),
-                                   labels=tuple(labels), search=search, only_gaps=only_gaps)
+                                   labels=tuple(labels), search=search, only_gaps=only_gaps,
+                                   blocking_only=blocking)
     shown = coverage.apply_filter(frame, view)
     st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
                "customer × connection cells match.")
+
+    st.subheader("Gaps that block instances")
+    unknown = [str(t) for t in summary.loc[summary["blocked_instances"].isna(), "tenant"]]
+    if unknown:
+        st.warning(f"Impact unknown for {', '.join(context.tenant(t).label for t in unknown)}: "
+                   "the tenant cannot say which instances use its connections, so any of its "
+                   "gaps may block some.", icon=":material/help:")
+    blocking_gaps = coverage.gap_export(shown[shown["blocking"]])
+    if blocking_gaps.empty:
+        st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
+    else:
+        st.dataframe(_with_fix(blocking_gaps), key="coverage.blocking_gaps", hide_index=True,
+                     width="stretch", column_config={**LABELS, "fix": FIX})
 
     if shown.empty:
         st.warning("Nothing matches these filters.")
@@ -98,10 +139,8 @@ def render(chosen: list[str]) -> None:
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        st.dataframe(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
-                     hide_index=True, width="stretch", column_config={
-                         **LABELS,
-                         "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})
+        st.dataframe(_with_fix(gaps), key="coverage.gaps", hide_index=True, width="stretch",
+                     column_config={**LABELS, "fix": FIX})
         templates = [f"- [{t} · {k}: template of the customers lacking values]"
                      f"({bulk_template_link(str(t), str(k))})"
                      for (t, k), _ in gaps.groupby(["tenant", "stable_key"], sort=False)]
