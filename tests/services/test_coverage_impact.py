@@ -106,14 +106,15 @@ def test_blocked_customers_and_instances_per_tenant(frame: pd.DataFrame) -> None
 
 
 def test_the_pure_rules_and_the_frame_give_the_same_figures(frame: pd.DataFrame) -> None:
-    cells = rules.coverage_cells("us", CoverageRead.of_snapshot(SNAPSHOT, IMPACT))
+    read = CoverageRead.of_snapshot(SNAPSHOT, IMPACT)
+    cells = rules.coverage_cells("us", read)
     counts = rules.connection_counts(cells)
     table = connection_summary(frame)
     for row, count in zip(table.itertuples(), counts, strict=True):
         assert (row.stable_key, row.complete, row.incomplete, row.missing, row.error,
                 row.percent_complete) == (count.stable_key, count.complete, count.incomplete,
                                           count.missing, count.error, count.percent_complete)
-    figures = rules.tenant_counts("us", len(SNAPSHOT.customers), cells)
+    figures = rules.tenant_counts("us", read, cells)
     assert (figures.blocked_customers, figures.blocked_instances) == (2, 10)
     assert [(c.stable_key, c.customer_id) for c in rules.gaps_by_impact(cells)] == [
         (r.stable_key, r.customer_id) for r in gaps_by_impact(frame).itertuples()]

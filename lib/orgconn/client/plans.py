@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from orgconn.client.documents import Call, Operation
-from orgconn.errors import OrgconnError
+from orgconn.errors import GraphQLError, OrgconnError
 
 T = TypeVar("T")
 Plan = Generator["Call | Parallel", Any, T]
@@ -112,12 +112,30 @@ def dig(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+def unusable(operation: str, path: str, data: Mapping[str, Any]) -> GraphQLError:
+    """The error of an answer to ``operation`` without ``path``: not Prismatic's API speaking
+    (a proxy, another service at the url, an incompatible stack)."""
+    return GraphQLError(
+        f"The tenant answered {operation} without {path}, which Prismatic's API always "
+        "sends: the url may not point at a Prismatic stack (check it), or the stack is "
+        "incompatible with orgconn", messages=[], data=dict(data))
+
+
+def required(data: Mapping[str, Any], path: str, operation: str) -> Any:
+    """``dig(data, path)``; `unusable` (a `GraphQLError`) when the answer lacks it or it is
+    not an object."""
+    found = dig(data, path)
+    if not isinstance(found, Mapping):
+        raise unusable(operation, path, data)
+    return found
+
+
 def _page(call: Call, path: str, each: Callable[[dict[str, Any]], Any]
           ) -> Plan[tuple[list[tuple[object, Any]], dict[str, Any]]]:
     """One page of the connection at ``path``: its nodes shaped by ``each`` (keyed by ID) and
     its ``pageInfo``. Shaped as soon as the page arrives, so raw answers do not pile up."""
     answer = yield call
-    page = dig(answer, path) or {}
+    page = required(answer, path, call.operation.name)
     nodes = [(node.get("id") or object(), each(node))
              for node in page.get("nodes") or [] if node is not None]
     return nodes, page.get("pageInfo") or {}
@@ -132,12 +150,13 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
     and ``nodes`` (its ``sortBy`` keeps pages stable). After the first page, if its cursor is
     the offset kind, every remaining page is requested at once; otherwise pages follow
     ``endCursor`` one by one. Nodes are de-duplicated by ``id`` (items added while paging would
-    otherwise shift a page). ``each`` shapes every node as its page arrives (e.g. into a small
-    tuple): the result is then the shaped nodes, and the raw pages are not all held at once.
+    otherwise shift a page). An answer without the connection raises `unusable`. ``each``
+    shapes every node as its page arrives (e.g. into a small tuple): the result is then the
+    shaped nodes, and the raw pages are not all held at once.
     """
     shape = each or (lambda node: node)
     first = yield Call(operation, {**variables, "first": page_size})
-    page = dig(first, path) or {}
+    page = required(first, path, operation.name)
     raw = [n for n in page.get("nodes") or [] if n is not None]
     nodes: list[tuple[object, Any]] = [(n.get("id") or object(), shape(n)) for n in raw]
     info = page.get("pageInfo") or {}

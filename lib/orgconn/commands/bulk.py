@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         tenant = config.tenant(args.tenant)
         if args.step == "template":
             return _template(args, tenant)
-        return _check(args, tenant) if args.step == "check" else _apply(args, config, tenant)
+        return _check(args, config, tenant) if args.step == "check" else _apply(
+            args, config, tenant)
     except AccessDenied as error:
         print(f"Refused: {error}", file=sys.stderr)
         return 2
@@ -134,22 +135,29 @@ def _template(args: argparse.Namespace, tenant: TenantConfig) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace, tenant: TenantConfig) -> int:
-    plan = _plan(args, tenant)
+def _check(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig) -> int:
+    plan = _plan(args, config, tenant)
     return 2 if plan.issues else 0
 
 
-def _plan(args: argparse.Namespace, tenant: TenantConfig) -> BulkPlan:
+def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig) -> BulkPlan:
     from orgconn.client import PrismaticClient
     from orgconn.services import bulk
 
     with PrismaticClient(tenant) as client:
-        plan = bulk.check_upload(client, args.file.name, args.file.read_bytes(), _options(args),
-                                 limits=bulk.BulkLimits.from_env())
+        plan = bulk.check_upload(client, args.file.name, _content(args.file, config),
+                                 _options(args), limits=config.bulk)
     _print_issues(plan.issues)
     totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
     print(f"{args.file.name} on {tenant.name}: {totals}")
     return plan
+
+
+def _content(path: Path, config: OrgconnConfig) -> bytes:
+    """The file's bytes, read no further than one past the limit (a larger file is refused
+    without being read into memory)."""
+    with path.open("rb") as file:
+        return file.read(config.bulk.max_bytes + 1)
 
 
 def _print_issues(issues: tuple[FileIssue, ...]) -> None:
@@ -175,7 +183,7 @@ def _apply(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig
 
     actor = local_actor(Role.parse(os.environ.get("ORGCONN_LOCAL_ROLE") or "admin"))
     require(actor, Action.BULK_APPLY)
-    plan = _plan(args, tenant)
+    plan = _plan(args, config, tenant)
     if plan.issues and (not args.valid_only or not plan.rows):
         print("Nothing was sent.", file=sys.stderr)
         return 2
@@ -188,10 +196,10 @@ def _apply(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig
     progress = _Printer()
     with open_store(config.database_url) as store, bulk_apply_gc():
         result = bulk.apply_upload(
-            tenant, args.file.name, args.file.read_bytes(), plan.options, actor=actor,
+            tenant, args.file.name, _content(args.file, config), plan.options, actor=actor,
             store=store, key=fingerprint_key(config.fingerprint_key), confirmation=typed,
             on_progress=progress, concurrency=args.concurrency,
-            limits=bulk.BulkLimits.from_env())
+            limits=config.bulk)
         frame = bulk.report_frame(store, result.job.id)
     progress.done(result.progress)
     if result.resumed:

@@ -34,9 +34,10 @@ The command imports neither pandas nor Plotly nor Streamlit: it applies the pure
 (`PrismaticClient.coverage_read`), reading every tenant at once.
 
 Exit status:
-  0  every customer has complete values for every connection shown (``--blocking``: no gap
-     blocks an instance)
-  1  gaps found (missing, incomplete or error cells; ``--blocking``: a blocking gap)
+  0  every customer has complete values for every connection shown (or a tenant has nothing
+     to cover: no org-activated connection, or no customer — a sentence says so);
+     ``--blocking``: no gap blocks an instance
+  1  gaps found (missing, incomplete or error cells); ``--blocking``: a blocking gap
   2  bad arguments or configuration: invalid or empty configuration, an unknown tenant, a
      ``--connection`` none of the tenants has
   3  a tenant could not be read (unreachable, refused the token, API error); nothing printed
@@ -62,9 +63,6 @@ if TYPE_CHECKING:
 
 EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_IMPACT_UNKNOWN = range(5)
 FORMATS = ("table", "csv", "json")
-CSV_COLUMNS = ("tenant", "stable_key", "connection", "customer_external_id", "customer_name",
-               "status", "missing_inputs", "instances", "enabled_instances",
-               "failing_instances")
 NO_TENANT = (
     "no tenant is configured{where}. Add a [tenants.NAME] table with url and token (or "
     "refresh_token) — see .streamlit/secrets.toml.example — or pass --config FILE. To try "
@@ -166,17 +164,36 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         return EXIT_USAGE
     per_tenant = {name: rules.coverage_cells(name, read) for name, read in reads.items()}
     cells = [cell for tenant_cells in per_tenant.values() for cell in tenant_cells]
-    tenants = [rules.tenant_counts(name, len(reads[name].customers), per_tenant[name])
-               for name in reads]
-    if args.blocking:
-        blocking = rules.gaps_by_impact(cells, blocking_only=True)
-        write(blocking, tenants, args.format, out, blocking=True)
-        unknown = [t.tenant for t in tenants if t.blocked_instances is None]
-        if unknown and not blocking:
-            print(f"orgconn coverage: {', '.join(unknown)} cannot say which instances use its "
-                  "connections (impact unknown): its gaps may block some", file=err)
-            return EXIT_IMPACT_UNKNOWN
-        return EXIT_GAPS if blocking else EXIT_COMPLETE
+    tenants = [rules.tenant_counts(name, read, per_tenant[name]) for name, read in reads.items()]
+    status = _blocking(cells, tenants, args, out, err) if args.blocking else _all(
+        cells, tenants, args, out)
+    for name, read in reads.items():
+        reason = rules.nothing_to_cover(name, read)
+        if reason is not None:
+            print(f"orgconn coverage: {reason}", file=out if args.format == "table" else err)
+    return status
+
+
+def _blocking(cells: Sequence[Cell], tenants: Sequence[TenantCounts],
+              args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print the blocking gaps; the exit status of ``--blocking``."""
+    from orgconn.services import coverage_rules as rules
+
+    blocking = rules.gaps_by_impact(cells, blocking_only=True)
+    write(blocking, tenants, args.format, out, blocking=True)
+    unknown = [t.tenant for t in tenants if t.blocked_instances is None]
+    if unknown and not blocking:
+        print(f"orgconn coverage: {', '.join(unknown)} cannot say which instances use its "
+              "connections (impact unknown): its gaps may block some", file=err)
+        return EXIT_IMPACT_UNKNOWN
+    return EXIT_GAPS if blocking else EXIT_COMPLETE
+
+
+def _all(cells: Sequence[Cell], tenants: Sequence[TenantCounts], args: argparse.Namespace,
+         out: TextIO) -> int:
+    """Print every cell; the exit status without ``--blocking``."""
+    from orgconn.services import coverage_rules as rules
+
     write(cells, tenants, args.format, out)
     return EXIT_GAPS if any(c.status != rules.Status.COMPLETE for c in cells) else EXIT_COMPLETE
 
@@ -202,7 +219,7 @@ def write(cells: Sequence[Cell], tenants: Sequence[TenantCounts], format_: str, 
 
     if format_ == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(rules.EXPORT_COLUMNS)
         writer.writerows([neutralize_cell(v) for v in (
             c.tenant, c.stable_key, c.connection, c.customer_external_id, c.customer_name,
             c.status, c.missing_inputs, _count(c.instances), _count(c.enabled_instances),
@@ -213,7 +230,7 @@ def write(cells: Sequence[Cell], tenants: Sequence[TenantCounts], format_: str, 
         document = {
             "tenants": [t._asdict() for t in tenants],
             "connections": [c._asdict() for c in per_connection],
-            "cells": [{key: getattr(c, key) for key in CSV_COLUMNS}
+            "cells": [{key: getattr(c, key) for key in rules.EXPORT_COLUMNS}
                       | {"missing_inputs": [k for k in c.missing_inputs.split(";") if k]}
                       for c in cells],
         }

@@ -7,8 +7,10 @@ minute is kept: a second run in the same minute records nothing and says so. Run
 e.g. every hour: ``0 * * * * cd /srv/orgconn && .venv/bin/orgconn snapshot --config F``.
 
 Exit status: 0 when every tenant has its snapshot for this minute (recorded now, or already
-recorded: the message says which); 1 when a tenant could not be read or recorded (the others
-are still recorded); 2 for a bad configuration or an unknown ``--tenant``.
+recorded: the message says which; a tenant with nothing to cover is recorded empty, and a
+sentence says why); 1 when a snapshot could not be recorded in the store; 2 for a bad
+configuration or an unknown ``--tenant``; 3 when a tenant could not be read (unreachable,
+refused the token, or answered something unusable). The other tenants are still recorded.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from orgconn.client import PrismaticClient
     from orgconn.config import load_config
     from orgconn.errors import OrgconnError
-    from orgconn.services.coverage import coverage_frame, summary_frame
+    from orgconn.services.coverage import coverage_frame, nothing_to_cover, summary_frame
     from orgconn.services.rollout.snapshots import take_snapshot
     from orgconn.store import open_store
 
@@ -72,12 +74,18 @@ def run(args: argparse.Namespace) -> int:
         for name in names:
             try:
                 with PrismaticClient(config.tenants[name]) as client:
-                    frame = coverage_frame(name, client.snapshot())
+                    read = client.coverage_read()
+            except OrgconnError as error:
+                print(f"{name}: not recorded: reading the tenant: {error}", file=sys.stderr)
+                status = 3
+                continue
+            frame = coverage_frame(name, read)
+            try:
                 at = now()
                 snapshot_id = take_snapshot(store, name, frame, at)
             except OrgconnError as error:
                 print(f"{name}: not recorded: {error}", file=sys.stderr)
-                status = 1
+                status = max(status, 1)
                 continue
             if snapshot_id is None:
                 print(f"{name}: not recorded: a snapshot of {name} was already taken at "
@@ -86,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
             summary = summary_frame(frame)
             pct = float(summary["percent_complete"].iloc[0]) if not summary.empty else 0.0
             print(f"{name}: recorded snapshot {snapshot_id} at {at:%Y-%m-%d %H:%M:%S} UTC: "
-                  f"{frame['stable_key'].nunique()} connections, "
-                  f"{frame['customer_id'].nunique()} customers, {pct:.1f}% complete")
+                  f"{sum(c.is_org_activated_customer for c in read.connections)} "
+                  f"connections, {len(read.customers)} customers, "
+                  f"{pct:.1f}% complete")
+            reason = nothing_to_cover(name, read)
+            if reason is not None:
+                print(f"{name}: {reason}")
     return status

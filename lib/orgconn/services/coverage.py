@@ -34,16 +34,15 @@ from orgconn.services.coverage_rules import (
     coverage_cells,
     impact_order,
     missing_inputs,
+    nothing_to_cover,
 )
+from orgconn.services.coverage_rules import EXPORT_COLUMNS as rules_export_columns
 
 __all__ = ["ERROR_STATES", "GAP_STATUSES", "IMPACT_COLUMNS", "Status", "cell_status",
-           "missing_inputs"]
+           "missing_inputs", "nothing_to_cover"]
 
 COLUMNS = list(Cell._fields)
-EXPORT_COLUMNS = [
-    "tenant", "stable_key", "connection", "customer_external_id", "customer_name", "status",
-    "missing_inputs", *IMPACT_COLUMNS,
-]
+EXPORT_COLUMNS = list(rules_export_columns)
 
 
 def coverage_frame(tenant: str, source: TenantSnapshot | CoverageRead) -> pd.DataFrame:
@@ -61,9 +60,13 @@ def coverage_frame(tenant: str, source: TenantSnapshot | CoverageRead) -> pd.Dat
 
 def cells_frame(cells: Iterable[Cell | Mapping[str, object]]) -> pd.DataFrame:
     """The coverage frame of ``cells`` (`Cell` tuples, or mappings of :data:`COLUMNS`), typed:
-    ``status`` categorical, times UTC, impact counts nullable integers, ``blocking`` boolean."""
+    ``status`` categorical, times UTC, impact counts nullable integers, ``blocking`` boolean —
+    also when there is no cell (no connection or no customer)."""
     frame = pd.DataFrame(list(cells), columns=COLUMNS)
-    frame["last_configured_at"] = pd.to_datetime(frame["last_configured_at"], utc=True)
+    if frame.empty:  # the same columns, typed as if there were cells
+        frame = frame.astype({c: "str" for c in COLUMNS})
+    frame["last_configured_at"] = pd.to_datetime(frame["last_configured_at"], utc=True
+                                                 ).astype("datetime64[us, UTC]")
     frame["status"] = pd.Categorical(frame["status"], categories=[s.value for s in Status])
     frame = frame.astype({column: "Int64" for column in IMPACT_COLUMNS})
     return frame.astype({"blocking": bool})
@@ -121,17 +124,23 @@ def apply_filter(frame: pd.DataFrame, view: CoverageFilter) -> pd.DataFrame:
 
 def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Per tenant (in order of appearance): customers, org-activated connections, complete
-    cells and % complete."""
-    grouped = frame.groupby("tenant", observed=True, sort=False)
+    cells and % complete (no rows for a frame without cells: see `coverage_frame`)."""
+    grouped = _with_complete(frame).groupby("tenant", observed=True, sort=False)
     out = pd.DataFrame({
         "customers": grouped["customer_id"].nunique(),
         "connections": grouped["stable_key"].nunique(),
         "cells": grouped.size(),
-        "complete": grouped["status"].apply(lambda s: int((s == Status.COMPLETE.value).sum())),
-    })
+        "complete": grouped["is_complete"].sum(),
+    }).astype("int64")
     cells = out["cells"].where(out["cells"] > 0)
-    out["percent_complete"] = (100.0 * out["complete"] / cells).round(1)
+    out["percent_complete"] = (100.0 * out["complete"] / cells).round(1).astype("float64")
     return out.fillna({"percent_complete": 0.0}).reset_index()
+
+
+def _with_complete(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with an ``is_complete`` column of 0/1 (sums and means stay numbers, even for
+    an empty frame, where aggregating the categorical status would not)."""
+    return frame.assign(is_complete=(frame["status"] == Status.COMPLETE.value).astype("int64"))
 
 
 def counts_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,8 +158,9 @@ def counts_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def percent_complete(frame: pd.DataFrame) -> pd.DataFrame:
     """% complete per tenant and connection: tenant, stable_key, connection, percent_complete."""
-    grouped = frame.groupby(["tenant", "stable_key", "connection"], observed=True)["status"]
-    pct = grouped.apply(lambda s: round(100.0 * float((s == Status.COMPLETE.value).mean()), 1))
+    grouped = _with_complete(frame).groupby(["tenant", "stable_key", "connection"],
+                                            observed=True)["is_complete"]
+    pct = (100.0 * grouped.mean()).round(1).astype("float64")
     return pct.rename("percent_complete").reset_index()
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
-from orgconn.models import CoverageRead, OrgConnection
+from orgconn.models import CoverageRead, OrgConnection, TenantSnapshot
 
 
 class Status(StrEnum):
@@ -40,6 +40,9 @@ class Status(StrEnum):
 GAP_STATUSES = (Status.MISSING, Status.INCOMPLETE, Status.ERROR)
 ERROR_STATES = frozenset({"ERROR", "FAILED"})
 IMPACT_COLUMNS = ("instances", "enabled_instances", "failing_instances")
+EXPORT_COLUMNS = ("tenant", "stable_key", "connection", "customer_external_id", "customer_name",
+                  "status", "missing_inputs", *IMPACT_COLUMNS)
+"""The columns of the gaps CSV, of ``orgconn coverage --format csv`` and of its JSON cells."""
 
 
 class Values(Protocol):
@@ -124,6 +127,17 @@ def coverage_cells(tenant: str, read: CoverageRead) -> list[Cell]:
     return cells
 
 
+def nothing_to_cover(tenant: str, read: CoverageRead | TenantSnapshot) -> str | None:
+    """The sentence saying why ``tenant`` has no coverage cell at all (no org-activated
+    customer connection, or no customer), or None when it has cells."""
+    if not any(c.is_org_activated_customer for c in read.connections):
+        return (f"{tenant} has no org-activated customer connection yet: nothing to cover "
+                "(create one on the Connections page or in Prismatic)")
+    if not read.customers:
+        return f"{tenant} has no customers yet: nothing to cover"
+    return None
+
+
 def impact_order(status: str, instances: int | None) -> tuple[int, int]:
     """The sort key of a cell by impact: blocking (most instances first), then gaps of
     unknown impact, then gaps without instances, then complete cells."""
@@ -192,12 +206,12 @@ class TenantCounts(NamedTuple):
     blocked_instances: int | None
 
 
-def tenant_counts(tenant: str, customers: int, cells: Sequence[Cell]) -> TenantCounts:
-    """The metrics of ``tenant`` from its ``cells`` (``customers``: how many it has, also when
-    it has none of the connections shown)."""
-    keys = {c.stable_key for c in cells}
+def tenant_counts(tenant: str, read: CoverageRead, cells: Sequence[Cell]) -> TenantCounts:
+    """The metrics of ``tenant`` from its ``read`` and ``cells`` (customers and connections
+    counted from the read, also when there is no cell)."""
+    connections = sum(c.is_org_activated_customer for c in read.connections)
     complete = sum(c.status == Status.COMPLETE for c in cells)
     percent = round(100.0 * complete / len(cells), 1) if cells else 0.0
     _, instances = _blocking_figures(cells)
     blocked = None if instances is None else len({c.customer_id for c in cells if c.blocking})
-    return TenantCounts(tenant, customers, len(keys), percent, blocked, instances)
+    return TenantCounts(tenant, len(read.customers), connections, percent, blocked, instances)

@@ -36,6 +36,23 @@ def _with_fix(gaps: pd.DataFrame) -> pd.DataFrame:
 FIX = st.column_config.LinkColumn("Fix", display_text="Edit values")
 
 
+def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame) -> None:
+    """The gaps of ``shown`` that block instances, most instances first, each with its fix;
+    a warning naming the tenants (of ``summary``) whose impact is unknown."""
+    st.subheader("Gaps that block instances")
+    unknown = [str(t) for t in summary.loc[summary["blocked_instances"].isna(), "tenant"]]
+    if unknown:
+        st.warning(f"Impact unknown for {', '.join(context.tenant(t).label for t in unknown)}: "
+                   "the tenant cannot say which instances use its connections, so any of its "
+                   "gaps may block some.", icon=":material/help:")
+    blocking_gaps = coverage.gap_export(shown[shown["blocking"]])
+    if blocking_gaps.empty:
+        st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
+    else:
+        st.dataframe(_with_fix(blocking_gaps), key="coverage.blocking_gaps", hide_index=True,
+                     width="stretch", column_config={**LABELS, "fix": FIX})
+
+
 def render(chosen: list[str]) -> None:
     """The coverage page for the tenants ``chosen`` in the sidebar (the shell's)."""
     st.title("Coverage")
@@ -59,8 +76,9 @@ def render(chosen: list[str]) -> None:
         st.stop()
     frame = pd.concat(frames, ignore_index=True)
     for name in (n for n in loaded if n not in set(frame["tenant"])):
-        st.caption(f"{context.tenant(name).label}: no org-activated connection yet, so nothing to "
-                   "cover (see Connection definitions).")
+        reason = coverage.nothing_to_cover(context.tenant(name).label,
+                                           context.coverage_read(name, context.tenant(name).url))
+        st.info(reason or f"{context.tenant(name).label}: nothing to cover.")
 
     summary = coverage.summary_frame(frame).merge(coverage.impact_summary(frame), on="tenant")
     for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
@@ -111,20 +129,12 @@ def render(chosen: list[str]) -> None:
     st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
                "customer × connection cells match.")
 
-    st.subheader("Gaps that block instances")
-    unknown = [str(t) for t in summary.loc[summary["blocked_instances"].isna(), "tenant"]]
-    if unknown:
-        st.warning(f"Impact unknown for {', '.join(context.tenant(t).label for t in unknown)}: "
-                   "the tenant cannot say which instances use its connections, so any of its "
-                   "gaps may block some.", icon=":material/help:")
-    blocking_gaps = coverage.gap_export(shown[shown["blocking"]])
-    if blocking_gaps.empty:
-        st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
-    else:
-        st.dataframe(_with_fix(blocking_gaps), key="coverage.blocking_gaps", hide_index=True,
-                     width="stretch", column_config={**LABELS, "fix": FIX})
+    if not frame.empty:
+        blocking_section(summary, shown)
 
-    if shown.empty:
+    if frame.empty:
+        pass  # said above, per tenant: nothing to cover
+    elif shown.empty:
         st.warning("Nothing matches these filters.")
     else:
         st.plotly_chart(coverage.status_chart(coverage.counts_frame(shown)), key="coverage.chart")
