@@ -67,7 +67,7 @@ NO_TENANT = (
     "no tenant is configured{where}. Add a [tenants.NAME] table with url and token (or "
     "refresh_token) — see .streamlit/secrets.toml.example — or pass --config FILE. To try "
     "orgconn without a Prismatic tenant, run `orgconn sandbox` in another terminal and "
-    "configure the tenants it prints, e.g. [tenants.us] url = \"http://127.0.0.1:8788/us\", "
+    "configure the tenants it prints, e.g. [tenants.us] url = \"http://127.0.0.1:8789\", "
     "token = \"sandbox-us\"."
 )
 
