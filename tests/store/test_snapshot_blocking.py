@@ -1,5 +1,5 @@
 """Blocked instances in coverage snapshots: recorded when known, unknown (never 0) otherwise,
-and a store of version 1 gains the columns on opening with its old rows left without a figure."""
+and an older store (version 2) gains the columns on opening, its old rows without a figure."""
 
 from __future__ import annotations
 
@@ -24,29 +24,29 @@ def test_blocking_figures_are_kept_and_unknown_ones_stay_unknown(store: Store) -
     assert str(series["blocked_instances"].dtype) == "Int64"
 
 
-V1_SNAPSHOT_CONNECTION = """CREATE TABLE snapshot_connection (
+V2_SNAPSHOT_CONNECTION = """CREATE TABLE snapshot_connection (
     snapshot_id INTEGER NOT NULL REFERENCES coverage_snapshot (id) ON DELETE CASCADE,
     stable_key VARCHAR(300) NOT NULL, name VARCHAR(300) NOT NULL, complete INTEGER NOT NULL,
     incomplete INTEGER NOT NULL, missing INTEGER NOT NULL, error INTEGER NOT NULL,
     PRIMARY KEY (snapshot_id, stable_key))"""
 
 
-def test_a_version_1_store_gains_the_columns_and_its_old_rows_show_no_figure(
+def test_a_version_2_store_gains_the_columns_and_its_old_rows_show_no_figure(
         store_url: str) -> None:
     with open_store(store_url) as store:
         store.record_snapshot("us", DAY0, [ConnectionCounts(stable_key="crm", missing=4)])
     engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as connection:  # back to version 1: the table as it was then
+    with engine.begin() as connection:  # back to version 2: the table as it was then
         rows = connection.execute(sa.text(
             "SELECT snapshot_id, stable_key, name, complete, incomplete, missing, error "
             "FROM snapshot_connection")).all()
         connection.execute(sa.text("DROP TABLE snapshot_connection"))
-        connection.execute(sa.text(V1_SNAPSHOT_CONNECTION))
+        connection.execute(sa.text(V2_SNAPSHOT_CONNECTION))
         for row in rows:
             connection.execute(sa.text(
                 "INSERT INTO snapshot_connection VALUES (:a, :b, :c, :d, :e, :f, :g)"),
                 dict(zip("abcdefg", row, strict=True)))
-        connection.execute(sa.text("UPDATE schema_version SET version = 1"))
+        connection.execute(sa.text("UPDATE schema_version SET version = 2"))
     with open_store(store_url) as store:
         store.record_snapshot("us", DAY0 + timedelta(days=1), [ConnectionCounts(
             stable_key="crm", missing=1, blocking_gaps=1, blocked_instances=2)])

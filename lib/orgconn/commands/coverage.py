@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from orgconn.config import OrgconnConfig
     from orgconn.models import CoverageRead
+    from orgconn.runtime import Runtime
     from orgconn.services.coverage_rules import Cell, TenantCounts
 
 EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_IMPACT_UNKNOWN = range(5)
@@ -115,37 +116,35 @@ def _tenants(config: OrgconnConfig, wanted: list[str]) -> list[str]:
     return wanted or list(config.tenants)
 
 
-def _read(config: OrgconnConfig, name: str, keys: list[str] | None, impact: bool
+def _read(runtime: Runtime, name: str, keys: list[str] | None, impact: bool
           ) -> tuple[CoverageRead, set[str]]:
     """One tenant's coverage read, and the stable keys it has when some asked for are absent."""
-    from orgconn.client import PrismaticClient
-
-    with PrismaticClient(config.tenants[name]) as client:
-        read = client.coverage_read(keys, with_impact=impact)
-        known: set[str] = set()
-        if keys and len(read.connections) < len(keys):
-            known = {c.stable_key for c in client.org_connections()}
-        return read, known
+    client = runtime.client(name)
+    read = client.coverage_read(keys, with_impact=impact)
+    known: set[str] = set()
+    if keys and len(read.connections) < len(keys):
+        known = {c.stable_key for c in client.org_connections()}
+    return read, known
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Read the tenants and print their coverage; the exit status of the module docstring."""
-    from orgconn.config import load_config
     from orgconn.errors import OrgconnError
+    from orgconn.runtime import Runtime
     from orgconn.services import coverage_rules as rules
 
     out, err = out or sys.stdout, err or sys.stderr
     keys = _names(args.connection) or None
     try:
-        config = load_config(args.config)
-        names = _tenants(config, _names(args.tenant))
+        runtime = Runtime.load(args.config)
+        names = _tenants(runtime.config, _names(args.tenant))
         if args.blocking and not args.impact:
             raise ValueError("--blocking needs the instances: leave out --no-impact")
     except (OrgconnError, ValueError) as error:
         print(f"orgconn coverage: {error}", file=err)
         return EXIT_USAGE
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:  # every tenant at once
-        futures = {name: pool.submit(_read, config, name, keys, args.impact) for name in names}
+    with runtime, ThreadPoolExecutor(max_workers=len(names)) as pool:  # every tenant at once
+        futures = {name: pool.submit(_read, runtime, name, keys, args.impact) for name in names}
     reads: dict[str, CoverageRead] = {}
     known: set[str] = set()
     for name, future in futures.items():
