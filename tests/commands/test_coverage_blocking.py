@@ -123,3 +123,25 @@ def test_a_tenant_that_cannot_say_which_instances_its_gaps_block_is_not_reassuri
     status, out, _ = run("--config", str(demo_config), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert status == EXIT_GAPS and {r["instances"] for r in rows} == {""}
+
+
+STARTS_LEAN = """
+import sys
+from orgconn.cli import main
+status = main(sys.argv[1:])
+heavy = sorted(m for m in ("pandas", "plotly", "streamlit", "sqlalchemy") if m in sys.modules)
+print("HEAVY", ",".join(heavy), file=sys.stderr)
+"""
+
+
+def test_the_command_reads_and_prints_without_importing_pandas_plotly_or_streamlit(
+        demo_config: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", STARTS_LEAN, "coverage", "--config", str(demo_config),
+         "--blocking", "--format", "csv"], capture_output=True, text=True, timeout=120,
+        check=False)
+    assert done.stdout.startswith("tenant,stable_key,"), done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "HEAVY", done.stderr
