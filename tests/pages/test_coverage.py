@@ -43,12 +43,13 @@ class Expected:
     frame: pd.DataFrame
     others: dict[str, set[str]]
 
-    def gaps(self, frame: pd.DataFrame | None = None) -> set[tuple[str, str, str, str]]:
-        """(tenant, stable key, external ID, status) of every cell that is not complete."""
+    def gaps(self, frame: pd.DataFrame | None = None) -> set[tuple[str, str, str, str, str]]:
+        """(tenant, stable key, external ID, customer name, status) of every cell that is not
+        complete (the name tells apart customers without an external ID)."""
         rows = self.frame if frame is None else frame
         rows = rows[rows["status"].astype(str) != "complete"]
         return set(zip(rows["tenant"], rows["stable_key"], rows["customer_external_id"],
-                       rows["status"].astype(str), strict=True))
+                       rows["customer_name"], rows["status"].astype(str), strict=True))
 
 
 def read_tenant(box: RunningSandbox, name: str) -> PrismaticClient:
@@ -64,7 +65,7 @@ def read_expected(box: RunningSandbox) -> Expected:
         with read_tenant(box, name) as client:
             snapshots[name] = client.snapshot()
             others[name] = {c.stable_key for c in client.all_connections()
-                            if not c.is_org_activated_customer}
+                            if not c.is_org_activated_customer or c.owner is not None}
             impact = client.instance_impact()
         frames.append(coverage_frame(name, CoverageRead.of_snapshot(snapshots[name], impact)))
     frame = pd.concat(frames, ignore_index=True)
@@ -100,11 +101,11 @@ def cells_matching(at: AppTest) -> int:
     return int(re.search(r"([\d,]+) of [\d,]+ customer", caption).group(1).replace(",", ""))
 
 
-def shown_gaps(at: AppTest) -> set[tuple[str, str, str, str]]:
-    """(tenant, stable key, external ID, status) of the rows of the Gaps tab."""
+def shown_gaps(at: AppTest) -> set[tuple[str, str, str, str, str]]:
+    """(tenant, stable key, external ID, customer name, status) of the rows of the Gaps tab."""
     gaps = dataframe(at, "Gaps")
     return set(zip(gaps["tenant"], gaps["stable_key"], gaps["customer_external_id"],
-                   gaps["status"], strict=True))
+                   gaps["customer_name"], gaps["status"], strict=True))
 
 
 def shown_customers(at: AppTest) -> set[tuple[str, str]]:
@@ -138,12 +139,17 @@ def test_the_matrix_has_a_status_in_every_cell_naming_missing_inputs(
         app: AppTest, sandbox_config: Path, expected: Expected) -> None:
     at = open_page(app, PAGE)
     matrix = dataframe(at, "Matrix")
-    customers = {(t, c.external_id) for t, s in expected.snapshots.items() for c in s.customers}
-    assert shown_customers(at) == customers and len(matrix) == len(customers)
+    customers = [(t, c.external_id or "", c.name) for t, s in expected.snapshots.items()
+                 for c in s.customers]  # two customers have no external ID: names tell apart
+    assert len(set(customers)) == len(customers) == len(matrix)
+    assert set(zip(matrix["tenant"], matrix["customer_external_id"], matrix["customer_name"],
+                   strict=True)) == set(customers)
     cells = matrix.melt(id_vars=ID_COLUMNS, var_name="connection", value_name="text")
-    shown = {(r.tenant, r.customer_external_id, r.connection): r.text for r in cells.itertuples()}
+    shown = {(r.tenant, r.customer_external_id, r.customer_name, r.connection): r.text
+             for r in cells.itertuples()}
     for row in expected.frame.itertuples():
-        text = shown.pop((row.tenant, row.customer_external_id, row.connection))
+        text = shown.pop((row.tenant, row.customer_external_id, row.customer_name,
+                          row.connection))
         assert row.status in text
         if row.status == "incomplete":
             for key in row.missing_inputs.split(";"):
@@ -161,6 +167,9 @@ def test_connections_orgconn_does_not_manage_are_listed_apart(
         listed = set(others.loc[others["tenant"] == name, "stable_key"])
         assert listed == expected.others[name]
         assert not listed & set(expected.frame["stable_key"])
+    owned = tab(at, "Other connections").dataframe[1].value
+    assert set(owned["stable_key"]) == {"northwind-acme-key"}
+    assert set(owned["status"]) == {"missing"} and set(owned["tenant"]) == set(TENANTS)
 
 
 # --- filters, by widget and by link ---------------------------------------------------------------
@@ -309,11 +318,14 @@ def test_each_gap_links_to_the_customer_values_page_prefilled(
     at = open_page(app, PAGE, gaps="1")
     gaps = dataframe(at, "Gaps")
     assert len(gaps) == len(expected.gaps())
+    ids = {(t, c.name): c.id for t, s in expected.snapshots.items() for c in s.customers}
     for row in gaps.itertuples():
         link = urlsplit(row.fix)
         assert link.path == "customer_values"
+        customer = row.customer_external_id or ids[(row.tenant, row.customer_name)]
         assert parse_qs(link.query) == {"tenant": [row.tenant], "connection": [row.stable_key],
-                                        "customer": [row.customer_external_id]}
+                                        "customer": [customer]}
+    assert "" in set(gaps["customer_external_id"])  # customers without one: linked by ID
 
 
 def test_bulk_upload_templates_are_offered_per_tenant_and_connection_with_gaps(
@@ -323,7 +335,7 @@ def test_bulk_upload_templates_are_offered_per_tenant_and_connection_with_gaps(
     links = [parse_qs(urlsplit(u).query) for u in re.findall(r"\]\((bulk_upload\?[^)]+)\)", text)]
     assert all(q["template"] == ["missing"] for q in links)
     offered = [(q["tenant"][0], q["connection"][0]) for q in links]
-    assert sorted(offered) == sorted({(t, k) for t, k, _, _ in expected.gaps()})
+    assert sorted(offered) == sorted({(t, k) for t, k, *_ in expected.gaps()})
 
 
 # --- blocking gaps -------------------------------------------------------------------------------
@@ -334,24 +346,23 @@ def test_the_blocking_gaps_come_first_most_instances_first_each_with_its_fix(
     table = at.dataframe[0].value  # the first table on the page, above the chart and tabs
     frame = expected.frame
     blocking = frame[frame["blocking"]]
-    assert set(zip(table["tenant"], table["stable_key"], table["customer_external_id"],
-                   strict=True)) == set(zip(blocking["tenant"], blocking["stable_key"],
-                                            blocking["customer_external_id"], strict=True))
+    keys = ["tenant", "stable_key", "customer_external_id", "customer_name"]
+    assert set(table[keys].itertuples(index=False, name=None)) == set(
+        blocking[keys].itertuples(index=False, name=None))
     assert len(table) == len(blocking)
     for tenant in TENANTS:
         counts = list(table.loc[table["tenant"] == tenant, "instances"])
         assert counts == sorted(counts, reverse=True) and min(counts) > 0
-    mine = blocking.set_index(["tenant", "stable_key", "customer_external_id"])
+    mine = blocking.set_index(keys)
     for row in table.itertuples():
-        cell = mine.loc[(row.tenant, row.stable_key, row.customer_external_id)]
+        cell = mine.loc[(row.tenant, row.stable_key, row.customer_external_id, row.customer_name)]
         assert (row.instances, row.enabled_instances, row.failing_instances) == (
             cell["instances"], cell["enabled_instances"], cell["failing_instances"])
         assert parse_qs(urlsplit(row.fix).query) == {
             "tenant": [row.tenant], "connection": [row.stable_key],
-            "customer": [row.customer_external_id]}
+            "customer": [row.customer_external_id or cell["customer_id"]]}
     first = dataframe(at, "Gaps").head(len(blocking))  # the Gaps tab: blocking ones first
-    assert set(zip(first["tenant"], first["stable_key"], first["customer_external_id"],
-                   strict=True)) == set(mine.index)
+    assert set(first[keys].itertuples(index=False, name=None)) == set(mine.index)
 
 
 def test_a_tenant_that_cannot_say_which_instances_it_blocks_shows_unknown_not_zero(
@@ -406,7 +417,7 @@ def test_a_tenant_without_org_activated_connections_is_said_to_have_none(
     assert not at.exception and not at.error
     assert any("no org-activated customer connection yet" in i.value and "eu" in i.value
                for i in at.info)
-    assert shown_customers(at) == {("us", c.external_id)
+    assert shown_customers(at) == {("us", c.external_id or "")
                                    for c in expected.snapshots["us"].customers}
 
 

@@ -7,7 +7,10 @@ its cells into DataFrames, filters, summaries and charts for the page, the expor
 notebook API.
 
 Org-activated global (ORG/ORG) and customer-activated (CUSTOMER/CUSTOMER) connections are
-listed apart by :func:`other_connections_frame` and never counted as gaps.
+listed apart by :func:`other_connections_frame` and never counted as gaps. So are definitions
+owned by one customer (``OrgConnection.owner``, read with ``includeCustomer``): they concern
+their owner alone, so :func:`owned_connections_frame` gives only the owner's status, and they are
+never rows of the tenant-wide coverage.
 
 Everything here is a plain function over models and DataFrames; nothing fetches or renders.
 The long frame has one row per tenant × connection × customer, so 10,000 customers × 6
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from orgconn.models import CoverageRead, OrgConnection, TenantSnapshot
+from orgconn.models import CoverageRead, CustomerValues, OrgConnection, TenantSnapshot
 from orgconn.services.coverage_rules import (
     ERROR_STATES,
     GAP_STATUSES,
@@ -72,18 +75,51 @@ def cells_frame(cells: Iterable[Cell | Mapping[str, object]]) -> pd.DataFrame:
     return frame.astype({"blocking": bool})
 
 
+def _owner(connection: OrgConnection) -> str:
+    owner = connection.owner
+    if owner is None:
+        return ""
+    return f"{owner.name} ({owner.external_id or 'no external ID'})"
+
+
 def other_connections_frame(tenant: str, connections: Iterable[OrgConnection]) -> pd.DataFrame:
-    """Connections orgconn lists but does not manage (org-activated global, customer-activated)."""
+    """Connections orgconn lists but does not cover tenant-wide: org-activated global,
+    customer-activated, and any definition owned by one customer (``owner`` names it)."""
     kinds = {("ORG", "ORG"): "org-activated global", ("CUSTOMER", "CUSTOMER"): "customer-activated"}
     rows = [
         {"tenant": tenant, "stable_key": c.stable_key, "connection": c.name,
-         "kind": kinds.get((c.variable_scope, c.managed_by),
-                           f"{c.variable_scope.lower()}/{c.managed_by.lower()}"),
-         "component": c.component_label or c.component_key or ""}
+         "kind": "one customer's" if c.owner is not None and c.is_org_activated_customer
+         else kinds.get((c.variable_scope, c.managed_by),
+                        f"{c.variable_scope.lower()}/{c.managed_by.lower()}"),
+         "component": c.component_label or c.component_key or "", "owner": _owner(c)}
         for c in connections
-        if not c.is_org_activated_customer
+        if not c.is_org_activated_customer or c.owner is not None
     ]
-    return pd.DataFrame(rows, columns=["tenant", "stable_key", "connection", "kind", "component"])
+    return pd.DataFrame(rows, columns=["tenant", "stable_key", "connection", "kind", "component",
+                                       "owner"])
+
+
+OWNED_COLUMNS = ["tenant", "stable_key", "connection", "owner", "customer_id", "status",
+                 "missing_inputs"]
+
+
+def owned_connections_frame(tenant: str, connections: Iterable[OrgConnection],
+                            values: Iterable[CustomerValues]) -> pd.DataFrame:
+    """One row per org-activated definition owned by one customer: that owner's status.
+
+    ``values`` are customers' values (test credentials are ignored); only the owner's count,
+    so a definition nobody else may use is never a gap of the other customers.
+    """
+    owned = [c for c in connections if c.is_org_activated_customer and c.owner is not None]
+    held = {(v.connection_id, v.customer.id): v for v in values
+            if not v.is_test and v.customer is not None}
+    rows = []
+    for connection in owned:
+        assert connection.owner is not None
+        status, lacking = cell_status(connection, held.get((connection.id, connection.owner.id)))
+        rows.append((tenant, connection.stable_key, connection.name, _owner(connection),
+                     connection.owner.id, status.value, ";".join(lacking)))
+    return pd.DataFrame.from_records(rows, columns=OWNED_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -214,21 +250,25 @@ def matrix_frame(frame: pd.DataFrame, marks: Mapping[str, str] | None = None) ->
 
 
 def gaps_by_impact(frame: pd.DataFrame) -> pd.DataFrame:
-    """The gaps (missing, incomplete, error) of ``frame``, ordered by impact as
-    `coverage_rules.impact_order` says (blocking first, most instances first); stable."""
+    """The gaps (missing, incomplete, error) of ``frame`` with every column, ordered by impact
+    as `coverage_rules.impact_order` says (blocking first, most instances first; stable) and
+    numbered from 0 as in `gap_export` (so that links made from these rows line up with its
+    rows)."""
     gaps = frame[frame["status"] != Status.COMPLETE.value]
     instances = gaps["instances"].astype(object).where(gaps["instances"].notna(), None)
     keys = [impact_order(status, count) for status, count
             in zip(gaps["status"].astype(str), instances, strict=True)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    return gaps.iloc[order]
+    return gaps.iloc[order].reset_index(drop=True)
+
+
+gap_rows = gaps_by_impact  # the name the page's links use
 
 
 def gap_export(frame: pd.DataFrame) -> pd.DataFrame:
     """The gaps with the documented export columns, ordered by impact; the impact columns
     are empty where it is unknown."""
-    gaps = gaps_by_impact(frame)
-    return gaps[EXPORT_COLUMNS].astype({"status": str}).reset_index(drop=True)
+    return gaps_by_impact(frame)[EXPORT_COLUMNS].astype({"status": str})
 
 
 def impact_summary(frame: pd.DataFrame) -> pd.DataFrame:

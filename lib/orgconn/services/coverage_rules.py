@@ -106,13 +106,13 @@ def is_blocking(status: str, instances: int | None) -> bool:
 
 def coverage_cells(tenant: str, read: CoverageRead) -> list[Cell]:
     """One `Cell` per org-activated customer connection × customer of ``read`` (connections
-    in their order, customers in theirs)."""
+    in their order, customers in theirs); definitions owned by one customer are left out."""
     by_cell = {(v.connection_id, v.customer_id): v for v in read.values}
     impact = read.impact
     cells: list[Cell] = []
     for connection in read.connections:
-        if not connection.is_org_activated_customer:
-            continue
+        if not connection.is_org_activated_customer or connection.owner is not None:
+            continue  # an owned definition concerns its owner alone: never a tenant-wide row
         for customer in read.customers:
             values = by_cell.get((connection.id, customer.id))
             status, lacking = cell_status(connection, values)
@@ -209,7 +209,7 @@ class TenantCounts(NamedTuple):
 def tenant_counts(tenant: str, read: CoverageRead, cells: Sequence[Cell]) -> TenantCounts:
     """The metrics of ``tenant`` from its ``read`` and ``cells`` (customers and connections
     counted from the read, also when there is no cell)."""
-    connections = sum(c.is_org_activated_customer for c in read.connections)
+    connections = sum(c.is_org_activated_customer and c.owner is None for c in read.connections)
     complete = sum(c.status == Status.COMPLETE for c in cells)
     percent = round(100.0 * complete / len(cells), 1) if cells else 0.0
     _, instances = _blocking_figures(cells)

@@ -29,8 +29,11 @@ def _figure(value: object) -> str:
     return UNKNOWN if pd.isna(value) else f"{int(value):,}"  # type: ignore[call-overload]
 
 
-def _with_fix(gaps: pd.DataFrame) -> pd.DataFrame:
-    return gaps.assign(fix=customer_values_links(gaps))
+def _with_fix(cells: pd.DataFrame) -> pd.DataFrame:
+    """The gaps of ``cells`` as exported (most blocking first), each with a link to its form
+    (by Prismatic ID where a customer has no external ID)."""
+    return coverage.gap_export(cells).assign(
+        fix=customer_values_links(coverage.gap_rows(cells)))
 
 
 FIX = st.column_config.LinkColumn("Fix", display_text="Edit values")
@@ -45,11 +48,11 @@ def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame) -> None:
         st.warning(f"Impact unknown for {', '.join(context.tenant(t).label for t in unknown)}: "
                    "the tenant cannot say which instances use its connections, so any of its "
                    "gaps may block some.", icon=":material/help:")
-    blocking_gaps = coverage.gap_export(shown[shown["blocking"]])
-    if blocking_gaps.empty:
+    blocking = shown[shown["blocking"]]
+    if blocking.empty:
         st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
     else:
-        st.dataframe(_with_fix(blocking_gaps), key="coverage.blocking_gaps", hide_index=True,
+        st.dataframe(_with_fix(blocking), key="coverage.blocking_gaps", hide_index=True,
                      width="stretch", column_config={**LABELS, "fix": FIX})
 
 
@@ -64,13 +67,15 @@ def render(chosen: list[str]) -> None:
         st.info("Pick at least one tenant in the sidebar.")
         st.stop()
 
-    frames, others, loaded = [], [], []
+    frames, others, owned, loaded = [], [], [], []
     for name in chosen:
         with user_errors(f"Tenant {name}", stop=False):
             url = context.tenant(name).url
             frames.append(context.coverage_frame(name, url))
             connections = context.all_connections(name, url)
             others.append(coverage.other_connections_frame(name, connections))
+            owned.append(coverage.owned_connections_frame(
+                name, connections, context.snapshot(name, url).customer_values))
             loaded.append(name)
     if not frames:
         st.stop()
@@ -149,7 +154,7 @@ def render(chosen: list[str]) -> None:
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        st.dataframe(_with_fix(gaps), key="coverage.gaps", hide_index=True, width="stretch",
+        st.dataframe(_with_fix(shown), key="coverage.gaps", hide_index=True, width="stretch",
                      column_config={**LABELS, "fix": FIX})
         templates = [f"- [{t} · {k}: template of the customers lacking values]"
                      f"({bulk_template_link(str(t), str(k))})"
@@ -157,7 +162,12 @@ def render(chosen: list[str]) -> None:
         if templates:
             st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(templates))
     with other_tab:
-        st.caption("Org-activated global and customer-activated connections: listed, never "
-                   "counted as gaps.")
+        st.caption("Org-activated global and customer-activated connections, and connections "
+                   "owned by one customer: listed, never counted as gaps.")
         st.dataframe(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
                      key="coverage.others", hide_index=True, width="stretch")
+        owners = pd.concat(owned, ignore_index=True) if owned else pd.DataFrame()
+        if len(owners):
+            st.caption("Connections owned by one customer: covered only for that customer.")
+            st.dataframe(owners.drop(columns="customer_id"), key="coverage.owned",
+                         hide_index=True, width="stretch")
