@@ -74,12 +74,12 @@ def run(args: argparse.Namespace) -> int:
     with runtime:
         for name in names:
             try:
-                tenant_snapshot = runtime.client(name).snapshot()
+                read = runtime.client(name).coverage_read()
             except OrgconnError as error:
                 print(f"{name}: not recorded: reading the tenant: {error}", file=sys.stderr)
                 status = 3
                 continue
-            frame = coverage_frame(name, tenant_snapshot)
+            frame = coverage_frame(name, read)
             try:
                 at = now()
                 snapshot_id = take_snapshot(store, name, frame, at)
@@ -93,11 +93,11 @@ def run(args: argparse.Namespace) -> int:
                 continue
             summary = summary_frame(frame)
             pct = float(summary["percent_complete"].iloc[0]) if not summary.empty else 0.0
-            connections = sum(c.is_org_activated_customer for c in tenant_snapshot.connections)
+            connections = sum(c.is_org_activated_customer for c in read.connections)
             print(f"{name}: recorded snapshot {snapshot_id} at {at:%Y-%m-%d %H:%M:%S} UTC: "
                   f"{plural(connections, 'connection')}, "
-                  f"{plural(len(tenant_snapshot.customers), 'customer')}, {pct:.1f}% complete")
-            reason = nothing_to_cover(name, tenant_snapshot)
+                  f"{plural(len(read.customers), 'customer')}, {pct:.1f}% complete")
+            reason = nothing_to_cover(name, read)
             if reason is not None:
                 print(f"{name}: {reason}")
     return status

@@ -39,7 +39,7 @@ from orgconn.config import (
     load_config,
 )
 from orgconn.errors import AuthError, OrgconnError, TransportError
-from orgconn.models import OrgConnection, TenantSnapshot, WhoAmI
+from orgconn.models import CoverageRead, OrgConnection, TenantSnapshot, WhoAmI
 from orgconn.runtime import Runtime
 from orgconn.sandbox import SandboxSettings, start_sandbox
 from orgconn.sandbox.server import RunningSandbox
@@ -213,31 +213,49 @@ def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
         lambda on_page: tuple(client(name).all_connections(on_page=on_page)))).value
 
 
+def _coverage_read(name: str, url: str) -> Fetched[CoverageRead]:
+    return _unless_failing(name, url, lambda: _reads().read(
+        ("coverage", name, url), f"Reading the coverage of tenant {name}",
+        lambda on_page: client(name).coverage_read(on_page=on_page)))
+
+
+def coverage_read(name: str, url: str) -> CoverageRead:
+    """What coverage reads of a tenant, lean, with the instance impact (cached, shared).
+
+    A read that takes a while shows its progress on the page (`orgconn.ui.loading`).
+    """
+    return _coverage_read(name, url).value
+
+
 def coverage_frame(name: str, url: str) -> pd.DataFrame:
-    """The coverage frame of a tenant (one row per connection × customer; cached per read,
-    shared: do not modify it in place).
+    """The coverage frame of a tenant, with instance impact (one row per connection ×
+    customer), from `coverage_read`; cached per read, shared: do not modify it in place.
 
     Each load is also recorded as a coverage snapshot (issue 8); a failure to record is
     logged without values and never breaks the page.
     """
-    tenant_snapshot = snapshot(name, url)  # outside the cached function: no status replayed
-    number = _reads().number_of(tenant_snapshot)
+    read = coverage_read(name, url)  # outside the cached function: no status replayed
+    number = _reads().number_of(read)
     if number is None:  # not one of the kept reads (a test substitutes it): not cached
-        return _recorded_coverage(name, tenant_snapshot)
-    return _coverage_frame(name, url, number, tenant_snapshot)
+        return _recorded_coverage(name, read)
+    return _coverage_frame(name, url, number, read)
+
+
+def coverage_read_number(name: str, url: str) -> int:
+    """Which read of the tenant `coverage_read` now gives: a cache key, like `read_number`."""
+    return _coverage_read(name, url).number
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False, max_entries=16)
-def _coverage_frame(name: str, url: str, read_number: int,
-                    _snapshot: TenantSnapshot) -> pd.DataFrame:
+def _coverage_frame(name: str, url: str, read_number: int, _read: CoverageRead) -> pd.DataFrame:
     # cache_resource: shared, not copied on every rerun (a copy of 10,000 customers × 6
     # connections costs a rerun noticeable time); callers build new frames from it
     # (pd.concat, filters) and never change it in place.
-    return _recorded_coverage(name, _snapshot)
+    return _recorded_coverage(name, _read)
 
 
-def _recorded_coverage(name: str, tenant_snapshot: TenantSnapshot) -> pd.DataFrame:
-    frame = coverage.coverage_frame(name, tenant_snapshot)
+def _recorded_coverage(name: str, read: CoverageRead) -> pd.DataFrame:
+    frame = coverage.coverage_frame(name, read)
     try:
         snapshots.take_snapshot(store(), name, frame, datetime.now(UTC))
     except Exception as exc:  # the history is a by-product: the page must still show

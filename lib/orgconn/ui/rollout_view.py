@@ -3,8 +3,9 @@
 Rebuilding the coverage series (estimates from the store's history) and the Plotly figures
 took most of a rerun of the rollout page; they change only when a tenant is read again (a new
 read records a new snapshot) or the segment, measure or connection changes, so they are kept
-per `context.read_number` of every chosen tenant, for ``context.TTL`` seconds (Refresh clears
-them). The cached objects are shared: callers must not modify them.
+per read (`context.read_number`, `context.coverage_read_number`) of every chosen tenant, for
+``context.TTL`` seconds (Refresh clears them). The cached objects are shared: callers must
+not modify them.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from orgconn.services.rollout import rollout
 from orgconn.services.rollout import rollout_charts as charts
 from orgconn.ui import context
 
-Reads = tuple[tuple[str, str, int], ...]
-"""(tenant name, URL, read number) of each chosen tenant: what the cached values derive from."""
+Reads = tuple[tuple[str, str, int, int], ...]
+"""(tenant name, URL, snapshot read number, coverage read number) of each chosen tenant: what
+the cached values derive from."""
 
 
 def reads_of(chosen: list[str]) -> Reads:
     """The key of the chosen tenants' current reads."""
-    return tuple((name, url, context.read_number(name, url))
+    return tuple((name, url, context.read_number(name, url),
+                  context.coverage_read_number(name, url))
                  for name, url in ((n, context.tenant(n).url) for n in chosen))
 
 
