@@ -19,6 +19,7 @@ Typical use::
 from orgconn.services.bulk.apply import (
     ApplyResult,
     BulkFileError,
+    JobRunningError,
     apply_upload,
     apply_upload_async,
     check_upload,
@@ -45,6 +46,7 @@ __all__ = [
     "BulkPlan",
     "FileIssue",
     "FileIssueKind",
+    "JobRunningError",
     "PlanRow",
     "Progress",
     "ProgressCallback",
