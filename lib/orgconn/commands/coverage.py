@@ -20,7 +20,7 @@ With no tenant configured the command fails (status 2) saying how to configure o
 try orgconn on ``orgconn sandbox``: unlike the dashboard it never falls back to demo data, so a
 script that lost its configuration cannot mistake made-up coverage for its tenants'.
 
-Exit status:
+Exit status (`orgconn.commands.exits`, the same table for every command):
   0  every customer has complete values for every connection shown (or a tenant has nothing
      to cover: no org-activated connection, or no customer — a sentence says so)
   1  gaps found (missing, incomplete or error cells)
@@ -43,7 +43,10 @@ if TYPE_CHECKING:
     from orgconn.config import OrgconnConfig
     from orgconn.models import TenantSnapshot
 
-EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE = range(4)
+from orgconn.commands.exits import Exit, epilog
+
+EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE = (Exit.OK, Exit.FOUND, Exit.INVALID,
+                                                         Exit.UNREADABLE)
 FORMATS = ("table", "csv", "json")
 NO_TENANT = (
     "no tenant is configured{where}. Add a [tenants.NAME] table with url and token (or "
@@ -60,8 +63,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "coverage", help="which customers lack values for which org-activated connection",
         description="Coverage of the org-activated connections: a status for every customer "
                     "× connection (complete, incomplete, missing, error).",
-        epilog="exit status: 0 no gaps, 1 gaps found, 2 bad arguments or configuration, "
-               "3 a tenant could not be read")
+        epilog=epilog(EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--config", type=Path, default=None,
         help="orgconn's TOML configuration (default: ORGCONN_CONFIG, else "

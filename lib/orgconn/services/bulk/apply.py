@@ -18,9 +18,9 @@ again against fresh data and then writes:
    request, at most ``concurrency`` requests in flight, each holding the write locks of its
    rows' values (`Store.lock_values`, so a ``set`` or another job waits), with the
    client's retries and safe writes (a lost answer is read back, never blindly re-sent; see
-   `send`); outcomes and their audit rows are recorded together, every 200 rows or half second, so an interruption loses
-   at most the last few outcomes — those rows stay pending and the next run finds them
-   applied (the plan is always made against fresh data);
+   `send`); outcomes and their audit rows are recorded together, every 200 rows or half
+   second, so an interruption loses at most the last few outcomes — those rows stay pending
+   and the next run finds them applied (the plan is always made against fresh data);
 5. rows that failed for a passing reason (lost answers, 5xx, timeouts) are tried again, up to
    `PASSES` passes, against a fresh read; the job is then finished (done / failed /
    interrupted).
