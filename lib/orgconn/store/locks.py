@@ -117,8 +117,9 @@ class WriteLocks(StoreBase):
     """Write locks across every orgconn sharing the store (see the module)."""
 
     def lock_tenant(self, alias: str) -> str:
-        """The tenant part of a lock key: the tenant's identity when known, else ``alias``."""
-        return alias
+        """The tenant part of a lock key: the tenant's identity when known (`identity_of`:
+        two aliases of one tenant share its locks), else ``alias``."""
+        return self.identity_of(alias) or alias
 
     def lock_values(self, tenant: str, values: Iterable[tuple[str, str | None]], *,
                     wait_seconds: float = LOCK_WAIT_SECONDS) -> HeldLocks:
