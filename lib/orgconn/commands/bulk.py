@@ -152,6 +152,9 @@ def _template(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticC
     args.file.write_bytes(bulk.template_bytes(frame, "xlsx" if fmt == "xlsx" else "csv"))
     which = "customers" if args.all else "customers lacking values"
     print(f"wrote {len(frame):,} {which} of {connection.name} to {args.file}")
+    _, note = bulk.left_out(connection, state, missing_only=not args.all)
+    if note:
+        print(note)
     return Exit.OK
 
 
@@ -168,9 +171,22 @@ def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
     plan = bulk.check_upload(client, args.file.name, _content(args.file, config),
                              _options(args), limits=config.bulk)
     _print_issues(plan.issues)
+    _print_warnings(plan.warnings)
     totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
     print(f"{args.file.name} on {tenant.name}: {totals}")
     return plan
+
+
+def _print_warnings(warnings: list[tuple[int, str]]) -> None:
+    if not warnings:
+        return
+    print(f"{len(warnings):,} value(s) do not look like their inputs' names suggest; they are "
+          "sent as written (warnings never block a row):")
+    for number, warning in warnings[:SHOWN_PER_KIND]:
+        print(f"  warning: row {number}: {warning}")
+    if len(warnings) > SHOWN_PER_KIND:
+        print(f"  … and {len(warnings) - SHOWN_PER_KIND:,} more")
+    print()
 
 
 def _content(path: Path, config: OrgconnConfig) -> bytes:
@@ -218,7 +234,8 @@ def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> 
         try:
             result = bulk.apply_upload(
                 tenant, args.file.name, _content(args.file, runtime.config), plan.options,
-                actor=actor, store=store, key=runtime.fingerprint_key(), confirmation=typed,
+                open_client=runtime.async_client, actor=actor, store=store,
+                key=runtime.fingerprint_key(), confirmation=typed,
                 on_progress=progress, concurrency=args.concurrency, limits=runtime.config.bulk)
         except bulk.JobRunningError as busy:
             print(str(busy), file=sys.stderr)

@@ -14,13 +14,13 @@ from typing import Any
 import streamlit as st
 
 from orgconn.config import TenantConfig
-from orgconn.errors import AccessDenied, OrgconnError
+from orgconn.errors import OrgconnError
 from orgconn.models import Component, ComponentConnection, InputScope, OrgConnection
 from orgconn.services import definitions
+from orgconn.services.access import Actor
 from orgconn.services.audit import WriteContext
 from orgconn.services.values import form as edit
 from orgconn.ui import context, widgets
-from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 
 # --- session-state keys of the wizard (widget keys are these, or these + an input key) -------
@@ -33,6 +33,7 @@ K_DESCRIPTION = "connections.wizard.description"
 K_SCOPE = "connections.wizard.scope."
 K_GLOBAL = "connections.wizard.global."
 K_CONFIRM = "connections.wizard.confirm"
+K_DEFAULT = "connections.wizard.default_for_component"
 K_TYPED = "connections.wizard.typed"
 K_TEST = "connections.wizard.test."
 K_TEST_TYPED = "connections.wizard.test_typed"
@@ -55,11 +56,8 @@ def components(name: str, url: str) -> tuple[Component, ...]:
     return tuple(context.client(name).components())
 
 
-def write_context(tenant: TenantConfig, typed: str | None) -> WriteContext:
-    """Who writes (the current actor), where, and where the audit row goes."""
-    actor = current_actor()
-    if actor is None:
-        raise AccessDenied("Sign in before changing connection definitions.")
+def write_context(tenant: TenantConfig, actor: Actor, typed: str | None) -> WriteContext:
+    """Who writes (``actor``, the page's shell's), where, and where the audit row goes."""
     return WriteContext(actor=actor, tenant=tenant, store=context.store(),
                                     fingerprint_key=context.secret_key(),
                                     typed_confirmation=typed)
@@ -85,15 +83,21 @@ def _show(issues: list[definitions.Issue]) -> None:
         st.error(issue.message, icon="✋")
 
 
+def _labels(tenant: TenantConfig) -> dict[str, str]:
+    """Each component connection's label by its ID (public/private and version shown)."""
+    return definitions.component_choices(components(tenant.name, tenant.url))
+
+
 def _connection_label(connection: ComponentConnection) -> str:
-    oauth = " — OAuth 2.0" if connection.is_oauth2 else ""
-    return f"{connection.component_label} · {connection.label}{oauth}"
+    return definitions.component_choices([Component(
+        id=connection.component_id, key=connection.component_key,
+        label=connection.component_label, connections=(connection,))])[connection.id]
 
 
 def _catalog(tenant: TenantConfig) -> dict[str, ComponentConnection]:
-    """The tenant's component connections by ``component/connection`` key (the widget's values)."""
-    return {f"{c.component_key}/{c.key}": c
-            for comp in components(tenant.name, tenant.url) for c in comp.connections}
+    """The tenant's component connections by ID (the widget's values): components may share
+    a key (public and private, several versions), so the ID is what picks the right one."""
+    return {c.id: c for comp in components(tenant.name, tenant.url) for c in comp.connections}
 
 
 def _chosen(tenant: TenantConfig) -> ComponentConnection:
@@ -106,8 +110,9 @@ def restart() -> None:
     st.session_state[K_STEP] = STEPS[0]
 
 
-def render(tenant: TenantConfig) -> None:
-    """Draw the wizard's current step for ``tenant`` (switching tenant starts it again)."""
+def render(tenant: TenantConfig, actor: Actor) -> None:
+    """Draw the wizard's current step for ``tenant`` (switching tenant starts it again);
+    ``actor`` (the page's shell's) writes."""
     if _plan().get("tenant") != tenant.name:
         restart()
         _plan()["tenant"] = tenant.name
@@ -116,17 +121,18 @@ def render(tenant: TenantConfig) -> None:
     st.progress(index / (len(STEPS) - 1),
                 text=f"Step {index + 1} of {len(STEPS)}: {TITLES[index]}")
     {"connection": _step_connection, "identity": _step_identity, "inputs": _step_inputs,
-     "globals": _step_globals, "test": _step_test, "done": _step_done}[step](tenant)
+     "globals": _step_globals, "test": _step_test, "done": _step_done}[step](tenant, actor)
 
 
-def _step_connection(tenant: TenantConfig) -> None:
-    options = _catalog(tenant)
+def _step_connection(tenant: TenantConfig, actor: Actor) -> None:
+    options, labels = _catalog(tenant), _labels(tenant)
     _seed(K_CONNECTION, _plan().get("connection") or next(iter(options)))
     with st.form("connections.wizard.form.connection"):
-        st.caption("Which component connection the new org-activated connection is built on. "
+        st.caption("Which component connection the new org-activated connection is built on "
+                   "(components sharing a key are told apart by public/private and version). "
                    "OAuth 2.0 connections cannot be organization-activated.")
         chosen = st.selectbox("Component → connection", list(options), key=K_CONNECTION,
-                              format_func=lambda i: _connection_label(options[i]))
+                              format_func=labels.__getitem__)
         go = st.form_submit_button("Next", key=K_NEXT, type="primary")
     if go:
         issues = definitions.check_component_connection(options[chosen])
@@ -150,7 +156,7 @@ def _suggestions(tenant: TenantConfig, connection: ComponentConnection
     return definitions.suggest_stable_keys(connection, here, elsewhere)
 
 
-def _step_identity(tenant: TenantConfig) -> None:
+def _step_identity(tenant: TenantConfig, actor: Actor) -> None:
     plan, connection = _plan(), _chosen(tenant)
     found = _suggestions(tenant, connection)
     if found and not plan.get("seeded"):
@@ -194,7 +200,7 @@ def _back_next(next_label: str = "Next", next_key: str = K_NEXT) -> tuple[bool, 
     return back, go
 
 
-def _step_inputs(tenant: TenantConfig) -> None:
+def _step_inputs(tenant: TenantConfig, actor: Actor) -> None:
     plan, connection = _plan(), _chosen(tenant)
     labels = {s.value: definitions.SCOPE_LABELS[s] for s in InputScope}
     with st.form("connections.wizard.form.inputs"):
@@ -219,10 +225,11 @@ def _new_connection(tenant: TenantConfig, confirmed: bool) -> definitions.NewCon
         _chosen(tenant), name=plan["name"], stable_key=plan["stable_key"],
         description=plan["description"],
         scopes={k: InputScope(v) for k, v in plan["scopes"].items()},
-        global_values=plan["global_values"], confirmed=confirmed)
+        global_values=plan["global_values"], confirmed=confirmed,
+        default_for_component=bool(plan.get("default_for_component")))
 
 
-def _step_globals(tenant: TenantConfig) -> None:
+def _step_globals(tenant: TenantConfig, actor: Actor) -> None:
     plan, connection = _plan(), _chosen(tenant)
     globals_ = [s for s in connection.inputs if plan["scopes"].get(s.key) == InputScope.ORG.value]
     st.markdown(f"**{plan['name']}** · stable key `{plan['stable_key']}` · "
@@ -235,12 +242,21 @@ def _step_globals(tenant: TenantConfig) -> None:
                 spec.key, "" if spec.is_secret else spec.default or ""))
             st.text_input(f"{spec.label}{' *' if spec.required else ''}", key=K_GLOBAL + spec.key,
                           type="password" if spec.is_secret else "default", help=spec.comments)
+        for warning in definitions.global_value_warnings(
+                connection, {k: InputScope(v) for k, v in plan["scopes"].items()},
+                {s.key: st.session_state[K_GLOBAL + s.key] for s in globals_}):
+            st.warning(warning.message, icon=":material/warning:")
+        _seed(K_DEFAULT, bool(plan.get("default_for_component")))
+        default = st.checkbox(
+            f"Default for {connection.component_label}: the integration designer uses this "
+            "connection by default (defaultForComponent)", key=K_DEFAULT)
         confirmed = bool(globals_) and st.checkbox(
             "I understand that these global values **cannot be changed once set**, and that "
             f"the stable key `{plan['stable_key']}` never changes.", key=K_CONFIRM)
         typed = widgets.typed_confirmation(tenant, K_TYPED)
         back, create = _back_next("Create connection", K_CREATE)
     plan["global_values"] = {s.key: st.session_state[K_GLOBAL + s.key] for s in globals_}
+    plan["default_for_component"] = default
     if back:
         _go("inputs")
     if not create:
@@ -252,14 +268,14 @@ def _step_globals(tenant: TenantConfig) -> None:
     created = None
     with user_errors("Creating the connection", stop=False):
         created = definitions.create_connection(context.client(tenant.name),
-                                                write_context(tenant, typed), new)
+                                                write_context(tenant, actor, typed), new)
     if created is not None:
         context.refresh()
         plan.update(created=created.stable_key, global_values={})
         _go("test")
 
 
-def _step_test(tenant: TenantConfig) -> None:
+def _step_test(tenant: TenantConfig, actor: Actor) -> None:
     plan = _plan()
     connection = next(c for c in context.all_connections(tenant.name, tenant.url)
                       if c.stable_key == plan["created"])
@@ -287,7 +303,8 @@ def _step_test(tenant: TenantConfig) -> None:
     with user_errors("Saving the test credentials", stop=False):
         try:
             saved = definitions.set_test_credentials(
-                context.client(tenant.name), write_context(tenant, typed), connection, values)
+                context.client(tenant.name), write_context(tenant, actor, typed), connection,
+                values)
         except edit.FormInvalid as invalid:
             _show([definitions.Issue(i.input_key, i.message) for i in invalid.issues])
     if saved is not None:
@@ -295,7 +312,7 @@ def _step_test(tenant: TenantConfig) -> None:
         _go("done")
 
 
-def _step_done(tenant: TenantConfig) -> None:
+def _step_done(tenant: TenantConfig, actor: Actor) -> None:
     plan = _plan()
     tested = ("with test credentials" if plan.get("tested")
               else "without test credentials yet (set them on the Test credentials page)")
