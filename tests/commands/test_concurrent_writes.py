@@ -26,7 +26,7 @@ from orgconn.store import open_store
 from tests.store.conftest import PostgresServer, postgres_server  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.slow
-ROUNDS = 2
+ROUNDS = 1
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

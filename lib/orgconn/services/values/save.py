@@ -212,7 +212,9 @@ def delete(client: PrismaticClient, form: ValuesForm, ctx: WriteContext) -> int:
         row.changed = changed_inputs(form.connection, current, {
             k: "" for k, v in current.values.items() if v.has_value}, ctx.fingerprint_key)
         try:
-            client.delete_customer_values(current)
+            with values_lock(ctx, form.connection.stable_key,
+                             form.customer.external_id if form.customer else None):
+                client.delete_customer_values(current)
         except PayloadError as refused:
             raise _deletion_refused(form, refused) from None
         row.detail = f"used by {form.dependents.total} instance(s) when loaded"
