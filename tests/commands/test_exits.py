@@ -16,7 +16,7 @@ COMMANDS_DIR = Path(exits.__file__).parent
 USED = {  # what each command can end with
     "set": set(Exit),
     "bulk": {Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE, Exit.REFUSED, Exit.BUSY},
-    "coverage": {Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE},
+    "coverage": {Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE, Exit.UNKNOWN},
     "compare": {Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE},
     "snapshot": {Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE},
     "sandbox": {Exit.OK, Exit.INVALID},

@@ -2,7 +2,7 @@
 
 Each command returns an `Exit` and shows `epilog` in its ``--help``; the README prints
 `table`. A command uses only the codes that can happen to it (``coverage`` never sends, so
-never 4-7), but a number never means two things.
+never 5-7), but a number never means two things.
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ MEANINGS = {
     Exit.UNREADABLE: "a tenant could not be read or reached (unreachable, token refused, an "
                      "answer that is not Prismatic's API); a bulk apply cut short by it keeps "
                      "its job: run it again to continue",
-    Exit.UNKNOWN: "an answer was lost and orgconn could not tell whether the write happened: "
-                  "check the values (the audit row says \"unknown\")",
+    Exit.UNKNOWN: "orgconn could not tell: an answer was lost and the write may or may not "
+                  "have happened (set: check the values; the audit row says \"unknown\"), or "
+                  "no blocking gap was found but a tenant cannot say which instances its gaps "
+                  "block (coverage --blocking)",
     Exit.CONFLICT: "someone else changed (or created) the values meanwhile: nothing was sent, "
                    "run it again to save over them — or, when reading back after the write "
                    "shows a change from outside orgconn, check which values should stay",
