@@ -21,26 +21,46 @@ with the configuration's ``[access] local_role``, refuses what that role may not
 (source ``notebook``). The client `connect` hands out reads only: its write methods raise
 `NotebookWriteRefused` pointing at `set_values`. This role is a guard-rail against mistakes —
 whoever edits the configuration chooses it; the tenant's token is the security boundary.
+
+``orgconn.start()`` (`orgconn.notebook.session`) opens one session for the kernel — on the
+configured tenants, or on an embedded sandbox of its own when none is configured — and the
+calls below then act through it, ``tenant`` defaulting to the session's. The notebooks in
+``notebooks/`` use it, with `plan_values` / `apply_values` (`orgconn.notebook.values`) and
+`compare`, `rollout_history`, `rollout_targets` (`orgconn.notebook.reports`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from orgconn.client import PrismaticClient
-from orgconn.config import ConfigError, OrgconnConfig, TenantConfig
 from orgconn.errors import OrgconnError
-from orgconn.runtime import Runtime
+from orgconn.notebook import session
+from orgconn.notebook.reports import (
+    compare,
+    compare_chart,
+    export_csv,
+    record_snapshot,
+    rollout_chart,
+    rollout_history,
+    rollout_targets,
+    set_target,
+)
+from orgconn.notebook.values import ValuesResult, apply_values, plan_values, values_template
 
-__all__ = ["NotebookWriteRefused", "connect", "connections", "coverage", "customer_values",
-           "customers", "set_values"]
+__all__ = ["NotebookWriteRefused", "ValuesResult", "apply_values", "compare", "compare_chart",
+           "connect", "connections", "coverage", "customer_values", "customers", "export_csv",
+           "plan_values", "record_snapshot", "rollout_chart", "rollout_history",
+           "rollout_targets", "set_target", "set_values", "start", "stop", "values_template"]
 
-ConfigSource = OrgconnConfig | str | Path | None
+start, stop = session.start, session.stop
+_runtime, _pick = session.acting_runtime, session.chosen_tenant
+ConfigSource = session.ConfigSource
+
 WRITE_METHODS = ("create_customer_values", "update_customer_values", "delete_customer_values",
                  "upsert_customer_values", "set_test_credentials", "create_org_connection",
                  "update_org_connection", "delete_org_connection")
@@ -65,10 +85,6 @@ ReadingClient = type("ReadingClient", (PrismaticClient,), {
     **{name: _refuse(name) for name in WRITE_METHODS}})
 
 
-def _runtime(config: ConfigSource) -> Runtime:
-    return Runtime(config) if isinstance(config, OrgconnConfig) else Runtime.load(config)
-
-
 def connect(tenant: str | None = None, *, config: ConfigSource = None) -> PrismaticClient:
     """Return a reading client of ``tenant`` (the only configured one when None); close it
     when done. Its write methods raise `NotebookWriteRefused`: write with `set_values`.
@@ -76,7 +92,7 @@ def connect(tenant: str | None = None, *, config: ConfigSource = None) -> Prisma
     ``config`` is a loaded configuration or the path of a TOML file (default: `load_config`).
     """
     with _runtime(config) as runtime:
-        return ReadingClient(_pick(runtime.config, tenant))  # type: ignore[no-any-return]
+        return ReadingClient(_pick(runtime, tenant))  # type: ignore[no-any-return]
 
 
 def set_values(tenant: str | None, stable_key: str, external_id: str,
@@ -94,7 +110,7 @@ def set_values(tenant: str | None, stable_key: str, external_id: str,
     from orgconn.services.edit_writes import Saved, WriteContext, save
 
     with _runtime(config) as runtime:
-        chosen = _pick(runtime.config, tenant)
+        chosen = _pick(runtime, tenant)
         client, key = runtime.client(chosen.name), runtime.fingerprint_key()
         form = load_form(client, chosen.name, find_connection(client, stable_key),
                          find_customer(client, external_id), key)
@@ -107,17 +123,6 @@ def set_values(tenant: str | None, stable_key: str, external_id: str,
         raise OrgconnError(f"{result.summary} Nothing was sent: call set_values again to save "
                            "over it.", tenant=chosen.name)
     return f"{result.message(form)} Audit row #{result.audit_id}."
-
-
-def _pick(config: OrgconnConfig, tenant: str | None) -> TenantConfig:
-    if tenant is not None:
-        return config.tenant(tenant)
-    if len(config.tenants) == 1:
-        return next(iter(config.tenants.values()))
-    known = ", ".join(sorted(config.tenants)) or "none configured"
-    raise ConfigError([f"tenants: say which tenant (configured: {known}) — e.g. "
-                       'orgconn.connect("us"); to add one, see .streamlit/secrets.toml.example'],
-                      source=config.source)
 
 
 @contextmanager
