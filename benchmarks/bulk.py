@@ -11,11 +11,11 @@ Starts a sandbox in a subprocess (its own GIL; fresh data in a temporary folder,
   keep-alive HTTP connection. It takes ~3 requests per customer, so it is *time-boxed*: it runs
   on ``--sample`` customers that lack values (not those of the bulk file) and the time for
   ``--rows`` customers is extrapolated from them (said so in the output);
-- **bulk**: `orgconn.services.bulk.apply_upload` of a CSV of ``--rows`` customers for
-  ``crm-sync`` (access token and portal ID; overwrite on, so the few that have values are
-  updated) — end to end: parse, read the tenant, plan, create the job, write with at most
-  ``--concurrency`` requests in flight, record every outcome and audit row in a temporary
-  SQLite store.
+- **bulk**: `orgconn.services.bulk.apply_upload`, with the CLI's GC tuning
+  (`orgconn.commands.bulk.bulk_apply_gc`), of a CSV of ``--rows`` customers for ``crm-sync``
+  (access token and portal ID; overwrite on, so the few that have values are updated) — end to
+  end: parse, read the tenant, plan, create the job, write with at most ``--concurrency`` requests
+  in flight, record every outcome and audit row in a temporary SQLite store.
 
 Prints both, the speed-up, wall and CPU time per row (client and sandbox), and the sandbox's time
 to answer ``GET /healthz``. It does so once per ``--latency-ms`` value (default ``0,20``): the
@@ -40,11 +40,12 @@ import httpx
 import pandas as pd
 
 from orgconn.client import PrismaticClient
+from orgconn.client.batch import BATCH_SIZE
+from orgconn.commands.bulk import bulk_apply_gc
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox, SandboxSettings, start_sandbox_process
 from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
-from orgconn.services.bulk.batch import BATCH_SIZE
 from orgconn.store import BulkOptions, open_store
 
 STABLE_KEY = "crm-sync"
@@ -183,7 +184,8 @@ def run(box: RunningSandbox, args: argparse.Namespace, folder: Path) -> tuple[fl
                           "portalId": [str(100_000 + n) for n in range(args.rows)]})
     content = bulk.template_bytes(frame, "csv")
     options = BulkOptions(connection=STABLE_KEY, overwrite=True)
-    with open_store(f"sqlite:///{folder / 'store.db'}") as store, Clock() as applied:
+    with (open_store(f"sqlite:///{folder / 'store.db'}") as store, bulk_apply_gc(),
+          Clock() as applied):  # the GC tuned as the CLI tunes it
         result = bulk.apply_upload(tenant, "bench.csv", content, options,
                                    actor=Actor("benchmark", Role.OPERATOR), store=store,
                                    key=b"benchmark", concurrency=args.concurrency,

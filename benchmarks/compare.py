@@ -20,7 +20,7 @@ from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 from orgconn.models import OrgConnection, TenantSnapshot
 from orgconn.sandbox import SandboxSettings, start_sandbox_process
-from orgconn.services import compare
+from orgconn.services.compare import compare
 
 T = TypeVar("T")
 RESULTS = Path(__file__).parent / "results"

@@ -10,7 +10,7 @@ from datetime import date
 
 import streamlit as st
 
-from orgconn.services import audit_view, export
+from orgconn.services import audit_view
 from orgconn.ui import context, values_form, widgets
 from orgconn.ui.errors import user_errors
 
@@ -27,7 +27,7 @@ st.caption("Every write made through orgconn — pages and the `orgconn` command
 
 with user_errors("Reading the audit log"):
     store = context.store()
-    choices = store.audit_choices()
+    choices = audit_view.audit_choices(store)
 
 
 def choice(label: str, options: tuple[str, ...], key: str, param: str) -> str:
@@ -86,13 +86,13 @@ where = audit_view.audit_filter(tenant=tenant, actor=actor, action=action,
                                 stable_key=stable_key, customer=customer, start=start,
                                 end=end, outcome=outcome)
 with user_errors("Reading the audit log"):
-    total = store.audit_count(where)
-    frame = store.audit_frame(where, limit=LIMIT)
+    shown = audit_view.audit_page(store, where, LIMIT)
+    frame = shown.frame
 
 left, right = st.columns([3, 1], vertical_alignment="center")
-left.caption(f"{total:,} matching entries" + (f"; the newest {LIMIT:,} are shown, the "
-                                               "download holds all." if total > LIMIT else "."))
-right.download_button("Download CSV", export.to_csv_bytes(store.audit_frame(where, limit=None)),
+left.caption(f"{shown.total:,} matching entries" + (
+    f"; the newest {LIMIT:,} are shown, the download holds all." if shown.truncated else "."))
+right.download_button("Download CSV", audit_view.audit_csv(store, where),
                       "orgconn-audit.csv", "text/csv", key="audit.download",
                       disabled=frame.empty, icon=":material/download:")
 if frame.empty:

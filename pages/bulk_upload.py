@@ -108,9 +108,9 @@ if plan.rows:
         "action": st.column_config.TextColumn("Action", width=95)})
 
 store = context.store()
-earlier = store.find_job(tenant.name, plan.file_sha256, options)
+earlier = bulk.earlier_job(store, tenant.name, plan.file_sha256, options)
 if earlier is not None:
-    done = store.job_summary(earlier.id)
+    _, done = earlier
     st.info(f"An earlier apply of this file stopped ({bulk.describe_summary(done)}). "
             "Apply continues where it stopped: rows already done are not sent again.",
             icon=":material/history:")
@@ -144,8 +144,7 @@ if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
         st.rerun()
 
 if K_JOB in st.session_state:
-    job = store.get_job(st.session_state[K_JOB])
-    result_summary = store.job_summary(job.id)
+    job, result_summary = bulk.job_outcome(store, st.session_state[K_JOB])
     say = st.success if job.status == "done" else st.warning
     say(f"{job.file_name}: {bulk.describe_summary(result_summary)}.")
     report = bulk.report_frame(store, job.id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orgconn.services import compare, export, sync_apply, sync_plan
+from orgconn.services import export
 from orgconn.services.access import Action
+from orgconn.services.compare import compare, sync_apply, sync_plan
 from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.comparison import comparison, components
@@ -81,7 +82,7 @@ st.dataframe(compare.with_customer_links(shown), key="compare.table", hide_index
                     for t in chosen}})
 
 actor = current_actor()
-if actor is None or not actor.can(Action.APPLY_SYNC_PLAN):
+if actor is None or not actor.can(Action.SYNC_CREATE):
     st.stop()
 
 st.subheader("Sync plan")

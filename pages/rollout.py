@@ -8,10 +8,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from orgconn.services import coverage, export, rollout, snapshots
-from orgconn.services import rollout_charts as charts
-from orgconn.services import rollout_progress as progress
+from orgconn.services import coverage, export
 from orgconn.services.access import Action
+from orgconn.services.rollout import rollout, snapshots
+from orgconn.services.rollout import rollout_charts as charts
+from orgconn.services.rollout import rollout_progress as progress
 from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
@@ -116,11 +117,11 @@ if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET):
                            key="rollout.target_date")
         if st.form_submit_button("Set target", key="rollout.target_set"):
             with user_errors("Setting the target", stop=False):
-                progress.set_target(store, actor, str(target_tenant), focus, float(pct), by,
-                                    now.date())
+                progress.set_target(store, actor, context.tenant(str(target_tenant)), focus,
+                                    float(pct), by, now.date())
                 st.success(f"Target set: {pct:g}% by {by:%Y-%m-%d} for {names[focus]} in "
                            f"{target_tenant}.")
-targets = [t for t in store.rollout_targets(stable_key=focus) if t.tenant in chosen]
+targets = progress.targets_of(store, focus, chosen)
 if not targets:
     st.caption("No target set for this connection" + (
         "." if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET)

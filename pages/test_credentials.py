@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orgconn.services.edit import ValuesForm, load_form
+from orgconn.services.values.form import ValuesForm, load_form
 from orgconn.ui import context, state, values_form
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors

@@ -256,6 +256,27 @@ KEEP_INPUT: dict[str, list[str]] = {
     "InputExpression": ["name", "type", "value", "meta"],
 }
 
+# What uses org-activated connections (issue 15): integrations and customers' instances of them,
+# merged into KEEP (kept apart so that other additions to KEEP stay independent of these).
+_INSTANCE_FILTERS = [*PAGED, "integration", "enabled", "inFailedState", "needsDeploy", "sortBy"]
+KEEP_INSTANCES: dict[str, dict[str, list[str]]] = {
+    "ScopedConfigVariable": {"instances": [*_INSTANCE_FILTERS, "customer"],
+                             "integrations": PAGED},
+    "Customer": {"instances": _INSTANCE_FILTERS},
+    "Instance": {"inFailedState": [], "needsDeploy": [], "lastDeployedAt": [],
+                 "createdAt": [], "updatedAt": [], "integration": []},
+    "InstanceConnection": {"edges": []},
+    "InstanceEdge": {"node": [], "cursor": []},
+    "Integration": {"id": [], "name": [], "description": [], "category": [],
+                    "versionNumber": [], "createdAt": [], "updatedAt": []},
+    "IntegrationConnection": {"nodes": [], "edges": [], "pageInfo": [], "totalCount": []},
+    "IntegrationEdge": {"node": [], "cursor": []},
+}
+for _type, _fields in KEEP_INSTANCES.items():
+    _kept = KEEP.setdefault(_type, {})
+    assert _kept is not None
+    _kept.update(_fields)
+
 
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as reference:

@@ -2,6 +2,8 @@
 
     OrgconnError                    base class; ``str()`` is a sentence a user can act on
     ├── ConfigError                 the configuration file or environment is wrong (names key + fix)
+    ├── AccessDenied                a write refused before anything was sent: the role is too low
+    │                               or a protected tenant's name was not typed (says what allows it)
     ├── InvalidValuesError          values rejected before anything was sent (unknown input, ...)
     ├── TransportError              the request did not complete (connection refused, reset, ...)
     │   └── RequestTimeoutError     ... because a timeout expired (also a builtin TimeoutError)
@@ -56,6 +58,15 @@ class ConfigError(OrgconnError):
         where = f" in {source}" if source else ""
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"Invalid orgconn configuration{where}:\n{lines}")
+
+
+class AccessDenied(OrgconnError):
+    """A write was refused: the actor's role is too low or the confirmation is missing.
+
+    Nothing was sent; the message is a sentence for the user saying what was refused and what
+    would allow it. (Raised by `orgconn.services.access`; the refusal is recorded in the audit
+    log like any failed write.)
+    """
 
 
 class InvalidValuesError(OrgconnError):

@@ -5,7 +5,8 @@
 - `Customer`; `CustomerValues`: a CustomerConfigVariable (CCV): one customer's values for one
   connection, or the connection's test credentials (``is_test``, no customer).
 - `Component` / `ComponentConnection`: what a new org-activated connection can be built on.
-- `WhoAmI`, `Instance`, `InstanceUsage`, `UpsertResult`.
+- `WhoAmI`, `Instance`, `InstanceUsage`, `UpsertResult`; `InstanceImpact` (instances per
+  connection and customer, for coverage).
 
 Values are `InputValue` objects; a PASSWORD input's value is a `pydantic.SecretStr`, so reprs,
 logs and exceptions show ``**********``. Build models from API nodes with ``from_node``; the
@@ -19,7 +20,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 from pydantic.alias_generators import to_camel
@@ -415,3 +416,34 @@ class TenantSnapshot(ApiModel):
     connections: tuple[OrgConnection, ...]
     customers: tuple[Customer, ...]
     customer_values: tuple[CustomerValues, ...]
+
+
+class InstanceCount(NamedTuple):
+    """How many of a customer's instances use a connection, and how many of those are enabled
+    and in a failed state."""
+
+    instances: int
+    enabled: int
+    failing: int
+
+
+NO_INSTANCES = InstanceCount(0, 0, 0)
+
+
+class InstanceImpact(ApiModel):
+    """Which customers' instances use each org-activated connection, read for coverage.
+
+    ``counts[connection_id][customer_id]`` is an `InstanceCount`; only customers with at least
+    one instance appear. Only the connections in ``counts`` were read: use `of`, which says 0
+    for a customer without instances of a connection that was read and None (impact unknown,
+    never 0) for a connection that was not.
+    """
+
+    counts: dict[str, dict[str, InstanceCount]]
+
+    def of(self, connection_id: str, customer_id: str) -> InstanceCount | None:
+        """The customer's count for the connection; None if the connection was not read."""
+        per_customer = self.counts.get(connection_id)
+        if per_customer is None:
+            return None
+        return per_customer.get(customer_id, NO_INSTANCES)

@@ -71,3 +71,37 @@ def test_the_live_schema_matches_the_reference_for_every_field_orgconn_uses(live
                   for parent, field, kind in used_fields(reference, document)
                   - used_fields(live_schema, document)]
     assert drift == []
+
+
+GAP_INSTANCES = Operation("OnlineGapInstances", """
+query OnlineGapInstances($connection: ID!, $customer: ID!) {
+  scopedConfigVariable(id: $connection) {
+    integrations(first: 100) { nodes { name } }
+    instances(customer: $customer, first: 100) { nodes { id } }
+  }
+  customer(id: $customer) { instances(first: 100) { nodes { id integration { name } } } }
+}""", False)
+
+
+def test_instances_of_a_customer_without_values_are_listed_as_the_sandbox_assumes(live):
+    """The README's sandbox section: ``ScopedConfigVariable.instances(customer:)`` lists the
+    customer's instances whose integration uses the connection, even without values."""
+    snapshot = live.snapshot()
+    assert live.instance_impact(snapshot.connections) is not None
+    configured = {(v.connection_id, v.customer.id) for v in snapshot.customer_values
+                  if v.customer is not None}
+    gaps = [(c.id, customer.id) for c in snapshot.connections for customer in snapshot.customers
+            if (c.id, customer.id) not in configured][:50]  # a bounded number of requests
+    compared = 0
+    for connection_id, customer_id in gaps:
+        data = live.transport.execute(Call(GAP_INSTANCES, {"connection": connection_id,
+                                                           "customer": customer_id}))
+        scv, customer = data["scopedConfigVariable"], data["customer"]
+        names = {n["name"] for n in scv["integrations"]["nodes"]}
+        expected = {n["id"] for n in customer["instances"]["nodes"]
+                    if n["integration"]["name"] in names}
+        assert {n["id"] for n in scv["instances"]["nodes"]} == expected, (connection_id,
+                                                                         customer_id)
+        compared += bool(expected)
+    if not compared:
+        pytest.skip("no customer lacking values has an instance that uses the connection")

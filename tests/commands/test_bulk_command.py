@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from orgconn.cli import main
 from orgconn.client import PrismaticClient
+from orgconn.commands.bulk import YOUNG_COLLECTION_THRESHOLD, bulk_apply_gc
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 
@@ -140,3 +142,15 @@ def test_a_template_file_needs_a_known_connection_and_a_csv_or_xlsx_name(
     status, _, err = _run(capsys, config, "template", str(tmp_path / "t.xlsx"),
                           "--connection", "no-such-connection")
     assert status == 2 and "acme-api-key" in err and not (tmp_path / "t.xlsx").exists()
+
+
+def test_the_cli_tunes_the_garbage_collector_for_an_apply_and_restores_it_even_on_failure(
+) -> None:
+    threshold = gc.get_threshold()
+    with bulk_apply_gc():
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, threshold)
+    with pytest.raises(RuntimeError), bulk_apply_gc():
+        raise RuntimeError("the apply failed")
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, threshold)

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
-from orgconn.services import snapshots
+from orgconn.services.rollout import snapshots
 from orgconn.store import open_store
 from tests.pages.conftest import Downloads, open_page
 

@@ -180,8 +180,9 @@ def test_redeploy_true_marks_the_instances_redeployed(api: Api,
     assert result["errors"] == []
     raw_id = base64.b64decode(in_use["id"]).decode().split(":")[1]
     with sqlite3.connect(tenant_path(fresh_sandbox.data_dir, "us")) as conn:
-        counts = conn.execute("SELECT redeploy_count FROM instances i JOIN "
-                              "customer_config_variables v ON v.id = i.ccv_id WHERE v.id = ? "
+        counts = conn.execute("SELECT redeploy_count FROM connection_instances i JOIN "
+                              "customer_config_variables v ON v.customer_id = i.customer_id "
+                              "AND v.scv_id = i.scv_id WHERE v.id = ? "
                               "AND i.deployed_at IS NOT NULL", (raw_id,)).fetchall()
     assert counts and all(count == 1 for (count,) in counts)
 

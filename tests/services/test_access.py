@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from orgconn.errors import OrgconnError
 from orgconn.services.access import (
     AccessDenied,
     Action,
@@ -14,15 +15,16 @@ from orgconn.services.access import (
     role_for,
 )
 
+VALUES = {Action.CREATE_CUSTOMER_VALUES, Action.UPDATE_CUSTOMER_VALUES,
+          Action.DELETE_CUSTOMER_VALUES, Action.SET_TEST_CREDENTIALS}
+
 
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
         (Role.VIEWER, set()),
-        (Role.EDITOR, {Action.SET_CUSTOMER_VALUES, Action.DELETE_CUSTOMER_VALUES,
-                       Action.SET_TEST_CREDENTIALS}),
-        (Role.OPERATOR, {Action.SET_CUSTOMER_VALUES, Action.DELETE_CUSTOMER_VALUES,
-                         Action.SET_TEST_CREDENTIALS, Action.BULK_APPLY}),
+        (Role.EDITOR, {*VALUES}),
+        (Role.OPERATOR, {*VALUES, Action.BULK_APPLY}),
         (Role.ADMIN, set(Action)),
     ],
 )
@@ -55,3 +57,16 @@ def test_a_protected_tenant_needs_its_name_typed_exactly() -> None:
     for typed in (None, "", "US", "eu"):
         with pytest.raises(AccessDenied, match="type its name"):
             require_typed_confirmation("us", protected=True, typed=typed)
+
+
+def test_a_refusal_is_an_orgconn_error_so_pages_and_the_cli_catch_it_with_the_others() -> None:
+    with pytest.raises(OrgconnError) as refused:
+        require(Actor("val@example.com", Role.VIEWER), Action.BULK_APPLY)
+    assert isinstance(refused.value, AccessDenied)
+    assert "to apply a bulk upload you need the operator role" in str(refused.value)
+
+
+def test_every_action_is_a_snake_case_audit_value_with_a_role_and_words() -> None:
+    for action in Action:
+        assert action.value == action.name.lower()
+        assert action.least_role in Role and action.phrase

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from orgconn.errors import OrgconnError, OutcomeUnknownError
+import pytest
+
+from orgconn.config import TenantConfig
+from orgconn.errors import AccessDenied, OrgconnError, OutcomeUnknownError
 from orgconn.models import (
     ConnectionInput,
     CustomerValues,
@@ -14,9 +18,15 @@ from orgconn.models import (
     OrgConnection,
 )
 from orgconn.secrets import fingerprint
-from orgconn.services.access import Actor, Role
-from orgconn.services.audit import changed_inputs, outcome_of, record
-from orgconn.store import AuditFilter, open_store
+from orgconn.services.access import Action, Actor, Role
+from orgconn.services.audit import (
+    AuditRow,
+    WriteContext,
+    audited_write,
+    changed_inputs,
+    outcome_of,
+)
+from orgconn.store import AuditFilter, Store, open_store
 
 KEY = b"k" * 32
 CONNECTION = OrgConnection(
@@ -57,15 +67,63 @@ def test_outcomes_say_ok_unknown_or_failed_with_the_reason() -> None:
     assert outcome_of(OrgconnError("customer: already has values")).startswith("failed: ")
 
 
-def test_record_appends_exactly_one_row_that_holds_no_secret(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'audit.db'}")
-    changed = changed_inputs(CONNECTION, BEFORE, {"apiKey": "canary-new", "region": "us"}, KEY)
-    record(store, actor=Actor("pat@example.com", Role.EDITOR), tenant="us",
-           action="update_customer_values", stable_key="acme-api-key",
-           customer_external_id="my-external-id", changed=changed)
-    rows = store.audit(AuditFilter(tenant="us"))
-    assert len(rows) == 1
-    assert rows[0].actor == "pat@example.com" and rows[0].outcome == "ok"
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'audit.db'}") as opened:
+        yield opened
+
+
+def context(store: Store, role: Role = Role.EDITOR, *, protected: bool = False,
+            typed: str | None = None) -> WriteContext:
+    tenant = TenantConfig(name="us", url="http://127.0.0.1:9", token="t", protected=protected)
+    return WriteContext(actor=Actor("pat@example.com", role), tenant=tenant, store=store,
+                        fingerprint_key=KEY, typed_confirmation=typed)
+
+
+def test_an_audited_write_appends_exactly_one_row_that_holds_no_secret(store: Store) -> None:
+    def write(row: AuditRow) -> str:
+        row.changed = changed_inputs(CONNECTION, BEFORE, {"apiKey": "canary-new"}, KEY)
+        return "written"
+
+    row = AuditRow(Action.UPDATE_CUSTOMER_VALUES, "acme-api-key", "my-external-id")
+    assert audited_write(context(store), row, write) == "written"
+    (entry,) = store.audit(AuditFilter(tenant="us"))
+    assert (entry.id, entry.actor, entry.action, entry.outcome) == (
+        row.id, "pat@example.com", "update_customer_values", "ok")
     frame = store.audit_frame()
     assert not frame.astype(str).apply(lambda c: c.str.contains("canary")).any().any()
-    store.close()
+
+
+def test_a_refusal_is_recorded_once_and_the_write_never_runs(store: Store) -> None:
+    ran = []
+    for ctx in (context(store, Role.VIEWER), context(store, protected=True, typed="eu")):
+        with pytest.raises(AccessDenied):
+            audited_write(ctx, AuditRow(Action.DELETE_CUSTOMER_VALUES, "acme-api-key"),
+                          ran.append)
+    assert ran == []
+    outcomes = [e.outcome for e in store.audit()]
+    assert len(outcomes) == 2 and all(o.startswith("failed: ") for o in outcomes)
+
+
+def test_a_failed_write_is_recorded_with_orgconn_s_reason_or_only_the_kind_of_error(
+        store: Store) -> None:
+    def fails(error: Exception) -> Callable[[AuditRow], None]:
+        def write(row: AuditRow) -> None:
+            raise error
+        return write
+
+    for error in (OrgconnError("customer: already has values"), KeyError("canary-secret")):
+        with pytest.raises(type(error)):
+            audited_write(context(store), AuditRow(Action.SET_TEST_CREDENTIALS, "k"),
+                          fails(error))
+    unexpected, refused = (e.outcome for e in store.audit())
+    assert refused == "failed: customer: already has values"
+    assert unexpected == "failed: unexpected KeyError"
+
+
+def test_a_write_that_skips_its_row_records_nothing(store: Store) -> None:
+    def nothing_to_do(row: AuditRow) -> None:
+        row.skip = True
+
+    audited_write(context(store), AuditRow(Action.UPDATE_CUSTOMER_VALUES, "k"), nothing_to_do)
+    assert store.audit() == []

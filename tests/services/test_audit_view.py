@@ -1,12 +1,15 @@
-"""The Audit page's filter: blank choices match everything, days are whole UTC days."""
+"""The Audit page: blank choices match everything, days are whole UTC days; what it reads."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
-from orgconn.services.audit_view import audit_filter
+from orgconn.services.access import Action
+from orgconn.services.audit_view import audit_choices, audit_csv, audit_filter, audit_page
+from orgconn.store import AuditEntry, open_store
 
 
 def test_blank_choices_match_everything() -> None:
@@ -33,3 +36,20 @@ def test_a_first_day_alone_means_from_that_day_on() -> None:
 def test_an_unknown_outcome_is_refused_naming_the_choices() -> None:
     with pytest.raises(ValueError, match="ok, failed, unknown"):
         audit_filter(outcome="maybe")
+
+
+def test_the_page_shows_the_newest_entries_counts_them_all_and_exports_every_one(
+        tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'audit.db'}") as store:
+        for n in range(5):
+            store.append_audit(AuditEntry(actor="pat", tenant="us" if n else "eu",
+                                          action=Action.SET_ROLLOUT_TARGET.value,
+                                          stable_key=f"key-{n}", outcome="ok", source="page"))
+        where = audit_filter(tenant="us")
+        shown = audit_page(store, where, limit=2)
+        csv = audit_csv(store, where).decode("utf-8-sig")
+        choices = audit_choices(store)
+    assert (shown.total, len(shown.frame), shown.truncated) == (4, 2, True)
+    assert list(shown.frame["stable_key"]) == ["key-4", "key-3"]
+    assert csv.count("key-") == 4 and "key-0" not in csv
+    assert choices.tenants == ("eu", "us")

@@ -28,8 +28,8 @@ from orgconn.services.definitions import (
     suggest_stable_keys,
     update_connection,
 )
-from orgconn.services.edit import FormInvalid
-from orgconn.services.edit_writes import WriteContext
+from orgconn.services.values.form import FormInvalid
+from orgconn.services.values.save import WriteContext
 from orgconn.store import AuditFilter, Store, open_store
 
 KEY = b"f" * 32

@@ -15,7 +15,7 @@ the logic of each method, written once for both clients, in `reads` and `writes`
 Errors — one tree, all from `orgconn.errors`; pages catch `OrgconnError` and show its text:
 
     OrgconnError
-    ├── ConfigError, InvalidValuesError   (nothing was sent)
+    ├── ConfigError, InvalidValuesError, AccessDenied   (nothing was sent)
     ├── TransportError → RequestTimeoutError
     ├── HTTPStatusError → AuthError (401/403: names the tenant, says what to do), RateLimitedError
     ├── GraphQLError (keeps partial ``data``)

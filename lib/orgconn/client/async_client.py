@@ -81,6 +81,7 @@ class AsyncPrismaticClient(BaseClient):
     instances_using = _awaiting(ClientMethods.instances_using)
     components = _awaiting(ClientMethods.components)
     snapshot = _awaiting(ClientMethods.snapshot)
+    instance_impact = _awaiting(ClientMethods.instance_impact)
     create_customer_values = _awaiting(ClientMethods.create_customer_values)
     update_customer_values = _awaiting(ClientMethods.update_customer_values)
     delete_customer_values = _awaiting(ClientMethods.delete_customer_values)
@@ -89,3 +90,4 @@ class AsyncPrismaticClient(BaseClient):
     create_org_connection = _awaiting(ClientMethods.create_org_connection)
     update_org_connection = _awaiting(ClientMethods.update_org_connection)
     delete_org_connection = _awaiting(ClientMethods.delete_org_connection)
+    write_values_batch = _awaiting(ClientMethods.write_values_batch)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from orgconn.client import reads, writes
+from orgconn.client import impact, reads, writes
+from orgconn.client.batch import RowAnswer, ValuesWrite, WriteKind, batch_call, send_batch
 from orgconn.client.plans import Plan
 from orgconn.client.policy import Limits, RetryPolicy
 from orgconn.client.reads import Definitions
@@ -20,6 +21,7 @@ from orgconn.models import (
     Customer,
     CustomerValues,
     InputScope,
+    InstanceImpact,
     InstanceUsage,
     OrgConnection,
     TenantSnapshot,
@@ -120,6 +122,17 @@ class ClientMethods:
         time), and each value set's inputs (no status, use, configuration time, input meta)."""
         return reads.snapshot(self._definitions, stable_keys, page_size=self._page, brief=brief)
 
+    def instance_impact(self, connections: Sequence[OrgConnection] | None = None
+                        ) -> Plan[InstanceImpact | None]:
+        """How many instances of each customer use each connection (and how many of those are
+        enabled and failing), whether or not the customer has values: read in pages per
+        connection, concurrently (``connections`` default: the org-activated ones).
+
+        None when the tenant cannot answer (its schema or an error): the impact is unknown
+        and must not be shown as 0. See `orgconn.client.impact`.
+        """
+        return impact.instance_impact(self._definitions, connections, page_size=self._page)
+
     # ---------------------------------------------------------------- writes
 
     def create_customer_values(self, connection: OrgConnection, customer: Customer | str,
@@ -194,6 +207,16 @@ class ClientMethods:
         """Change a connection's name and/or description (None leaves it as is)."""
         return writes.update_connection(self._definitions, connection, name=name,
                                         description=description, attempts=self._attempts)
+
+    def write_values_batch(self, kind: WriteKind, rows: Sequence[ValuesWrite], *,
+                           overwrite: bool = True) -> Plan[list[RowAnswer]]:
+        """Create (``kind="create"``) or update many customers' values in one request.
+
+        Returns one `RowAnswer` per row, in order: written, or why the tenant refused it.
+        Never retried: if the batch raises (answer lost, refused as a whole), send each row
+        with `upsert_customer_values`, which reads back before writing (see `batch`).
+        """
+        return send_batch(batch_call(kind, rows, overwrite=overwrite))
 
     def delete_org_connection(self, connection: OrgConnection | str) -> Plan[None]:
         """Delete a connection definition (refused with a `PayloadError` while in use)."""

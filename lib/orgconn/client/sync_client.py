@@ -81,6 +81,7 @@ class PrismaticClient(BaseClient):
     instances_using = _blocking(ClientMethods.instances_using)
     components = _blocking(ClientMethods.components)
     snapshot = _blocking(ClientMethods.snapshot)
+    instance_impact = _blocking(ClientMethods.instance_impact)
     create_customer_values = _blocking(ClientMethods.create_customer_values)
     update_customer_values = _blocking(ClientMethods.update_customer_values)
     delete_customer_values = _blocking(ClientMethods.delete_customer_values)
@@ -89,3 +90,4 @@ class PrismaticClient(BaseClient):
     create_org_connection = _blocking(ClientMethods.create_org_connection)
     update_org_connection = _blocking(ClientMethods.update_org_connection)
     delete_org_connection = _blocking(ClientMethods.delete_org_connection)
+    write_values_batch = _blocking(ClientMethods.write_values_batch)

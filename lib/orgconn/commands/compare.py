@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     """Compare the tenants and print the differences; the exit status of the module docstring."""
     from orgconn.errors import OrgconnError
     from orgconn.runtime import Runtime
-    from orgconn.services import compare
+    from orgconn.services.compare import compare
 
     out, err = out or sys.stdout, err or sys.stderr
     names = _names(args.tenant)
@@ -107,7 +107,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 def _print(frame: pd.DataFrame, format_: str, out: TextIO, err: TextIO) -> None:
     import pandas as pd
 
-    from orgconn.services import compare, export
+    from orgconn.services import export
+    from orgconn.services.compare import compare
 
     counts = compare.drift_counts(frame)
     summary = ", ".join(f"{n} {kind}" for kind, n in zip(

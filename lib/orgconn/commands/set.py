@@ -116,9 +116,9 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
     from orgconn.errors import InvalidValuesError, OrgconnError, OutcomeUnknownError
     from orgconn.runtime import Runtime
     from orgconn.services.access import AccessDenied
-    from orgconn.services.edit import FormInvalid, find_connection, find_customer, load_form
-    from orgconn.services.edit import prepare as prepare_values
-    from orgconn.services.edit_writes import Saved, WriteContext, save
+    from orgconn.services.values.form import FormInvalid, find_connection, find_customer, load_form
+    from orgconn.services.values.form import prepare as prepare_values
+    from orgconn.services.values.save import Saved, WriteContext, save
 
     def fail(message: str, status: int) -> int:
         print(f"orgconn set: {message}", file=sys.stderr)

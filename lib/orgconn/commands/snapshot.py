@@ -1,7 +1,8 @@
 """``orgconn snapshot``: record every configured tenant's coverage in the store (for cron).
 
 Reads each tenant's connections, customers and values, applies the coverage rules and records
-one snapshot per tenant (see `orgconn.services.snapshots`). At most one snapshot per tenant per
+one snapshot per tenant (see
+`orgconn.services.rollout.snapshots`). At most one snapshot per tenant per
 minute is kept: a second run in the same minute records nothing and says so. Run it from cron,
 e.g. every hour: ``0 * * * * cd /srv/orgconn && .venv/bin/orgconn snapshot --config F``.
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from orgconn.errors import OrgconnError
     from orgconn.runtime import Runtime
     from orgconn.services.coverage import coverage_frame, summary_frame
-    from orgconn.services.snapshots import take_snapshot
+    from orgconn.services.rollout.snapshots import take_snapshot
 
     try:
         runtime = Runtime.load(args.config)

@@ -106,8 +106,8 @@ def set_values(tenant: str | None, stable_key: str, external_id: str,
     confirmed (``confirm_tenant="NAME"``), `FormInvalid` for invalid values (nothing sent), and
     the client's `OrgconnError` when the tenant refuses — every failure also audited.
     """
-    from orgconn.services.edit import find_connection, find_customer, load_form, prepare
-    from orgconn.services.edit_writes import Saved, WriteContext, save
+    from orgconn.services.values.form import find_connection, find_customer, load_form, prepare
+    from orgconn.services.values.save import Saved, WriteContext, save
 
     with _runtime(config) as runtime:
         chosen = _pick(runtime, tenant)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from orgconn.sandbox.db import TenantDatabase
 from orgconn.sandbox.nodes import (
     CatalogIndex,
+    IntegrationIndex,
     ccv_node,
     customer_node,
     expression_node,
@@ -53,6 +54,7 @@ class RequestContext:
         self._scvs = None
         self.__dict__.pop("scv_inputs", None)
         self.__dict__.pop("scv_usage", None)
+        self.__dict__.pop("integrations", None)
 
     def scvs(self) -> dict[str, Node]:
         """Every scoped config variable of the tenant by raw UUID, as nodes."""
@@ -79,10 +81,19 @@ class RequestContext:
 
     @cached_property
     def scv_usage(self) -> dict[str, tuple[int, int]]:
-        """Per scoped config variable: (instances using its values, deployed ones)."""
-        rows = self.read("SELECT scv_id, COUNT(*), COUNT(deployed_at) FROM instances "
+        """Per scoped config variable: (instances using it, deployed ones), whether or not
+        their customers have values."""
+        rows = self.read("SELECT scv_id, COUNT(*), COUNT(deployed_at) FROM connection_instances "
                          "GROUP BY scv_id")
         return {row[0]: (row[1], row[2]) for row in rows}
+
+    @cached_property
+    def integrations(self) -> IntegrationIndex:
+        """The tenant's integrations and the connections each uses."""
+        return IntegrationIndex(
+            self.read("SELECT * FROM integrations ORDER BY position"),
+            self.read("SELECT ic.scv_id, ic.integration_id FROM integration_connections ic "
+                      "JOIN integrations g ON g.id = ic.integration_id ORDER BY g.position"))
 
     @property
     def write_only(self) -> bool:
@@ -142,12 +153,16 @@ class CcvBatch:
 
     @cached_property
     def instances(self) -> dict[str, list[Node]]:
-        """Instances using each CCV of the batch, by raw CCV UUID."""
+        """Instances using each CCV of the batch (its customer's instances of integrations
+        that use its SCV), by raw CCV UUID."""
+        ccv_of = {(n["_customer_id"], n["_scv_id"]): n["_id"] for n in self.nodes}
         result: dict[str, list[Node]] = defaultdict(list)
-        rows = self._in("SELECT * FROM instances WHERE ccv_id IN (?) ORDER BY created_at, id",
-                        self._ids)
+        rows = self._in("SELECT * FROM connection_instances WHERE customer_id IN (?) "
+                        "ORDER BY created_at, id", self._customer_ids)
         for row in rows:
-            result[row["ccv_id"]].append(instance_node(row, self))
+            ccv_id = ccv_of.get((row["customer_id"], row["scv_id"]))
+            if ccv_id is not None:
+                result[ccv_id].append(instance_node(row, self))
         return result
 
     def preload(self) -> None:

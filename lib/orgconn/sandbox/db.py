@@ -9,6 +9,9 @@ request's transaction instead: still all or nothing on its own, but the request 
 ``heap_pos`` (the rowid of customers, connections and values) mimics PostgreSQL's physical
 order: an updated row moves to the end, which is what unsorted pages follow (see `queries`).
 Covering indexes keep a page of 100 values among tens of thousands to a few milliseconds.
+An instance belongs to a customer and an integration, and uses the connections its integration
+uses (``integration_connections``; the view ``connection_instances`` joins them): it exists
+whether or not the customer has values, and deleting values never deletes it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from orgconn.sandbox.checkpoint import FALLBACK_PAGES, WAL_LIMIT_BYTES, Checkpoi
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "4"
 """Bumped when the tables change; a file of another version is seeded anew (with a note)."""
 
 DDL = """
@@ -75,14 +78,26 @@ CREATE TABLE IF NOT EXISTS ccv_inputs (
   id TEXT PRIMARY KEY,
   ccv_id TEXT NOT NULL REFERENCES customer_config_variables(id) ON DELETE CASCADE,
   name TEXT NOT NULL, value TEXT NOT NULL, position INTEGER NOT NULL, UNIQUE (ccv_id, name));
+CREATE TABLE IF NOT EXISTS integrations (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL DEFAULT '',
+  category TEXT, version_number INTEGER NOT NULL, created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL, position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS integration_connections (
+  scv_id TEXT NOT NULL REFERENCES scoped_config_variables(id) ON DELETE CASCADE,
+  integration_id TEXT NOT NULL REFERENCES integrations(id),
+  PRIMARY KEY (scv_id, integration_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS instances (
-  id TEXT PRIMARY KEY,
-  ccv_id TEXT NOT NULL REFERENCES customer_config_variables(id) ON DELETE CASCADE,
-  customer_id TEXT NOT NULL REFERENCES customers(id), name TEXT NOT NULL,
-  enabled INTEGER NOT NULL, deployed_at TEXT, redeploy_count INTEGER NOT NULL DEFAULT 0,
-  last_redeployed_at TEXT, created_at TEXT NOT NULL, scv_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS instances_ccv ON instances (ccv_id);
-CREATE INDEX IF NOT EXISTS instances_scv ON instances (scv_id, deployed_at);
+  id TEXT NOT NULL UNIQUE, customer_id TEXT NOT NULL REFERENCES customers(id),
+  integration_id TEXT NOT NULL REFERENCES integrations(id), name TEXT NOT NULL,
+  enabled INTEGER NOT NULL, in_failed_state INTEGER NOT NULL, needs_deploy INTEGER NOT NULL,
+  deployed_at TEXT, redeploy_count INTEGER NOT NULL DEFAULT 0, last_redeployed_at TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, heap_pos INTEGER PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS instances_integration
+  ON instances (integration_id, heap_pos, customer_id, enabled, in_failed_state);
+CREATE INDEX IF NOT EXISTS instances_customer ON instances (customer_id, integration_id);
+CREATE VIEW IF NOT EXISTS connection_instances AS
+  SELECT i.*, ic.scv_id FROM instances i
+  JOIN integration_connections ic ON ic.integration_id = i.integration_id;
 """
 
 

@@ -7,12 +7,9 @@ import functools
 import json
 import sqlite3
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from orgconn.sandbox.relay import encode_id, when_selected
-
-if TYPE_CHECKING:
-    from orgconn.sandbox.context import CcvBatch
 
 Node = dict[str, Any]
 
@@ -40,7 +37,7 @@ def scv_node(row: sqlite3.Row) -> Node:
     }
 
 
-def ccv_node(row: sqlite3.Row, batch: CcvBatch) -> Node:
+def ccv_node(row: sqlite3.Row, batch: Any) -> Node:
     """A ``CustomerConfigVariable`` whose related objects load through ``batch``."""
     return {
         "id": encode_id("CustomerConfigVariable", row["id"]), "_id": row["id"],
@@ -60,13 +57,40 @@ def expression_node(raw_id: str, name: str, value: str, meta: str, secret: bool,
     }
 
 
-def instance_node(row: sqlite3.Row, batch: CcvBatch) -> Node:
-    """An ``Instance`` (its customer is the CCV's, loaded through ``batch``)."""
+class CustomerLoader(Protocol):
+    """What loads the customers of a page of instances (a `CcvBatch` or an instances page)."""
+
+    @property
+    def customers(self) -> dict[str, Node]:
+        """Customers of the page by raw UUID."""
+
+
+def instance_node(row: sqlite3.Row, batch: CustomerLoader) -> Node:
+    """An ``Instance`` (its customer is loaded through ``batch``, its integration per request)."""
+    deployed = max(filter(None, (row["deployed_at"], row["last_redeployed_at"])), default=None)
     return {
         "id": encode_id("Instance", row["id"]), "_id": row["id"], "name": row["name"],
-        "enabled": bool(row["enabled"]), "_customer_id": row["customer_id"],
+        "enabled": bool(row["enabled"]), "inFailedState": bool(row["in_failed_state"]),
+        "needsDeploy": bool(row["needs_deploy"]), "lastDeployedAt": deployed,
+        "createdAt": row["created_at"], "updatedAt": row["updated_at"],
+        "_customer_id": row["customer_id"], "_integration_id": row["integration_id"],
         "_deployed": row["deployed_at"] is not None, "_batch": batch,
     }
+
+
+class IntegrationIndex:
+    """A tenant's integrations and which connections (SCVs) each uses, loaded per request."""
+
+    def __init__(self, integrations: list[sqlite3.Row], links: list[sqlite3.Row]) -> None:
+        self.by_id: dict[str, Node] = {row["id"]: {
+            "id": encode_id("Integration", row["id"]), "_id": row["id"], "name": row["name"],
+            "description": row["description"], "category": row["category"],
+            "versionNumber": row["version_number"], "createdAt": row["created_at"],
+            "updatedAt": row["updated_at"],
+        } for row in integrations}
+        self.of_scv: dict[str, list[Node]] = defaultdict(list)
+        for link in links:
+            self.of_scv[link["scv_id"]].append(self.by_id[link["integration_id"]])
 
 
 class CatalogIndex:

@@ -44,6 +44,10 @@ index ``customers + 1`` on. Same name, labels and creation time for the same ext
 every tenant. Labels ``tier:enterprise|growth|starter``, ``region:na|emea|apac``, sometimes
 ``beta``; created 275 to 5 days before the seed day, in index order.
 
+Instances: integrations use the org-activated connections (each plan's ``integrations``);
+customers with values have instances of them, and so do some customers WITHOUT values
+(enabled or not, failing or not, differently in us and eu): see `seed_instances`.
+
 Values: every PASSWORD value contains ``canary-``; status mostly ACTIVE, some ERROR/FAILED
 (and PENDING on crm-sync); ``lastConfiguredAt`` follows a rollout curve after the connection's
 creation; about half the configured customers have deployed instances (``isInUse``), which

@@ -21,6 +21,12 @@ from orgconn.sandbox.seed import (
     stable_uuid,
     tenant_customer_indexes,
 )
+from orgconn.sandbox.seed_instances import (
+    configured_instance,
+    insert_instances,
+    integration_id,
+    integrations_and_gaps,
+)
 from orgconn.sandbox.seed_plan import PRIMARY, SECONDARY, ConnectionPlan
 
 Row = tuple[object, ...]
@@ -58,11 +64,14 @@ def seed_tenant(conn: sqlite3.Connection, *, tenant: str, primary: bool, seed: i
         _write_scv(conn, tenant, plan, scv_id, scv_pos, anchor)
         _plan_values(plan, scv_id, seed, tenant, anchor, members, customer_ids, primary,
                      ccvs, inputs, instances)
+    instances += integrations_and_gaps(conn, PRIMARY if primary else SECONDARY, seed=seed,
+                                       tenant=tenant, primary=primary, anchor=anchor,
+                                       members=members, customer_ids=customer_ids, ccvs=ccvs)
     ccvs.sort(key=lambda row: (str(row[7]), str(row[0])))
     conn.executemany("INSERT INTO customer_config_variables VALUES (?,?,?,?,?,?,?,?,?,?)",
                      [(*row[:9], pos) for pos, row in enumerate(ccvs, start=1)])
     conn.executemany("INSERT INTO ccv_inputs VALUES (?,?,?,?,?)", inputs)
-    conn.executemany("INSERT INTO instances VALUES (?,?,?,?,?,?,0,NULL,?,?)", instances)
+    insert_instances(conn, instances)
     conn.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("tenant", tenant), ("profile", "us" if primary else "eu"), ("seed", str(seed)),
         ("customers", str(customers)), ("anchor", iso(anchor)),
@@ -170,7 +179,8 @@ def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anch
         if rng.random() < 0.2:
             configured = created + (anchor - created) * rng.random()
         ccv_id = stable_uuid(scv_id, "ccv", customer.external_id)
-        ccvs.append((ccv_id, scv_id, customer_ids[customer.external_id], 0, _status(plan, rng),
+        status = _status(plan, rng)
+        ccvs.append((ccv_id, scv_id, customer_ids[customer.external_id], 0, status,
                      meta, iso(configured), iso(created), iso(configured)))
         drop = rng.choice([s.key for s in specs if s.required] or [""]) if (
             rng.random() < plan.incomplete_rate) else ""
@@ -183,8 +193,8 @@ def _plan_values(plan: ConnectionPlan, scv_id: str, seed: int, tenant: str, anch
             inputs.append((stable_uuid(ccv_id, spec.key), ccv_id, spec.key, value, pos))
         if rng.random() < plan.instance_rate and plan.integrations:
             for name in rng.sample(plan.integrations, rng.randint(1, len(plan.integrations))):
-                deployed = None if rng.random() < 0.05 else iso(configured + timedelta(hours=3))
-                instances.append((stable_uuid(ccv_id, "instance", name), ccv_id,
-                                  customer_ids[customer.external_id], f"{name} ({customer.name})",
-                                  int(rng.random() < 0.9), deployed, iso(configured), scv_id))
-
+                instances.append(configured_instance(
+                    rng, ccv_id=ccv_id, customer_id=customer_ids[customer.external_id],
+                    customer_name=customer.name, integration=name,
+                    integration_uuid=integration_id(seed, tenant, name), status=status,
+                    configured=configured))

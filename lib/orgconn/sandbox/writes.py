@@ -22,6 +22,7 @@ from orgconn.sandbox.nodes import CatalogIndex
 from orgconn.sandbox.relay import decode_id
 from orgconn.sandbox.seed import iso
 from orgconn.sandbox.writes_common import (
+    USES_SCV,
     Errors,
     clean_inputs,
     existing,
@@ -146,15 +147,19 @@ def update_ccv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
             "status = 'ACTIVE', heap_pos = ? WHERE id = ?",
             (stamp, stamp, next_heap_pos(conn, "customer_config_variables"), raw_id))
     if data.get("redeploy"):
-        mark_redeployed(conn, "ccv_id = ?", raw_id)
+        mark_redeployed(conn, f"customer_id = ? AND {USES_SCV}", ccv["customer_id"],
+                        ccv["scv_id"])
     return Written(raw_id)
 
 
 def delete_ccv(conn: sqlite3.Connection, data: dict[str, Any]) -> Written:
-    """``deleteCustomerConfigVariable``: refused while deployed instances use the values."""
-    raw_id = existing(conn, data, "CustomerConfigVariable")["id"]
-    (deployed,) = conn.execute("SELECT COUNT(*) FROM instances WHERE ccv_id = ? AND "
-                               "deployed_at IS NOT NULL", (raw_id,)).fetchone()
+    """``deleteCustomerConfigVariable``: refused while deployed instances use the values (the
+    customer's instances of integrations that use the connection); the instances stay."""
+    ccv = existing(conn, data, "CustomerConfigVariable")
+    raw_id = ccv["id"]
+    (deployed,) = conn.execute("SELECT COUNT(*) FROM connection_instances WHERE customer_id = ? "
+                               "AND scv_id = ? AND deployed_at IS NOT NULL",
+                               (ccv["customer_id"], ccv["scv_id"])).fetchone()
     if deployed:
         raise FieldErrors.one(ALL_FIELDS, f"These values are used by {deployed} deployed "
                                           "instance(s); remove them from those instances first.")

@@ -167,6 +167,11 @@ def clean_inputs(catalog: CatalogIndex, scv: sqlite3.Row, scopes: dict[str, tupl
     return values
 
 
+USES_SCV = ("integration_id IN (SELECT integration_id FROM integration_connections "
+            "WHERE scv_id = ?)")
+"""A condition on ``instances``: the instance's integration uses the SCV (the parameter)."""
+
+
 def mark_redeployed(conn: sqlite3.Connection, where: str, *params: str) -> None:
     """Count a redeploy on every deployed instance selected by ``where`` (on ``instances``)."""
     sql = ("UPDATE instances SET redeploy_count = redeploy_count + 1, "  # noqa: S608

@@ -19,6 +19,7 @@ from orgconn.sandbox.relay import decode_id
 from orgconn.sandbox.seed import iso
 from orgconn.sandbox.writes import Written
 from orgconn.sandbox.writes_common import (
+    USES_SCV,
     Errors,
     existing,
     input_scopes,
@@ -143,16 +144,16 @@ def update_scv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
          data.get("inputs") is not None, stamp, next_heap_pos(conn, "scoped_config_variables"),
          raw_id))
     if data.get("redeploy"):
-        mark_redeployed(conn, "ccv_id IN (SELECT id FROM customer_config_variables "
-                              "WHERE scv_id = ?)", raw_id)
+        mark_redeployed(conn, USES_SCV, raw_id)
     return Written(raw_id)
 
 
 def delete_scv(conn: sqlite3.Connection, data: dict[str, Any]) -> Written:
-    """``deleteScopedConfigVariable``: with every customer's values, unless instances use them."""
+    """``deleteScopedConfigVariable``: with every customer's values, unless deployed instances
+    use it (whether or not their customers have values); the instances stay."""
     raw_id = existing(conn, data, "ScopedConfigVariable")["id"]
     (deployed,) = conn.execute(
-        "SELECT COUNT(*) FROM instances WHERE scv_id = ? AND deployed_at IS NOT NULL",
+        "SELECT COUNT(*) FROM connection_instances WHERE scv_id = ? AND deployed_at IS NOT NULL",
         (raw_id,)).fetchone()
     if deployed:
         raise FieldErrors.one(ALL_FIELDS, f"{deployed} deployed instance(s) use this "

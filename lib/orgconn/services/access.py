@@ -4,9 +4,10 @@ Roles are ordered: a viewer looks (coverage, comparison, rollout, audit); an edi
 changes one customer's values and test credentials; an operator also runs bulk uploads; an
 admin also manages connection definitions, rollout targets and sync plans.
 
-Services call :func:`require` before any write, whatever the UI shows, so a page that forgot
-to hide a button still cannot write. Protected tenants additionally need their name typed in
-(:func:`require_typed_confirmation`).
+`services.audit.audited_write`, the one write path, calls :func:`require` before any write,
+whatever the UI shows, so a page that forgot to hide a button still cannot write. Protected
+tenants additionally need their name typed in (:func:`require_typed_confirmation`). A refusal
+raises `orgconn.errors.AccessDenied` (re-exported here), an `OrgconnError`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ import getpass
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+
+from orgconn.errors import AccessDenied
+
+__all__ = ["LEAST_ROLE", "AccessDenied", "Action", "Actor", "Role", "local_actor", "require",
+           "require_typed_confirmation", "role_for"]
 
 
 class Role(IntEnum):
@@ -36,38 +42,58 @@ class Role(IntEnum):
 
 
 class Action(StrEnum):
-    """Every kind of write orgconn makes."""
+    """Every kind of write orgconn makes: what the role check asks and what the audit row stores.
 
-    SET_CUSTOMER_VALUES = "set customer values"
-    DELETE_CUSTOMER_VALUES = "delete customer values"
-    SET_TEST_CREDENTIALS = "set test credentials"
-    BULK_APPLY = "apply a bulk upload"
-    DEFINE_CONNECTION = "define connections"
-    SET_ROLLOUT_TARGET = "set rollout targets"
-    APPLY_SYNC_PLAN = "apply a sync plan"
+    The value is the audit log's ``action`` column (snake_case, as in rows written before this
+    vocabulary was one); `phrase` says it in words for messages.
+    """
+
+    CREATE_CUSTOMER_VALUES = "create_customer_values"
+    UPDATE_CUSTOMER_VALUES = "update_customer_values"
+    DELETE_CUSTOMER_VALUES = "delete_customer_values"
+    SET_TEST_CREDENTIALS = "set_test_credentials"
+    BULK_APPLY = "bulk_apply"
+    CREATE_CONNECTION = "create_connection"
+    UPDATE_CONNECTION = "update_connection"
+    SYNC_CREATE = "sync_create"
+    SYNC_UPDATE = "sync_update"
+    SET_ROLLOUT_TARGET = "set_rollout_target"
 
     @property
     def least_role(self) -> Role:
         """The lowest role allowed to perform this action."""
         return LEAST_ROLE[self]
 
+    @property
+    def phrase(self) -> str:
+        """The action in words, e.g. "apply a bulk upload"."""
+        return PHRASES[self]
+
 
 LEAST_ROLE: dict[Action, Role] = {
-    Action.SET_CUSTOMER_VALUES: Role.EDITOR,
+    Action.CREATE_CUSTOMER_VALUES: Role.EDITOR,
+    Action.UPDATE_CUSTOMER_VALUES: Role.EDITOR,
     Action.DELETE_CUSTOMER_VALUES: Role.EDITOR,
     Action.SET_TEST_CREDENTIALS: Role.EDITOR,
     Action.BULK_APPLY: Role.OPERATOR,
-    Action.DEFINE_CONNECTION: Role.ADMIN,
+    Action.CREATE_CONNECTION: Role.ADMIN,
+    Action.UPDATE_CONNECTION: Role.ADMIN,
+    Action.SYNC_CREATE: Role.ADMIN,
+    Action.SYNC_UPDATE: Role.ADMIN,
     Action.SET_ROLLOUT_TARGET: Role.ADMIN,
-    Action.APPLY_SYNC_PLAN: Role.ADMIN,
 }
-
-
-class AccessDenied(Exception):
-    """A write was refused: the actor's role is too low or the confirmation is missing.
-
-    The message is a sentence for the user: what was refused and what would allow it.
-    """
+PHRASES: dict[Action, str] = {
+    Action.CREATE_CUSTOMER_VALUES: "set customer values",
+    Action.UPDATE_CUSTOMER_VALUES: "set customer values",
+    Action.DELETE_CUSTOMER_VALUES: "delete customer values",
+    Action.SET_TEST_CREDENTIALS: "set test credentials",
+    Action.BULK_APPLY: "apply a bulk upload",
+    Action.CREATE_CONNECTION: "define connections",
+    Action.UPDATE_CONNECTION: "define connections",
+    Action.SYNC_CREATE: "apply a sync plan",
+    Action.SYNC_UPDATE: "apply a sync plan",
+    Action.SET_ROLLOUT_TARGET: "set rollout targets",
+}
 
 
 @dataclass(frozen=True)
@@ -112,7 +138,7 @@ def require(actor: Actor, action: Action) -> None:
     """Raise AccessDenied unless ``actor`` may perform ``action``."""
     if not actor.can(action):
         raise AccessDenied(
-            f"{actor.name} is a {actor.role.name.lower()}: to {action.value} you need the "
+            f"{actor.name} is a {actor.role.name.lower()}: to {action.phrase} you need the "
             f"{action.least_role.name.lower()} role. Ask an orgconn admin to grant it."
         )
 

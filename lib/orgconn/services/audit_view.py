@@ -1,16 +1,20 @@
-"""The Audit page's filters: widget values -> the store's `AuditFilter`.
+"""The Audit page: its filters (widget values -> the store's `AuditFilter`) and what it reads.
 
-The page reads the log with ``Store.audit_frame(filter)`` (names and fingerprints only, never a
-secret) and exports it with `services.export`. Dates are whole UTC days: a range from one day
-to another includes both.
+`audit_choices` gives the filters' options, `audit_page` the matching entries to show (names and
+fingerprints only, never a secret) and their count, `audit_csv` every matching entry for the
+download. Dates are whole UTC days: a range from one day to another includes both.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
 
-from orgconn.store import AuditFilter
+import pandas as pd
+
+from orgconn.services import export
+from orgconn.store import AuditChoices, AuditFilter, Store
 
 OUTCOMES = ("ok", "failed", "unknown")
 """The outcome choices: ``failed`` matches every ``failed: <reason>``."""
@@ -40,3 +44,32 @@ def audit_filter(*, tenant: str | None = None, actor: str | None = None,
         tenant=_given(tenant), actor=_given(actor), action=_given(action),
         stable_key=_given(stable_key), customer_external_id=_given(customer), since=since,
         until=until, outcome=cast("Literal['ok', 'failed', 'unknown'] | None", chosen))
+
+
+def audit_choices(store: Store) -> AuditChoices:
+    """The tenants, actors, actions and stable keys found in the log, for the filters."""
+    return store.audit_choices()
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """The newest ``limit`` entries matching a filter (``frame``) and how many match (``total``)."""
+
+    total: int
+    frame: pd.DataFrame
+    limit: int
+
+    @property
+    def truncated(self) -> bool:
+        """Whether more entries match than are shown."""
+        return self.total > self.limit
+
+
+def audit_page(store: Store, where: AuditFilter, limit: int = 1000) -> AuditPage:
+    """The entries matching ``where`` to show, newest first (columns ``store.AUDIT_COLUMNS``)."""
+    return AuditPage(store.audit_count(where), store.audit_frame(where, limit=limit), limit)
+
+
+def audit_csv(store: Store, where: AuditFilter) -> bytes:
+    """Every entry matching ``where`` as a CSV download (`services.export`)."""
+    return export.to_csv_bytes(store.audit_frame(where, limit=None))

@@ -5,12 +5,12 @@ rename them and set their test credentials.
   values with secrets masked and fingerprinted, coverage %) and `inputs_frame` (one row per input).
 - Planning a new connection, one checker per wizard step, each returning `Issue`s (empty: go on):
   `check_component_connection` (OAuth 2.0 refused), `check_identity` (name; stable key format and
-  uniqueness), `check_global_values` (services.validation, and the "cannot be changed once set"
+  uniqueness), `check_global_values` (`values.validation`, and the "cannot be changed once set"
   confirmation). `suggest_stable_keys` proposes the stable key the same component connection has
   in other tenants; `slugify` turns a name into a stable key.
-- Writing (with the `WriteContext` of `services.edit_writes`): `create_connection`,
+- Writing (each one `services.audit.audited_write` with its `WriteContext`): `create_connection`,
   `update_connection` (name and description only: the stable key and global values never
-  change) and `set_test_credentials` (the customer-values save of `services.edit_writes`, with
+  change) and `set_test_credentials` (the customer-values save of `services.values.save`, with
   no customer). Each first checks the actor's role and, for a protected tenant, the typed
   confirmation; each leaves exactly one audit row, failures included (a call that changes
   nothing writes nothing and records nothing).
@@ -19,9 +19,8 @@ rename them and set their test credentials.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import pandas as pd
 from pydantic import SecretStr
@@ -30,9 +29,11 @@ from orgconn.client import PrismaticClient
 from orgconn.errors import InvalidValuesError, OrgconnError
 from orgconn.models import MASK, ComponentConnection, InputScope, OrgConnection, TenantSnapshot
 from orgconn.secrets import fingerprint
-from orgconn.services import audit, coverage, edit, edit_writes, validation
-from orgconn.services.access import AccessDenied, Action, require, require_typed_confirmation
-from orgconn.services.edit_writes import Saved, WriteContext
+from orgconn.services import coverage
+from orgconn.services.access import Action
+from orgconn.services.audit import AuditRow, WriteContext, audited_write
+from orgconn.services.values import form, validation
+from orgconn.services.values.save import Saved, save
 from orgconn.store import ChangedInput
 
 STABLE_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -40,7 +41,6 @@ STABLE_KEY_MAX = 100
 SCOPE_LABELS = {InputScope.CUSTOMER: "per customer", InputScope.ORG: "global"}
 DEFINITION_COLUMNS = ["tenant", "stable_key", "name", "description", "component",
                       "per_customer_inputs", "global_values", "coverage_percent"]
-T = TypeVar("T")
 INPUT_COLUMNS = ["tenant", "stable_key", "input", "label", "type", "required", "scope",
                  "global_value", "fingerprint"]
 
@@ -248,31 +248,6 @@ def _line(text: str) -> str:
     return " ".join(text.split())[:300]
 
 
-def _audited(ctx: WriteContext, allowed: Action, action: str, stable_key: str,
-             write: Callable[[], T], *, changed: tuple[ChangedInput, ...] = (),
-             detail: str = "") -> T:
-    """Check role and typed confirmation, run ``write``, then append its one audit row.
-
-    On failure ``changed`` still lists what the write tried to change; the outcome says it
-    failed and why (orgconn's own messages only: anything else is recorded by its kind).
-    """
-    error: BaseException | None = None
-    try:
-        require(ctx.actor, allowed)
-        require_typed_confirmation(ctx.tenant.name, ctx.tenant.protected, ctx.typed_confirmation)
-        return write()
-    except (OrgconnError, AccessDenied) as exc:
-        error = exc
-        raise
-    except Exception as exc:  # its message could quote a value: record only the kind
-        error = RuntimeError(f"unexpected {exc.__class__.__name__}")
-        raise
-    finally:
-        audit.record(ctx.store, actor=ctx.actor, tenant=ctx.tenant.name, action=action,
-                     stable_key=_line(stable_key) or "-", changed=changed, error=error,
-                     source=ctx.source, detail=_line(detail))
-
-
 def _changed_globals(plan: NewConnection, values: Mapping[str, str | SecretStr], key: bytes
                      ) -> tuple[ChangedInput, ...]:
     secret = {i.key for i in plan.connection.inputs if i.is_secret}
@@ -302,10 +277,12 @@ def create_connection(client: PrismaticClient, ctx: WriteContext, plan: NewConne
             plan.connection, name=plan.name.strip(), stable_key=plan.stable_key,
             description=plan.description.strip(), scopes=dict(plan.scopes), global_values=values)
 
-    return _audited(ctx, Action.DEFINE_CONNECTION, "create_connection", plan.stable_key, write,
-                    changed=_changed_globals(plan, values, ctx.fingerprint_key),
-                    detail=f"created {plan.name.strip()!r} on {plan.connection.component_key}/"
-                           f"{plan.connection.key}; global inputs: {', '.join(values) or 'none'}")
+    row = AuditRow(Action.CREATE_CONNECTION, plan.stable_key,
+                   changed=_changed_globals(plan, values, ctx.fingerprint_key),
+                   detail=_line(f"created {plan.name.strip()!r} on {plan.connection.component_key}"
+                                f"/{plan.connection.key}; global inputs: "
+                                f"{', '.join(values) or 'none'}"))
+    return audited_write(ctx, row, lambda _: write())
 
 
 def update_connection(client: PrismaticClient, ctx: WriteContext, connection: OrgConnection, *,
@@ -329,20 +306,21 @@ def update_connection(client: PrismaticClient, ctx: WriteContext, connection: Or
             raise InvalidValuesError(issues[0].message)
         return client.update_org_connection(connection, name=name, description=description)
 
-    return _audited(ctx, Action.DEFINE_CONNECTION, "update_connection", connection.stable_key,
-                    write, detail="; ".join(changes))
+    row = AuditRow(Action.UPDATE_CONNECTION, connection.stable_key,
+                   detail=_line("; ".join(changes)))
+    return audited_write(ctx, row, lambda _: write())
 
 
 def set_test_credentials(client: PrismaticClient, ctx: WriteContext, connection: OrgConnection,
                          values: Mapping[str, str | None]) -> Saved:
     """Create or update the connection's test credentials (editor; one audit row).
 
-    The customer-values form of `services.edit` with no customer: ``values`` maps per-customer
+    The values form of `services.values.form` with no customer: ``values`` maps per-customer
     input keys to text; a blank secret that is already set keeps its value. Invalid values
-    raise `edit.FormInvalid` (``issues`` name each input) before anything is sent or recorded.
+    raise `form.FormInvalid` (``issues`` name each input) before anything is sent or recorded.
     """
-    form = edit.load_form(client, ctx.tenant.name, connection, None, ctx.fingerprint_key)
-    saved = edit_writes.save(client, form, edit.prepare(form, values), ctx)
-    if isinstance(saved, edit.Conflict):  # changed between the read and the write just now
+    loaded = form.load_form(client, ctx.tenant.name, connection, None, ctx.fingerprint_key)
+    saved = save(client, loaded, form.prepare(loaded, values), ctx)
+    if isinstance(saved, form.Conflict):  # changed between the read and the write just now
         raise OrgconnError(f"{saved.summary} Nothing was saved: reload and try again.")
     return saved

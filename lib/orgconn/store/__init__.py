@@ -37,7 +37,6 @@ from orgconn.store.errors import (
     StoreURLError,
 )
 from orgconn.store.records import (
-    KNOWN_ACTIONS,
     AuditEntry,
     ChangedInput,
     ConnectionCounts,
@@ -90,7 +89,6 @@ __all__ = [
     "AUDIT_COLUMNS",
     "CUSTOMER_COLUMNS",
     "ENV_VAR",
-    "KNOWN_ACTIONS",
     "ROW_COLUMNS",
     "SERIES_COLUMNS",
     "AuditChoices",

@@ -47,18 +47,6 @@ Source = Literal["page", "cli", "bulk", "notebook"]
 CoverageStatus = Literal["complete", "incomplete", "missing", "error"]
 COVERAGE_STATUSES: tuple[CoverageStatus, ...] = ("complete", "incomplete", "missing", "error")
 
-KNOWN_ACTIONS: tuple[str, ...] = (
-    "create_customer_values",
-    "update_customer_values",
-    "delete_customer_values",
-    "create_connection",
-    "update_connection",
-    "set_test_credentials",
-    "bulk_apply",
-    "sync_create",
-)
-"""Actions orgconn writes today; any other snake_case action is accepted too."""
-
 
 class Record(BaseModel):
     """Base of every store record: frozen, no unknown fields."""
@@ -131,8 +119,10 @@ def failed_outcome(reason: str) -> str:
 class AuditEntry(Record):
     """One write made through orgconn (page, CLI or bulk), as kept in the audit log.
 
-    ``changed_inputs`` holds input names and secret fingerprints only. ``id`` is set by the
-    store when an entry is read back; leave it None when appending.
+    ``action`` is a value of `orgconn.services.access.Action` (the one vocabulary; the store
+    only checks its snake_case shape). ``changed_inputs`` holds input names and secret
+    fingerprints only. ``id`` is set by the store when an entry is read back; leave it None
+    when appending.
     """
 
     at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from orgconn.models import Component, OrgConnection, TenantSnapshot
-from orgconn.services import compare
+from orgconn.services.compare import compare
 from orgconn.ui import context
 
 MEMO_SIZE = 8

@@ -14,11 +14,11 @@ from typing import Any
 import streamlit as st
 
 from orgconn.config import TenantConfig
-from orgconn.errors import OrgconnError
+from orgconn.errors import AccessDenied, OrgconnError
 from orgconn.models import Component, ComponentConnection, InputScope, OrgConnection
-from orgconn.services import definitions, edit
-from orgconn.services.access import AccessDenied
-from orgconn.services.edit_writes import WriteContext
+from orgconn.services import definitions
+from orgconn.services.audit import WriteContext
+from orgconn.services.values import form as edit
 from orgconn.ui import context, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors

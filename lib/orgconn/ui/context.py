@@ -42,7 +42,8 @@ from orgconn.models import OrgConnection, TenantSnapshot, WhoAmI
 from orgconn.runtime import Runtime
 from orgconn.sandbox import SandboxSettings, start_sandbox
 from orgconn.sandbox.server import RunningSandbox
-from orgconn.services import coverage, snapshots
+from orgconn.services import coverage
+from orgconn.services.rollout import snapshots
 from orgconn.store import Store
 
 TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once

@@ -9,8 +9,7 @@ from contextlib import contextmanager
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-from orgconn.errors import ConfigError, OrgconnError
-from orgconn.services.access import AccessDenied
+from orgconn.errors import AccessDenied, ConfigError, OrgconnError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The values form shared by the Customer values and Test credentials pages.
 
-`editor(...)` draws, for one `services.edit.ValuesForm`: the global inputs (read-only, secrets
+`editor(...)` draws, for one `values.form.ValuesForm`: the global inputs (read-only, secrets
 masked), an ``st.form`` with one widget per per-customer input (required mark, default, help;
 PASSWORD inputs never prefilled, with set/not set and fingerprint), per-input validation errors,
 the optional redeploy checkbox with its count, the protected-tenant confirmation and Save; and
@@ -19,9 +19,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from orgconn.config import TenantConfig
-from orgconn.services import test_credentials
 from orgconn.services.access import Actor
-from orgconn.services.edit import (
+from orgconn.services.audit import WriteContext
+from orgconn.services.values import credentials as test_credentials
+from orgconn.services.values.form import (
     KEEP,
     Conflict,
     FormField,
@@ -30,8 +31,8 @@ from orgconn.services.edit import (
     ValuesForm,
     prepare,
 )
-from orgconn.services.edit_writes import Saved, WriteContext, delete, keep_mine, save
-from orgconn.services.validation import ValueKind
+from orgconn.services.values.save import Saved, delete, keep_mine, save
+from orgconn.services.values.validation import ValueKind
 from orgconn.ui import context, state, widgets
 from orgconn.ui.errors import user_errors
 

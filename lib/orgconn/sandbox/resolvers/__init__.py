@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from orgconn.sandbox.resolvers.component import component, connection
-from orgconn.sandbox.resolvers.customer_config_variable import customer_config_variable, instance
+from orgconn.sandbox.resolvers.customer_config_variable import customer_config_variable
+from orgconn.sandbox.resolvers.instance import customer, instance
 from orgconn.sandbox.resolvers.mutation import mutation
 from orgconn.sandbox.resolvers.query import query
 from orgconn.sandbox.resolvers.scalars import SCALARS
@@ -13,5 +14,5 @@ from orgconn.sandbox.resolvers.scoped_config_variable import scoped_config_varia
 
 BINDABLES: list[Any] = [
     query, mutation, scoped_config_variable, customer_config_variable, instance, component,
-    connection, *SCALARS,
+    connection, customer, *SCALARS,
 ]

@@ -1,4 +1,4 @@
-"""``CustomerConfigVariable`` and ``Instance`` fields, served from the page's `CcvBatch`."""
+"""``CustomerConfigVariable`` fields, served from the page's `CcvBatch`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from orgconn.sandbox.context import Info
 from orgconn.sandbox.relay import in_memory_connection
 
 customer_config_variable = ObjectType("CustomerConfigVariable")
-instance = ObjectType("Instance")
 
 
 @customer_config_variable.field("customer")
@@ -56,8 +55,3 @@ def resolve_allow_remove(ccv: dict[str, Any], info: Info) -> bool:
     """Deletion is refused while deployed instances use the values."""
     return not resolve_has_deployed(ccv, info)
 
-
-@instance.field("customer")
-def resolve_instance_customer(node: dict[str, Any], _: Info) -> Any:
-    """The instance's customer."""
-    return node["_batch"].customers.get(node["_customer_id"])

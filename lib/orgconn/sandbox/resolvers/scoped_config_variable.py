@@ -8,6 +8,7 @@ from ariadne import ObjectType
 
 from orgconn.sandbox import queries
 from orgconn.sandbox.context import Info
+from orgconn.sandbox.instances import instances_page
 from orgconn.sandbox.relay import in_memory_connection
 
 scoped_config_variable = ObjectType("ScopedConfigVariable")
@@ -33,13 +34,13 @@ def resolve_values(scv: dict[str, Any], info: Info, **args: Any) -> Any:
 
 @scoped_config_variable.field("isInUse")
 def resolve_is_in_use(scv: dict[str, Any], info: Info) -> bool:
-    """Whether any instance uses a customer's values of this variable."""
+    """Whether any instance uses this variable (its integration does), values or not."""
     return info.context.scv_usage.get(scv["_id"], (0, 0))[0] > 0
 
 
 @scoped_config_variable.field("hasDeployedInstances")
 def resolve_has_deployed(scv: dict[str, Any], info: Info) -> bool:
-    """Whether a deployed instance uses a customer's values of this variable."""
+    """Whether a deployed instance uses this variable (its integration does), values or not."""
     return info.context.scv_usage.get(scv["_id"], (0, 0))[1] > 0
 
 
@@ -47,3 +48,16 @@ def resolve_has_deployed(scv: dict[str, Any], info: Info) -> bool:
 def resolve_allow_remove(scv: dict[str, Any], info: Info) -> bool:
     """Deletion is refused while deployed instances use the variable."""
     return not resolve_has_deployed(scv, info)
+
+
+@scoped_config_variable.field("instances")
+def resolve_instances(scv: dict[str, Any], info: Info, **args: Any) -> Any:
+    """Instances whose integration uses this variable, whether or not their customer has
+    values; ``customer:``, ``enabled:``, ``inFailedState:``... filter them."""
+    return instances_page(info.context, args, scv_id=scv["_id"])
+
+
+@scoped_config_variable.field("integrations")
+def resolve_integrations(scv: dict[str, Any], info: Info, **args: Any) -> Any:
+    """The integrations that use this variable."""
+    return in_memory_connection(info.context.integrations.of_scv.get(scv["_id"], []), args)

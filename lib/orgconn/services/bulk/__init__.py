@@ -4,8 +4,8 @@
 - `parse`: reading CSV/XLSX into text cells (`read_upload`, `BulkLimits`);
 - `plan`: the dry run, row by row (`plan_upload`; what "overwrite" means is defined there);
 - `issues`: every problem, by kind, with where it is and how to fix it;
-- `apply`: `check_upload` and `apply_upload` (resumable jobs); `send` and `batch`: how rows
-  are written (batched, concurrent, safe after lost answers);
+- `apply`: `check_upload` and `apply_upload` (resumable jobs); `send`: how rows are written
+  (the client's batches, `orgconn.client.batch`; concurrent; safe after lost answers);
 - `report`: the per-row report of a job, for the page and the CLI.
 
 Typical use::
@@ -29,6 +29,8 @@ from orgconn.services.bulk.parse import BulkLimits, UploadedTable, file_sha256, 
 from orgconn.services.bulk.plan import BulkPlan, PlanRow, plan_frame, plan_upload
 from orgconn.services.bulk.report import (
     describe_summary,
+    earlier_job,
+    job_outcome,
     report_csv,
     report_file_name,
     report_frame,
@@ -51,9 +53,11 @@ __all__ = [
     "apply_upload_async",
     "check_upload",
     "describe_summary",
+    "earlier_job",
     "file_sha256",
     "grouped",
     "issues_frame",
+    "job_outcome",
     "plan_frame",
     "plan_upload",
     "read_upload",

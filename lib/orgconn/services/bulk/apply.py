@@ -3,7 +3,8 @@
 `check_upload` is the dry run (read the file, read the tenant, plan). `apply_upload` does it
 again against fresh data and then writes:
 
-1. ``require(actor, BULK_APPLY)`` and, for a protected tenant, the typed confirmation;
+1. `services.audit.allow_batch`: the operator role and, for a protected tenant, the typed
+   confirmation (a refusal is one audit row);
 2. read and plan the file; while it has problems nothing is sent (`BulkFileError`) unless
    ``options.valid_only`` — then invalid rows are kept in the job as ``skipped``;
 3. find the unfinished job of the same tenant, file content (SHA-256) and options, or create
@@ -26,9 +27,7 @@ Applying the same file again changes nothing: the new plan finds every row ``unc
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orgconn.client import (
@@ -38,12 +37,13 @@ from orgconn.client import (
     PrismaticClient,
     RetryPolicy,
 )
+from orgconn.client.batch import BATCH_SIZE
 from orgconn.client.methods import ClientMethods
 from orgconn.client.plans import Parallel, Plan
 from orgconn.config import TenantConfig
 from orgconn.models import TenantSnapshot
-from orgconn.services.access import Action, Actor, require, require_typed_confirmation
-from orgconn.services.bulk.batch import BATCH_SIZE
+from orgconn.services.access import Action, Actor
+from orgconn.services.audit import AuditRow, WriteContext, allow_batch
 from orgconn.services.bulk.issues import FileIssue, summary
 from orgconn.services.bulk.parse import BulkLimits, ParseResult, file_sha256, read_upload
 from orgconn.services.bulk.plan import (
@@ -78,37 +78,6 @@ class ApplyResult:
     summary: BulkJobSummary
     progress: Progress
     resumed: bool
-
-
-@contextmanager
-def _young_objects_collected() -> Iterator[None]:
-    """Leave the objects that exist now out of the cyclic GC until the block ends (``gc.freeze``).
-
-    An apply allocates ~100 objects per row, so the GC runs full collections during it, and each
-    walks the whole heap (the app's: pandas, Streamlit...; ~30% of the client's time in the
-    benchmark). Frozen objects are only skipped, never freed meanwhile; ``gc.freeze()`` again
-    once long-lived data (plan, job) exists. Everything is unfrozen at the end (if two applies
-    overlap, the first to end unfreezes both, which only costs the other its head start).
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-@contextmanager
-def _no_collections() -> Iterator[None]:
-    """No cyclic GC in the block: planning and storing a job only build objects that live on
-    (~20 a row), so the collections it would trigger (~0.1 s for 5,000 rows, while the tenant
-    waits for the first write) find nothing to free. Re-enabled at the end, if it was on."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _rows_to_send(store: Store, job: BulkJob, plan: BulkPlan, key: bytes
@@ -179,11 +148,12 @@ async def apply_upload_async(tenant: TenantConfig, file_name: str, content: byte
                              limits: BulkLimits | None = None, retry: RetryPolicy | None = None,
                              batch_size: int = BATCH_SIZE) -> ApplyResult:
     """`apply_upload` as a coroutine."""
-    require(actor, Action.BULK_APPLY)
-    require_typed_confirmation(tenant.name, tenant.protected, confirmation)
-    with _young_objects_collected():
-        return await _apply(tenant, file_name, content, options, actor, store, key, on_progress,
-                            concurrency, limits, retry, batch_size)
+    ctx = WriteContext(actor=actor, tenant=tenant, store=store, fingerprint_key=key,
+                       typed_confirmation=confirmation, source="bulk")
+    allow_batch(ctx, AuditRow(Action.BULK_APPLY, options.connection or "-",
+                              detail=f"apply {file_name}"))
+    return await _apply(tenant, file_name, content, options, actor, store, key, on_progress,
+                        concurrency, limits, retry, batch_size)
 
 
 async def _apply(tenant: TenantConfig, file_name: str, content: bytes, options: BulkOptions,
@@ -200,23 +170,20 @@ async def _apply(tenant: TenantConfig, file_name: str, content: bytes, options: 
         async def fresh_plan() -> BulkPlan:
             state = await client.run(tenant_state(client.methods,
                                                   stable_keys_needed(table, options)))
-            with _no_collections():
-                return plan_upload(table, state, options, parsed.issues, tenant=tenant.name)
+            return plan_upload(table, state, options, parsed.issues, tenant=tenant.name)
 
         plan = await fresh_plan()
         if plan.has_errors and not options.valid_only:
             raise BulkFileError(plan.issues)
-        with _no_collections():
-            job = store.find_job(tenant.name, table.sha256, options)
-            resumed = job is not None
-            if job is None:  # the rows to skip now, the others as the apply reaches them
-                job = store.create_job(
-                    tenant=tenant.name, actor=actor.name, file_name=file_name[:300],
-                    file_sha256=table.sha256, options=options, row_count=len(plan.rows),
-                    rows=[planned_row(r, key) for r in plan.rows if r.action not in TO_SEND])
-            rows = _rows_to_send(store, job, plan, key)
+        job = store.find_job(tenant.name, table.sha256, options)
+        resumed = job is not None
+        if job is None:  # the rows to skip now, the others as the apply reaches them
+            job = store.create_job(
+                tenant=tenant.name, actor=actor.name, file_name=file_name[:300],
+                file_sha256=table.sha256, options=options, row_count=len(plan.rows),
+                rows=[planned_row(r, key) for r in plan.rows if r.action not in TO_SEND])
+        rows = _rows_to_send(store, job, plan, key)
         store.set_job_status(job.id, "running")
-        gc.freeze()  # the plan and the job's rows live until the end: no need to walk them again
         run = JobRun(client, store, job, actor, key, on_progress, batch_size)
         try:
             run.begin(len(rows), earlier=job.row_count - len(rows))

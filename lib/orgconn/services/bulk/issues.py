@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import pandas as pd
 
-from orgconn.services.validation import IssueKind
+from orgconn.services.values.validation import IssueKind
 
 
 class FileIssueKind(StrEnum):
@@ -39,7 +39,7 @@ FILE_LEVEL = frozenset({FileIssueKind.EMPTY_FILE, FileIssueKind.UNREADABLE,
 FROM_VALIDATION = {IssueKind.REQUIRED: FileIssueKind.REQUIRED,
                    IssueKind.BAD_TYPE: FileIssueKind.BAD_TYPE,
                    IssueKind.UNKNOWN_INPUT: FileIssueKind.UNKNOWN_COLUMN}
-"""The file issue kind of each `orgconn.services.validation.IssueKind`."""
+"""The file issue kind of each `orgconn.services.values.validation.IssueKind`."""
 
 ISSUE_COLUMNS = ["kind", "row", "column", "message"]
 

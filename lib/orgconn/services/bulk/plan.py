@@ -40,7 +40,7 @@ from orgconn.models import Customer, CustomerValues, OrgConnection, TenantSnapsh
 from orgconn.services.audit import changed_inputs
 from orgconn.services.bulk.issues import FROM_VALIDATION, FileIssue, FileIssueKind
 from orgconn.services.bulk.parse import EXTERNAL_ID, STABLE_KEY, UploadedRow, UploadedTable
-from orgconn.services.validation import check_value, is_blank, normalize
+from orgconn.services.values.validation import check_value, is_blank, normalize
 from orgconn.store import BulkOptions, ChangedInput, PlannedAction, PlannedRow
 
 PLAN_COLUMNS = ["row", "action", "external_id", "customer", "changes", "kept", "message",

@@ -3,14 +3,14 @@
 `JobRun.send_all` takes the job's rows still to send, counts an attempt for each block of
 `BATCH` rows in the store (``start_rows``; a row the job does not hold yet, a `PlanRow`, is
 stored first, in the same block: a new job's rows are stored as the apply reaches them, while
-the tenant answers the rows before), and keeps ``concurrency`` requests in flight, each
-writing up to a batch of rows of one kind, all creates or all updates (a full batch of either
-kind goes first; `orgconn.services.bulk.batch`). A batch whose answer is lost, or
-that fails as a whole, is never re-sent: each of its rows goes the client's safe way (read back,
-then write only what is missing). Outcomes and their audit rows are recorded together with
-``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress callback gets
-live counts. A row planned to write that the fresh plan finds unchanged was written by an
-earlier attempt whose outcome was not recorded: it is done, with its audit row.
+the tenant answers the rows before), and keeps ``concurrency`` requests in flight, each writing
+up to a batch of rows of one kind, all creates or all updates (a full batch of either kind goes
+first; the client's `write_values_batch`, see `orgconn.client.batch`). A batch whose answer is
+lost, or that fails as a whole, is never re-sent: each of its rows goes the client's safe way
+(read back, then write only what is missing). Outcomes and their audit rows are recorded
+together with ``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress
+callback gets live counts. A row planned to write that the fresh plan finds unchanged was
+written by an earlier attempt whose outcome was not recorded: it is done, with its audit row.
 """
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ from orgconn.client import (
     PayloadError,
     TransportError,
 )
-from orgconn.services.access import Actor
-from orgconn.services.audit import outcome_of
-from orgconn.services.bulk.batch import WriteKind, batch_call, send_batch
+from orgconn.client.batch import WriteKind
+from orgconn.services.access import Action, Actor
+from orgconn.services.audit import AuditRow, entry
 from orgconn.services.bulk.plan import BulkPlan, PlanRow, planned_row, row_changed_inputs
 from orgconn.store import AuditEntry, BulkJob, BulkRow, PlannedRow, RowResult, Store
 
 BATCH = 200  # rows started, and outcomes recorded, per store transaction (~1 ms each)
 FLUSH_SECONDS = 0.5
-ACTIONS = {"create": "create_customer_values", "update": "update_customer_values"}
+ACTIONS = {"create": Action.CREATE_CUSTOMER_VALUES, "update": Action.UPDATE_CUSTOMER_VALUES}
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,8 @@ class JobRun:
     async def _send_batch(self, kind: WriteKind, items: list[_Item]) -> None:
         rows = [i.row for i in items if i.row is not None]
         try:
-            answers = await self.client.run(send_batch(batch_call(
-                kind, rows, overwrite=self.job.options.overwrite)))
+            answers = await self.client.write_values_batch(
+                kind, rows, overwrite=self.job.options.overwrite)
         except AuthError as error:
             for item in items:
                 self._record(item.stored, self._failed(item, error))
@@ -198,32 +198,31 @@ class JobRun:
                 self._record(item.stored, self._failed(item, PayloadError(
                     "updateCustomerConfigVariable", [FieldError("__all__", (answer.message,))])))
 
-    def _entry(self, item: _Item, action: str, outcome: str, detail: str = "") -> AuditEntry:
+    def _entry(self, item: _Item, action: str, error: OrgconnError | None,
+               detail: str = "") -> AuditEntry:
+        """The audit row of one written row (`services.audit.entry`, stored by `flush`)."""
         stored, row = item.stored, item.row
         fresh = row is not None and row.action != stored.planned_action  # replanned on resume
         changed = row_changed_inputs(row, self.key) if fresh and row else stored.changed_inputs
         where = f"row {stored.row_number} of {self.job.file_name}"
-        return AuditEntry(actor=self.actor.name, tenant=self.job.tenant,
-                          action=ACTIONS.get(action, "bulk_apply"),
-                          stable_key=stored.stable_key,
-                          customer_external_id=stored.customer_external_id,
-                          changed_inputs=changed, outcome=outcome, source="bulk",
-                          detail=f"{where}{': ' if detail else ''}{detail}"[:500],
-                          job_id=self.job.id)
+        return entry(self.actor, self.job.tenant, AuditRow(
+            ACTIONS.get(action, Action.BULK_APPLY), stored.stable_key,
+            stored.customer_external_id, changed, f"{where}{': ' if detail else ''}{detail}"),
+            error=error, source="bulk", job_id=self.job.id)
 
     def _written(self, item: _Item, kind: str, detail: str = "",
                  message: str | None = None) -> _Outcome:
         action = "create" if kind == "created" else "update"
         return _Outcome(RowResult(row_number=item.stored.row_number, outcome="done",
                                   message=message or kind),
-                        kind, self._entry(item, action, "ok", detail))
+                        kind, self._entry(item, action, None, detail))
 
     def _failed(self, item: _Item, error: OrgconnError) -> _Outcome:
         passing = isinstance(error, OutcomeUnknownError | TransportError | HTTPStatusError)
         action = item.row.action if item.row else item.stored.planned_action
         return _Outcome(RowResult(row_number=item.stored.row_number, outcome="failed",
                                   message=str(error)[:500]), "failed",
-                        self._entry(item, action, outcome_of(error)),
+                        self._entry(item, action, error),
                         retryable=passing and not isinstance(error, AuthError))
 
     async def _send(self, item: _Item, *, read_first: bool = False) -> _Outcome:
