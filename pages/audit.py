@@ -13,6 +13,9 @@ import streamlit as st
 from orgconn.services import audit_view
 from orgconn.ui import context, values_form, widgets
 from orgconn.ui.errors import user_errors
+from orgconn.ui.shell import shell
+
+shell("audit")
 
 LIMIT = 1000  # rows shown; the export holds every matching row
 COLUMNS = {"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),

@@ -15,7 +15,10 @@ from orgconn.store import BulkOptions
 from orgconn.ui import context, state, values_form
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
+from orgconn.ui.shell import shell
 from orgconn.ui.widgets import typed_confirmation
+
+shell("bulk_upload")
 
 K_TENANT, K_CONNECTION, K_TEMPLATE = "bulk.tenant", "bulk.connection", "bulk.template"
 K_FILE, K_OVERWRITE, K_VALID_ONLY = "bulk.file", "bulk.overwrite", "bulk.valid_only"

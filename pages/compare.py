@@ -11,14 +11,15 @@ from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.comparison import comparison, components
 from orgconn.ui.errors import user_errors
-from orgconn.ui.navigation import require_shell
+from orgconn.ui.shell import shell
+
+shell("compare")
 
 K_TENANTS, Q_TENANTS = "compare.tenants", "compare"
 K_KIND, Q_KIND = "compare.kind", "kind"
 K_SOURCE, K_TARGET, K_CONFIRM = "compare.sync.source", "compare.sync.target", "compare.sync.ok"
 K_RESULT = "compare.sync.result"
 
-require_shell()
 st.title("Compare tenants")
 st.caption("Org-activated connections matched by stable key, customers by external ID. "
            "Customers' values are compared by fingerprint and never shown; plain global "

@@ -8,6 +8,9 @@ import streamlit as st
 from orgconn.services import definitions
 from orgconn.ui import connection_wizard, context, state, widgets
 from orgconn.ui.errors import user_errors
+from orgconn.ui.shell import shell
+
+shell("connections")
 
 # --- widget and session-state keys of this page ------------------------------------------------
 K_SECTION = "connections.section"

@@ -13,6 +13,9 @@ from orgconn.services.values.form import ValuesForm, load_form
 from orgconn.ui import context, state, values_form
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
+from orgconn.ui.shell import shell
+
+shell("customer_values")
 
 PREFIX = "values"
 K_TENANT = "values.tenant"

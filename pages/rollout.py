@@ -16,6 +16,9 @@ from orgconn.services.rollout import rollout_progress as progress
 from orgconn.ui import context, state, widgets
 from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
+from orgconn.ui.shell import shell
+
+shell("rollout")
 
 Q_SEGMENT, Q_MEASURE = "segment", "measure"
 ALL = "(all customers)"

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -45,12 +46,19 @@ def _free_port() -> int:
 
 
 def start_dashboard(
-    workdir: Path, extra_env: dict[str, str] | None = None
+    workdir: Path, extra_env: dict[str, str] | None = None, secrets: str | None = None
 ) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start ``streamlit run app.py`` on a free loopback port; return its URL and process."""
+    """Start ``streamlit run app.py`` on a free loopback port; return its URL and process.
+
+    ``secrets`` is written to the server's ``~/.streamlit/secrets.toml`` (e.g. an ``[auth]``
+    table, which makes every visitor a signed-out user).
+    """
     port = _free_port()
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
+    if secrets is not None:
+        (home / ".streamlit").mkdir(exist_ok=True)
+        (home / ".streamlit" / "secrets.toml").write_text(secrets, encoding="utf-8")
     config = workdir / "orgconn.toml"  # no tenants: the dashboard runs on its embedded sandbox
     config.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORGCONN_", "PRISM"))}
@@ -84,18 +92,27 @@ def start_dashboard(
     raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
 
 
+@contextmanager
+def running_dashboard(workdir: Path, secrets: str | None = None) -> Iterator[str]:
+    """`start_dashboard` (skipped without Chromium), stopped on leaving; yields its URL."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    url, proc = start_dashboard(workdir, secrets=secrets)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a running dashboard on its embedded sandbox."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    url, proc = start_dashboard(tmp_path_factory.mktemp("dashboard"))
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_dashboard(tmp_path_factory.mktemp("dashboard")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

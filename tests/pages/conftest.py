@@ -12,11 +12,11 @@
   opens a page with query parameters (a list value repeats the parameter, as a link does).
 - ``downloads``: ``downloads.data(button)`` is the bytes an ``st.download_button`` serves
   (data given as a callable is generated, as a click would).
-- ``menu``: section -> page titles that app.py gave ``st.navigation`` on its latest run.
-- ``warm_navigation`` (autouse): each AppTest run sees the app as a running server does once
-  app.py's ``st.navigation`` has run (see `orgconn.ui.navigation.require_shell`: AppTest
-  otherwise treats ``pages/`` as a pages-directory app on every run and, after
-  ``switch_page``, runs the page file alone).
+- ``menu(at)``: section -> page titles of the sidebar menu (its ``st.page_link``s) on ``at``'s
+  latest run.
+
+AppTest runs the app as a server does, in Streamlit's pages-directory mode: app.py for the
+first run, then ``switch_page("pages/x.py")`` runs that page file alone, shell call first.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import DownloadButton
 
@@ -54,18 +53,6 @@ def clear_streamlit_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-@pytest.fixture(autouse=True)
-def warm_navigation(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every AppTest run starts as on a server where app.py's st.navigation has already run."""
-
-    class NavigatedPagesManager(PagesManager):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", NavigatedPagesManager)
 
 
 def _toml_value(value: object) -> str:
@@ -140,8 +127,8 @@ def open_page(at: AppTest, path: str, /, **params: str | list[str]) -> AppTest:
     """Run a fresh ``at`` on the page file ``path`` (e.g. "pages/coverage.py") with ``params``.
 
     As a pasted link would: the query parameters are in place before the first run. The app
-    runs once on its default page first: AppTest finds a page by the URL path ``st.navigation``
-    registered, which only exists after a run. To move an AppTest that has already run, call
+    runs once on app.py first: AppTest finds a page among those the first run registered (the
+    files of ``pages/``). To move an AppTest that has already run, call
     ``at.switch_page(path).run()``.
     """
     at.query_params.update(params)
@@ -190,16 +177,19 @@ def elements(at: AppTest, kind: str) -> list[Any]:
     return list(getattr(at.main, kind)) + list(getattr(at.sidebar, kind))
 
 
-@pytest.fixture
-def menu(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """The menu app.py hands to ``st.navigation`` on its latest run: section -> page titles."""
-    seen: dict[str, list[str]] = {}
-    navigation = st.navigation
+def menu(at: AppTest) -> dict[str, list[str]]:
+    """The sidebar menu of ``at``'s latest run: section heading -> titles of its page links."""
+    sections: dict[str, list[str]] = {}
+    heading = ""
 
-    def recording(pages: Any, **kwargs: Any) -> Any:
-        seen.clear()
-        seen.update({section: [p.title for p in entries] for section, entries in pages.items()})
-        return navigation(pages, **kwargs)
+    def walk(node: Any) -> None:
+        nonlocal heading
+        if node.type == "caption":
+            heading = str(node.value)
+        elif node.type == "page_link":
+            sections.setdefault(heading, []).append(str(node.value))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
 
-    monkeypatch.setattr(st, "navigation", recording)
-    return seen
+    walk(at.sidebar)
+    return sections

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,8 +17,9 @@ from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.access import Role
-from orgconn.ui.navigation import PAGES
-from tests.pages.conftest import ROOT, Configure, open_page, sandbox_tenants
+from orgconn.ui.navigation import PAGES, PageSpec
+from orgconn.ui.widgets import tenants_to_show
+from tests.pages.conftest import ROOT, Configure, menu, open_page, sandbox_tenants
 
 
 @pytest.fixture
@@ -50,24 +52,62 @@ def texts(elements: Any) -> list[str]:
 
 
 def test_the_menu_groups_pages_by_audience_for_an_admin(
-        app: AppTest, sandbox_config: Path, menu: dict[str, list[str]]) -> None:
+        app: AppTest, sandbox_config: Path) -> None:
     app.run()
     assert not app.exception
-    assert menu == expected_menu(Role.ADMIN)
-    assert "Coverage" in menu["Ops"]
-    assert all(section in {spec.section for spec in PAGES} for section in menu)
+    shown = menu(app)
+    assert shown == expected_menu(Role.ADMIN)
+    assert "Coverage" in shown["Ops"]
+    assert all(section in {spec.section for spec in PAGES} for section in shown)
+
+
+def test_the_menu_links_coverage_to_its_own_url_and_every_page_to_its_file(
+        app: AppTest, sandbox_config: Path) -> None:
+    app.run()
+    links = {str(link.value): link.proto.page for link in app.sidebar.page_link}
+    assert links["Coverage"] == "coverage"
+    assert links == {spec.title: spec.url_path for spec in PAGES}
 
 
 def test_a_viewer_sees_only_the_pages_a_viewer_may_open(
-        app: AppTest, sandbox_config: Path, menu: dict[str, list[str]],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORGCONN_ACCESS__LOCAL_ROLE", "viewer")
     app.run()
     assert not app.exception
-    assert menu == expected_menu(Role.VIEWER)
-    shown = {title for titles in menu.values() for title in titles}
-    assert not shown & {spec.title for spec in PAGES if spec.role > Role.VIEWER}
-    assert "Admin" not in menu
+    shown = menu(app)
+    assert shown == expected_menu(Role.VIEWER)
+    titles = {title for titles in shown.values() for title in titles}
+    assert not titles & {spec.title for spec in PAGES if spec.role > Role.VIEWER}
+    assert "Admin" not in shown
+
+
+@pytest.mark.parametrize("spec", [s for s in PAGES if s.role > Role.VIEWER],
+                         ids=lambda s: s.url_path)
+def test_a_page_above_the_users_role_says_so_and_shows_nothing_of_itself(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch,
+        spec: PageSpec) -> None:
+    monkeypatch.setenv("ORGCONN_ACCESS__LOCAL_ROLE", "viewer")
+    at = open_page(app, spec.path)
+    assert not at.exception
+    [warning] = texts(at.warning)
+    assert spec.title in warning and f"needs the {spec.role.name.lower()} role" in warning
+    assert "yours is viewer" in warning
+    assert not at.main.title and not at.main.dataframe and not at.main.button
+    assert not at.sidebar.multiselect, "no tenant picker, nothing fetched"
+    assert menu(at) == expected_menu(Role.VIEWER), "the menu still leads elsewhere"
+
+
+def test_coverage_answers_at_the_root_and_at_its_own_url_with_the_same_page(
+        app: AppTest, sandbox_config: Path) -> None:
+    root = app.run()
+    at = AppTest.from_file(ROOT / "app.py", default_timeout=60)
+    own = open_page(at, "pages/coverage.py")
+    for page in (root, own):
+        assert not page.exception
+        assert [t.value for t in page.main.title] == ["Coverage"]
+        assert page.sidebar.multiselect(key="sidebar.tenants").value == ["us", "eu"]
+    assert [m.value for m in root.metric] == [m.value for m in own.metric]
+    assert [m.value for m in own.metric if m.label == "Customers"], "the page has its data"
 
 
 def test_the_sidebar_names_the_org_and_tenant_each_token_reaches(
@@ -194,11 +234,46 @@ def test_a_configuration_that_is_not_toml_is_an_error_too(
 
 
 def test_every_page_in_the_menu_exists_and_its_url_is_its_file_stem() -> None:
-    # the URL path must be the file's stem: on a server's first request Streamlit resolves a
-    # deep link against pages/ before app.py has run (any other path is "Page not found")
+    # the URL path must be the file's stem: in pages-directory mode Streamlit serves
+    # pages/NAME.py at /NAME (any other path is "Page not found")
     for spec in PAGES:
         assert (ROOT / spec.path).is_file(), spec.path
         assert spec.url_path == Path(spec.path).stem, spec.path
+
+
+def shell_call_first(source: str) -> str | None:
+    """The page named by the first statement after the docstring and imports, if that
+    statement is ``shell("NAME")`` or ``x = shell("NAME")``; else None."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import | ast.ImportFrom) or (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            continue
+        call = node.value if isinstance(node, ast.Expr | ast.Assign) else None
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id == "shell" and len(call.args) == 1
+                and isinstance(call.args[0], ast.Constant)):
+            return str(call.args[0].value)
+        return None
+    return None
+
+
+def test_every_page_file_and_app_py_start_with_the_shell_call_naming_their_page() -> None:
+    assert shell_call_first('"""Doc."""\nimport x\n\nshell("audit")\n') == "audit"
+    assert shell_call_first('import x\n\nK = 1\nshell("audit")\n') is None, \
+        "a statement before the shell call fails the check"
+    assert shell_call_first((ROOT / "app.py").read_text(encoding="utf-8")) == "coverage"
+    files = sorted((ROOT / "pages").glob("*.py"))
+    assert files
+    for path in files:
+        assert shell_call_first(path.read_text(encoding="utf-8")) == path.stem, \
+            f"{path.name} must start with shell({path.stem!r}) right after its imports"
+    assert {p.stem for p in files} == {spec.url_path for spec in PAGES}
+
+
+def test_app_py_does_not_call_st_navigation() -> None:
+    names = {node.attr for node in ast.walk(ast.parse((ROOT / "app.py").read_text()))
+             if isinstance(node, ast.Attribute)}
+    assert "navigation" not in names
 
 
 def test_refresh_also_clears_fetches_cached_by_other_ui_modules() -> None:
@@ -218,3 +293,40 @@ def test_refresh_also_clears_fetches_cached_by_other_ui_modules() -> None:
     assert cleared == ["fetch"]
     assert any(getattr(c, "__module__", "") == values_form.__name__
                for c in context._REFRESHABLE)
+
+
+def test_a_link_adds_its_tenants_to_those_chosen_before_and_alone_shows_exactly_them() -> None:
+    names = ["us", "eu", "apac"]
+    assert tenants_to_show(names, ["us"], ["apac"]) == ["us", "apac"], "menu order, added"
+    assert tenants_to_show(names, ["eu"], []) == ["eu"], "a pasted link in a fresh session"
+    assert tenants_to_show(names, [], ["apac"]) == ["apac"], "no link keeps the choice"
+    assert tenants_to_show(names, [], []) == names, "a fresh session with no link: all"
+    assert tenants_to_show(names, ["gone"], ["also-gone"]) == names, "unknown names ignored"
+
+
+def test_a_pasted_link_in_a_fresh_session_shows_only_its_tenant(
+        app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, "pages/rollout.py", tenant="eu")
+    assert not at.exception
+    assert at.sidebar.multiselect(key="sidebar.tenants").value == ["eu"]
+
+
+def test_following_a_link_adds_its_tenant_to_those_the_session_chose(
+        app: AppTest, sandbox_config: Path) -> None:
+    app.run()
+    app.sidebar.multiselect(key="sidebar.tenants").set_value(["eu"]).run()
+    app.switch_page("pages/audit.py").run()
+    assert app.sidebar.multiselect(key="sidebar.tenants").value == ["eu"], "kept across pages"
+    app.query_params["tenant"] = ["us"]
+    app.switch_page("pages/customer_values.py").run()
+    assert not app.exception
+    assert app.sidebar.multiselect(key="sidebar.tenants").value == ["us", "eu"]
+    assert app.selectbox(key="values.tenant").value == "us", "the page opens on the link's tenant"
+
+
+def test_a_tenant_taken_out_of_the_picker_stays_out(app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, "pages/rollout.py", tenant=["us", "eu"])
+    at.sidebar.multiselect(key="sidebar.tenants").set_value(["us"]).run()
+    at.run()
+    assert at.sidebar.multiselect(key="sidebar.tenants").value == ["us"]
+    assert at.query_params["tenant"] in ("us", ["us"])

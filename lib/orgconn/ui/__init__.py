@@ -5,6 +5,8 @@
   keyed by tenant URL (never by client objects).
 - `errors`: `user_errors()`, which turns any OrgconnError/AccessDenied into an ``st.error``
   a user can act on and stops the page — never a traceback.
+- `shell`: the first call of every page file: sign-in gate (`sign_in`), role check, menu,
+  tenant picker; `coverage_page`: the coverage page, drawn at ``/`` and ``/coverage``.
 - `access`: the acting user and role; `navigation`: the page list by audience and role.
 - `widgets`: small shared widgets (tenant picker, protected-tenant confirmation).
 """

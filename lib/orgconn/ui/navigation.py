@@ -1,18 +1,13 @@
 """The dashboard's pages, grouped by audience, each with the least role that may open it.
 
-`require_shell()` guards a page against Streamlit running its file alone. Because the pages
-live in a folder called ``pages/``, Streamlit treats the app as a "pages directory" app until
-app.py's ``st.navigation`` has run once in the process: a first request for ``/coverage`` (and
-every AppTest run after ``switch_page``) then runs pages/coverage.py without app.py — no sidebar,
-no tenant picker. The guard notices and reruns the script through app.py.
+Streamlit runs the app in its pages-directory mode: ``/`` runs app.py (coverage) and ``/NAME``
+runs ``pages/NAME.py`` directly. So each page's URL path is its file's stem, and each page file
+starts with `orgconn.ui.shell.shell` naming its page here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from orgconn.services.access import Role
 
@@ -53,12 +48,10 @@ def pages_for(role: Role) -> list[PageSpec]:
     return [page for page in PAGES if role >= page.role]
 
 
-def require_shell() -> None:
-    """Rerun through app.py if Streamlit ran this page file on its own (see the module doc).
 
-    Call it first thing in every page (`orgconn.ui.widgets.chosen_tenants` and ``one_tenant``
-    call it too). app.py's ``st.navigation`` clears the flag, so inside the shell this is free.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+def page_spec(url_path: str) -> PageSpec:
+    """The page whose URL path (its file's stem) is ``url_path``; KeyError for no such page."""
+    for page in PAGES:
+        if page.url_path == url_path:
+            return page
+    raise KeyError(url_path)

@@ -9,7 +9,13 @@ from __future__ import annotations
 # sidebar
 K_TENANTS = "sidebar.tenants"
 K_REFRESH = "sidebar.refresh"
+K_TENANTS_CHOSEN = "sidebar.tenants.chosen"  # the choice, kept across pages (not a widget key)
+K_TENANTS_LINKED = "sidebar.tenants.linked"  # the ?tenant= the picker last left in the link
+K_TENANTS_REMEMBERED = "sidebar.tenants.remembered"  # the choice last written to the cookie
 Q_TENANT = "tenant"
+TENANTS_COOKIE = "orgconn_tenants"  # the browser session's chosen tenants (see tenant_picker)
+# sign-in
+K_SIGN_IN_RETURNED = "sign_in.returned"  # this session already ran the return-to-page script
 
 # coverage page
 Q_CONNECTION = "connection"

@@ -1,0 +1,114 @@
+"""The coverage page, drawn by app.py (``/``) and pages/coverage.py (``/coverage``) alike: which
+customers lack values for which org-activated connection, per tenant."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from orgconn.services import coverage, export
+from orgconn.services.links import bulk_template_link, customer_values_links
+from orgconn.ui import context, state, widgets
+from orgconn.ui.errors import user_errors
+
+ICONS = {"complete": "✅ ", "incomplete": "🟠 ", "missing": "⬜ ", "error": "🔴 "}
+LABELS = {"tenant": "Tenant", "stable_key": "Stable key", "connection": "Connection",
+          "customer_external_id": "External ID", "customer_name": "Customer",
+          "status": "Status", "missing_inputs": "Missing inputs"}
+
+
+def render(chosen: list[str]) -> None:
+    """The coverage page for the tenants ``chosen`` in the sidebar (the shell's)."""
+    st.title("Coverage")
+    st.caption("Which customers have values for each org-activated connection. "
+               "Missing: no values · incomplete: a required input is empty · error: the "
+               "connection reports ERROR or FAILED.")
+
+    if not chosen:
+        st.info("Pick at least one tenant in the sidebar.")
+        st.stop()
+
+    frames, others, loaded = [], [], []
+    for name in chosen:
+        with user_errors(f"Tenant {name}", stop=False):
+            url = context.tenant(name).url
+            frames.append(context.coverage_frame(name, url))
+            connections = context.all_connections(name, url)
+            others.append(coverage.other_connections_frame(name, connections))
+            loaded.append(name)
+    if not frames:
+        st.stop()
+    frame = pd.concat(frames, ignore_index=True)
+    for name in (n for n in loaded if n not in set(frame["tenant"])):
+        st.caption(f"{context.tenant(name).label}: no org-activated connection yet, so nothing to "
+                   "cover (see Connection definitions).")
+
+    summary = coverage.summary_frame(frame)
+    for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
+        with column.container(border=True):
+            st.markdown(f"**{context.tenant(str(row.tenant)).label}**")
+            left, middle, right = st.columns(3)
+            left.metric("Customers", f"{row.customers:,}")
+            middle.metric("Connections", f"{row.connections}")
+            right.metric("Complete", f"{row.percent_complete:.1f}%")
+
+    with st.container(border=True):
+        top = st.columns([2, 2, 2])
+        with top[0]:
+            keys = widgets.linked_multiselect(
+                "Connection", sorted(frame["stable_key"].unique()), key="coverage.connection",
+                param=state.Q_CONNECTION)
+        with top[1]:
+            statuses = widgets.linked_multiselect(
+                "Status", [s.value for s in coverage.Status], key="coverage.status",
+                param=state.Q_STATUS)
+        with top[2]:
+            labels = widgets.linked_multiselect(
+                "Customer label (segment)", coverage.label_choices(frame), key="coverage.label",
+                param=state.Q_LABEL, help="A customer must carry every label chosen.")
+        bottom = st.columns([4, 2])
+        with bottom[0]:
+            search = widgets.linked_text("Search customers", key="coverage.search",
+                                         param=state.Q_SEARCH, placeholder="name or external ID")
+        with bottom[1]:
+            st.write("")
+            only_gaps = widgets.linked_toggle("Only gaps", key="coverage.only_gaps",
+                                              param=state.Q_ONLY_GAPS)
+
+    view = coverage.CoverageFilter(stable_keys=tuple(keys), statuses=tuple(statuses),
+                                   labels=tuple(labels), search=search, only_gaps=only_gaps)
+    shown = coverage.apply_filter(frame, view)
+    st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
+               "customer × connection cells match.")
+
+    if shown.empty:
+        st.warning("Nothing matches these filters.")
+    else:
+        st.plotly_chart(coverage.status_chart(coverage.counts_frame(shown)), key="coverage.chart")
+
+    matrix_tab, gaps_tab, other_tab = st.tabs(["Matrix", "Gaps", "Other connections"])
+    with matrix_tab:
+        st.dataframe(coverage.matrix_frame(shown, marks=ICONS), key="coverage.matrix",
+                     hide_index=True, width="stretch", column_config=LABELS)
+    with gaps_tab:
+        gaps = coverage.gap_export(shown)
+        # the CSV is built when the button is clicked, not on every rerun (0.5 s at 10,000)
+        st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
+                           "coverage-gaps.csv", "text/csv", key="coverage.download",
+                           disabled=gaps.empty)
+        st.dataframe(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
+                     hide_index=True, width="stretch", column_config={
+                         **LABELS,
+                         "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})
+        templates = [f"- [{t} · {k}: template of the customers lacking values]"
+                     f"({bulk_template_link(str(t), str(k))})"
+                     for (t, k), _ in gaps.groupby(["tenant", "stable_key"], sort=False)]
+        if templates:
+            st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(templates))
+    with other_tab:
+        st.caption("Org-activated global and customer-activated connections: listed, never "
+                   "counted as gaps.")
+        st.dataframe(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
+                     key="coverage.others", hide_index=True, width="stretch")
