@@ -1,8 +1,8 @@
 """Reports for a notebook: tenants compared, rollout history and targets, safe CSV exports.
 
 Each function composes the dashboard's services (`services.compare`, `services.rollout`,
-`services.rollout_progress`, `services.snapshots`, `services.export`) and returns a DataFrame
-or a Plotly figure; the rollout history reads the store of the session (or ``config``).
+`services.export`) and returns a DataFrame or a Plotly figure; the rollout history reads the
+store of the session (or ``config``).
 `record_snapshot` and `set_target` write to orgconn's store only, never to a tenant;
 `set_target` needs the admin role and leaves an audit row, as on the Rollout page.
 """
@@ -29,7 +29,7 @@ def compare(tenants: list[str] | None = None, *, config: ConfigSource = None) ->
     """Every difference between ``tenants`` (default: all of the session's), one per row:
     definitions by stable key, customers by external ID; customers' values only as
     fingerprints. ValueError for fewer than two tenants."""
-    from orgconn.services import compare as comparing
+    from orgconn.services.compare import compare as comparing
 
     with acting_runtime(config) as runtime:
         names = tenants or list(runtime.tenants())
@@ -44,7 +44,7 @@ def compare(tenants: list[str] | None = None, *, config: ConfigSource = None) ->
 
 def compare_chart(differences: pd.DataFrame) -> go.Figure:
     """A heatmap of `compare`'s rows: differences per connection × tenant charged."""
-    from orgconn.services import compare as comparing
+    from orgconn.services.compare import compare as comparing
 
     return comparing.drift_heatmap(comparing.drift_matrix(differences))
 
@@ -52,7 +52,7 @@ def compare_chart(differences: pd.DataFrame) -> go.Figure:
 def _coverage_now(runtime: Runtime, tenant: str) -> tuple[pd.DataFrame, pd.Series]:
     """The tenant's coverage frame and its customers' creation times."""
     from orgconn.services.coverage import coverage_frame
-    from orgconn.services.snapshots import customer_created_at
+    from orgconn.services.rollout.snapshots import customer_created_at
 
     snapshot = runtime.client(tenant).snapshot()
     return coverage_frame(tenant, snapshot), customer_created_at(snapshot)
@@ -61,7 +61,7 @@ def _coverage_now(runtime: Runtime, tenant: str) -> tuple[pd.DataFrame, pd.Serie
 def record_snapshot(tenant: str | None = None, *, config: ConfigSource = None) -> int | None:
     """Record the tenant's coverage now in the store (as loading the dashboard does); returns
     the snapshot's id, None when one was already taken this minute."""
-    from orgconn.services.snapshots import take_snapshot
+    from orgconn.services.rollout.snapshots import take_snapshot
 
     with acting_runtime(config) as runtime:
         name = chosen_tenant(runtime, tenant).name
@@ -73,7 +73,7 @@ def rollout_history(tenant: str | None = None, *, segment: str | None = None,
                     config: ConfigSource = None) -> pd.DataFrame:
     """Coverage over time per connection: recorded snapshots, and before them weekly points
     estimated from today's values (``estimated`` True); ``segment``: one customer label."""
-    from orgconn.services.rollout import tenant_series
+    from orgconn.services.rollout.rollout import tenant_series
 
     with acting_runtime(config) as runtime:
         name = chosen_tenant(runtime, tenant).name
@@ -85,14 +85,14 @@ def rollout_history(tenant: str | None = None, *, segment: str | None = None,
 def rollout_chart(history: pd.DataFrame, measure: str = "coverage_pct") -> go.Figure:
     """`rollout_history` as lines per connection (estimates dashed and shaded);
     ``measure`` is ``coverage_pct`` (complete) or ``configured_pct`` (have values)."""
-    from orgconn.services.rollout_charts import coverage_chart
+    from orgconn.services.rollout.rollout_charts import coverage_chart
 
     return coverage_chart(history, measure)
 
 
 def rollout_targets(tenant: str | None = None, *, config: ConfigSource = None) -> pd.DataFrame:
     """Each rollout target of the tenant with its progress, projection and verdict."""
-    from orgconn.services.rollout_progress import progress_frame, progress_toward
+    from orgconn.services.rollout.rollout_progress import progress_frame, progress_toward
 
     history = rollout_history(tenant, config=config)
     with acting_runtime(config) as runtime:
@@ -106,13 +106,13 @@ def set_target(stable_key: str, target_pct: float, by: date, tenant: str | None 
     """Set the coverage target of one connection (admins; audited, as on the Rollout page)
     and return the tenant's targets. AccessDenied below admin, InvalidTargetError for a
     percentage outside (0, 100] or a past date."""
-    from orgconn.services.rollout_progress import set_target as setting
+    from orgconn.services.rollout.rollout_progress import set_target as setting
 
     with acting_runtime(config) as runtime:
-        name = chosen_tenant(runtime, tenant).name
-        setting(runtime.store(), runtime.local_actor(), name, stable_key, target_pct, by,
+        chosen = chosen_tenant(runtime, tenant)
+        setting(runtime.store(), runtime.local_actor(), chosen, stable_key, target_pct, by,
                 datetime.now(UTC).date())
-    return rollout_targets(name, config=config)
+    return rollout_targets(chosen.name, config=config)
 
 
 def export_csv(frame: pd.DataFrame, path: str | Path) -> Path:
