@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import orgconn
-from orgconn.notebook.values import as_upload
+from orgconn.notebook.values import _in_worker, as_upload
 from orgconn.services.access import AccessDenied
+from orgconn.services.bulk import Progress
 from orgconn.store import open_store
 
 SECRETS = ["nb-secret-0001", "nb-secret-0002"]
@@ -101,13 +104,17 @@ def test_apply_values_writes_as_a_bulk_job_with_one_audit_row_per_customer(
     assert again.totals["unchanged"] == 2 and again.totals["create"] == 0
 
 
-def test_an_editor_may_plan_values_but_not_apply_them(fresh_sandbox, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch):
-    _configure(fresh_sandbox, tmp_path, monkeypatch, role="editor")
+def test_an_editor_may_plan_values_but_not_apply_them_and_the_refusal_is_audited(
+        fresh_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    store = _configure(fresh_sandbox, tmp_path, monkeypatch, role="editor")
     before = _configured(fresh_sandbox)
+    assert orgconn.plan_values(_values(), "acme-api-key", "us").totals["create"] == 2
     with pytest.raises(AccessDenied, match="editor"):
         orgconn.apply_values(_values(), "acme-api-key", "us", apply=True, valid_only=True)
     assert _configured(fresh_sandbox) == before
+    with open_store(store) as opened:
+        [refused] = opened.audit()
+    assert refused.action == "bulk_apply" and refused.outcome.startswith("failed")
 
 
 def test_a_protected_tenant_needs_its_name_typed_to_apply_values(
@@ -121,3 +128,34 @@ def test_a_protected_tenant_needs_its_name_typed_to_apply_values(
     orgconn.apply_values(_values(), "acme-api-key", "us", apply=True, valid_only=True,
                          confirm_tenant="us", progress=False)
     assert _configured(fresh_sandbox) == before + 2
+
+
+def test_in_a_running_event_loop_the_apply_runs_in_a_worker_and_its_progress_shows_here():
+    """A notebook cell runs inside the kernel's loop, where the apply's own loop cannot."""
+    shown: list[tuple[int, int]] = []
+    workers: list[int] = []
+
+    def apply(on_progress):
+        asyncio.run(asyncio.sleep(0))  # would raise in the calling thread: a loop is running
+        workers.append(threading.get_ident())
+        for created in (1, 2):
+            on_progress(Progress(total=2, created=created))
+        return "applied"
+
+    async def cell():
+        return _in_worker(apply, lambda p: shown.append((threading.get_ident(), p.created)))
+
+    assert asyncio.run(cell()) == "applied"
+    here = threading.get_ident()
+    assert shown == [(here, 1), (here, 2)] and workers != [here]
+
+
+def test_an_error_of_the_apply_in_its_worker_is_raised_in_the_cell():
+    def apply(on_progress):
+        raise AccessDenied("editor may not bulk apply")
+
+    async def cell():
+        return _in_worker(apply, lambda p: None)
+
+    with pytest.raises(AccessDenied, match="editor"):
+        asyncio.run(cell())

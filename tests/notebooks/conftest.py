@@ -53,11 +53,12 @@ def kernel_spec_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return prefix / "share" / "jupyter" / "kernels"
 
 
-def _kernel_env(workdir: Path) -> dict[str, str]:
-    """The kernel's environment: no ORGCONN_*/PRISM* settings, a temporary HOME, an empty
-    configuration file (the project's own must not be found), this checkout's lib first."""
+def _kernel_env(workdir: Path, config_text: str) -> dict[str, str]:
+    """The kernel's environment: no ORGCONN_*/PRISM* settings, a temporary HOME, a
+    configuration file holding ``config_text`` (empty: no tenant; the project's own must not
+    be found), this checkout's lib first."""
     config = workdir / "orgconn.toml"
-    config.touch()
+    config.write_text(config_text)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORGCONN_", "PRISM"))}
     home = workdir / "home"
     home.mkdir(exist_ok=True)
@@ -69,7 +70,10 @@ def _kernel_env(workdir: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def executed(kernel_spec_dir: Path, tmp_path_factory: pytest.TempPathFactory
              ) -> Callable[[str], Executed]:
-    """Run ``notebooks/NAME.ipynb`` once per session; later calls return the same run."""
+    """Run ``notebooks/NAME.ipynb`` once per session; later calls return the same run.
+
+    ``config`` is the TOML the kernel's configuration holds (default empty: the sandbox).
+    """
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
@@ -82,19 +86,19 @@ def executed(kernel_spec_dir: Path, tmp_path_factory: pytest.TempPathFactory
         def _temporary_specs(self) -> KernelSpecManager:
             return KernelSpecManager(kernel_dirs=[str(kernel_spec_dir)])
 
-    runs: dict[str, Executed] = {}
+    runs: dict[tuple[str, str], Executed] = {}
 
-    def run(name: str) -> Executed:
-        if name not in runs:
+    def run(name: str, config: str = "") -> Executed:
+        if (name, config) not in runs:
             workdir = tmp_path_factory.mktemp(name)
             notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
             client = NotebookClient(notebook, kernel_name=KERNEL_NAME,
                                     kernel_manager_class=TestKernels, timeout=CELL_TIMEOUT,
                                     resources={"metadata": {"path": str(workdir)}})
             started = time.monotonic()
-            client.execute(env=_kernel_env(workdir))
-            runs[name] = Executed(notebook, workdir, time.monotonic() - started)
-            print(f"\n{name}.ipynb ran in {runs[name].seconds:.1f} s", file=sys.stderr)
-        return runs[name]
+            client.execute(env=_kernel_env(workdir, config))
+            runs[name, config] = Executed(notebook, workdir, time.monotonic() - started)
+            print(f"\n{name}.ipynb ran in {runs[name, config].seconds:.1f} s", file=sys.stderr)
+        return runs[name, config]
 
     return run

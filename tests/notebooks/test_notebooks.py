@@ -11,6 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+import orgconn
 from tests.notebooks.conftest import NOTEBOOKS, Executed
 
 NAMES = ["coverage-triage", "values-from-a-dataframe", "rollout-report"]
@@ -106,3 +107,23 @@ def test_rollout_report_has_history_targets_comparison_and_exports(executed):
 def test_notebook_exports_stay_out_of_git():
     ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text()
     assert "notebooks/exports/" in ignored and ".orgconn/" in ignored
+
+
+def test_on_a_configured_tenant_the_values_notebook_only_plans_unless_apply_is_set(
+        executed, fresh_sandbox):
+    def configured() -> int:
+        with orgconn.connect("us", config=path) as client:
+            return len(client.customer_values(stable_key="webhook-signing"))
+
+    text = (f'[tenants.us]\nurl = "{fresh_sandbox.stack_url("us")}"\n'
+            f'token = "{fresh_sandbox.token("us")}"\n')
+    path = fresh_sandbox.data_dir / "orgconn.toml"
+    path.write_text(text)
+    before = configured()
+
+    run = executed("values-from-a-dataframe", text)
+
+    said = run.outputs_text()
+    assert "orgconn: tenants us from" in said and "embedded sandbox" not in said
+    assert "Set apply=True to write." in said and "Dry run only: set APPLY = True" in said
+    assert "Applying" not in said and configured() == before

@@ -1,7 +1,8 @@
-"""orgconn in a notebook: one call per question, answers as pandas DataFrames.
+"""orgconn in a notebook: one call per question, answers as pandas DataFrames and Plotly figures.
 
     import orgconn
 
+    orgconn.start()                              # the session: configured tenants, else a sandbox
     orgconn.connections("us")                    # org-activated connections, one row each
     orgconn.customers("us")                      # customers
     orgconn.customer_values("us", "acme-api-key")  # who has which values (secrets masked)
@@ -10,23 +11,23 @@
     client = orgconn.connect("us")               # a client that reads (close it when done)
 
 Everything is built by `orgconn.runtime` from the configuration (`orgconn.config.load_config`:
-``config=`` file, ``ORGCONN_CONFIG``, or ``.streamlit/secrets.toml``) — the same tenants, store
-and roles as the CLI; ``tenant`` may be omitted when exactly one is configured. The read
-functions also take ``client=`` to reuse an open client. No DataFrame holds a secret value:
-secret inputs show as ``••••••`` when set.
+``config=`` file, ``ORGCONN_CONFIG``, or the nearest ``.streamlit/secrets.toml``) — the same
+tenants, store and roles as the CLI. ``orgconn.start()`` (`orgconn.notebook.session`) opens one
+session for the kernel — on the configured tenants, or on an embedded sandbox of its own when
+none is configured — and calls without ``config=`` then act through it, ``tenant`` defaulting
+to the session's; without a session, ``tenant`` may be omitted when exactly one is configured.
+The read functions also take ``client=`` to reuse an open client. No DataFrame holds a secret
+value: secret inputs show as ``••••••`` when set.
 
 Writes go through the dashboard's audited write path only: `set_values` acts as the OS user
 with the configuration's ``[access] local_role``, refuses what that role may not do
 (`AccessDenied`), asks for ``confirm_tenant`` on a protected tenant, and leaves one audit row
-(source ``notebook``). The client `connect` hands out reads only: its write methods raise
-`NotebookWriteRefused` pointing at `set_values`. This role is a guard-rail against mistakes —
-whoever edits the configuration chooses it; the tenant's token is the security boundary.
-
-``orgconn.start()`` (`orgconn.notebook.session`) opens one session for the kernel — on the
-configured tenants, or on an embedded sandbox of its own when none is configured — and the
-calls below then act through it, ``tenant`` defaulting to the session's. The notebooks in
-``notebooks/`` use it, with `plan_values` / `apply_values` (`orgconn.notebook.values`) and
-`compare`, `rollout_history`, `rollout_targets` (`orgconn.notebook.reports`).
+(source ``notebook``); `apply_values` (`orgconn.notebook.values`) is the bulk upload's apply,
+with its gate, job and audit rows. The client `connect` hands out reads only: its write methods
+raise `NotebookWriteRefused` pointing at `set_values`. This role is a guard-rail against
+mistakes — whoever edits the configuration chooses it; the tenant's token is the security
+boundary. Reports (`compare`, `rollout_history`, `rollout_targets`...) are in
+`orgconn.notebook.reports`.
 """
 
 from __future__ import annotations

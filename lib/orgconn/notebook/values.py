@@ -31,7 +31,6 @@ import pandas as pd
 from orgconn.config import ConfigError
 from orgconn.notebook.session import ConfigSource, acting_runtime, chosen_tenant
 from orgconn.services import bulk, export
-from orgconn.services.access import Action, require
 from orgconn.store import BulkOptions
 
 __all__ = ["ValuesResult", "apply_values", "plan_values", "values_template"]
@@ -148,10 +147,11 @@ def apply_values(values: pd.DataFrame, connection: str | None = None,
                  progress: bool = True, config: ConfigSource = None) -> ValuesResult:
     """Apply ``values`` as a bulk job when ``apply`` is True; otherwise the dry run.
 
-    Acts as the OS user with ``[access] local_role`` (operator or admin needed): raises
-    AccessDenied for a lower role or a protected tenant not confirmed (``confirm_tenant=
-    "NAME"``), `BulkFileError` while the rows have problems (unless ``valid_only``) —
-    nothing sent in either case. Shows a progress bar unless ``progress=False``.
+    Acts as the OS user with ``[access] local_role`` (operator or admin needed) through the
+    bulk apply's audited gate: raises AccessDenied (audited) for a lower role or a protected
+    tenant not confirmed (``confirm_tenant="NAME"``), `BulkFileError` while the rows have
+    problems (unless ``valid_only``) — nothing sent in either case. Shows a progress bar
+    unless ``progress=False``.
     """
     if not apply:
         planned = plan_values(values, connection, tenant, overwrite=overwrite,
@@ -161,9 +161,7 @@ def apply_values(values: pd.DataFrame, connection: str | None = None,
     content = as_upload(values)
     with acting_runtime(config) as runtime:
         chosen = chosen_tenant(runtime, tenant)
-        actor = runtime.local_actor()
-        require(actor, Action.BULK_APPLY)  # before reading anything: refused, nothing sent
-        store = runtime.store()
+        actor, store = runtime.local_actor(), runtime.store()
         bar = _ProgressBar(progress)
         try:
             result = _in_worker(lambda on_progress: bulk.apply_upload(
