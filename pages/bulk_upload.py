@@ -89,7 +89,7 @@ check_key = (tenant.name, uploaded.name, bulk.file_sha256(content), options.cano
 if st.session_state.get(K_PLAN, (None,))[0] != check_key:
     with st.spinner("Checking the file against the tenant…"), user_errors("Checking the file"):
         plan = bulk.check_upload(context.client(tenant.name), uploaded.name, content, options,
-                                 limits=bulk.BulkLimits.from_env())
+                                 limits=context.configured().bulk)
         st.session_state[K_PLAN] = (check_key, plan)
 plan = st.session_state[K_PLAN][1]
 
@@ -139,7 +139,7 @@ if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
         result = bulk.apply_upload(
             tenant, uploaded.name, content, options, actor=actor, store=store,
             key=context.secret_key(), confirmation=typed, on_progress=show,
-            limits=bulk.BulkLimits.from_env())
+            limits=context.configured().bulk)
         bar.progress(1.0, text=result.progress.describe())
         st.session_state[K_JOB] = result.job.id
         st.session_state.pop(K_PLAN, None)  # check again: the plan now shows what is left

@@ -8,8 +8,10 @@ import pydantic
 import pytest
 
 from orgconn.config import (
+    BulkLimits,
     ConfigError,
     OrgconnConfig,
+    TenantConfig,
     build_config,
     config_file,
     import_prism_profiles,
@@ -208,3 +210,61 @@ def test_an_unknown_role_in_the_access_table_names_the_key_and_the_choices() -> 
 def test_the_local_role_can_be_overridden_from_the_environment() -> None:
     config = load_config(env={"ORGCONN_ACCESS__LOCAL_ROLE": "viewer"})
     assert config.access.local_role == "viewer"
+
+
+@pytest.mark.parametrize("url", ["https://:canary-url-secret@app.prismatic.io",
+                                 "https://ops:canary-url-secret@app.prismatic.io",
+                                 "https://canary-url-secret@app.prismatic.io",
+                                 "http://:canary-url-secret@127.0.0.1:8788/us"])
+def test_credentials_in_a_tenant_url_are_refused_without_echoing_them(tmp_path, url):
+    text = f'[tenants.us]\nurl = "{url}"\ntoken = "t"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), env={})
+    assert caught.value.problems == [
+        "tenants.us.url: must not contain a user name or password (the stack would be sent "
+        "them as Basic auth instead of the token): put the credential in token or "
+        'refresh_token — e.g. url = "https://app.prismatic.io"']
+    with pytest.raises(pydantic.ValidationError) as direct:
+        TenantConfig(name="us", url=url, token="t")
+    assert "canary-url-secret" not in str(direct.value) + repr(direct.value)
+
+
+@pytest.mark.parametrize("command", [["coverage"], ["snapshot"], ["bulk", "check", "f.csv",
+                                                                   "--tenant", "us"]])
+def test_no_command_prints_a_secret_given_in_a_tenant_url(tmp_path, capsys, monkeypatch,
+                                                           command):
+    from orgconn.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "f.csv").write_text("external_id\nalpha\n")
+    config = write(tmp_path, '[tenants.us]\nurl = "https://:canary-url-secret@h.test"\n'
+                             'token = "t"\n')
+
+    status = main([*command, "--config", str(config)])
+
+    printed = capsys.readouterr()
+    assert status == 2 and "must not contain a user name or password" in printed.err
+    assert "canary-url-secret" not in printed.out + printed.err
+
+
+def test_bulk_limits_come_from_the_bulk_table_and_the_old_variables(tmp_path):
+    text = "[bulk]\nmax_columns = 40\nmax_value_chars = 2000\n"
+    env = {"ORGCONN_BULK_MAX_ROWS": "50", "ORGCONN_BULK_MAX_BYTES": "9000"}
+
+    config = load_config(write(tmp_path, text), env=env)
+
+    assert config.bulk == BulkLimits(max_bytes=9000, max_rows=50, max_columns=40,
+                                     max_value_chars=2000)
+    assert load_config(write(tmp_path, ""), env={}).bulk == BulkLimits(
+        max_bytes=5_000_000, max_rows=20_000, max_columns=500, max_value_chars=1_000_000)
+
+
+def test_a_bad_bulk_limit_names_the_key_and_the_variable_that_sets_it(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "[bulk]\nmax_rows = 0\nmax_cells = 1\n"),
+                    env={"ORGCONN_BULK_MAX_BYTES": "5MB"})
+    text = str(caught.value)
+    assert "bulk.max_bytes: Input should be a valid integer" in text
+    assert "ORGCONN_BULK_MAX_BYTES" in text
+    assert "bulk.max_rows: Input should be greater than or equal to 1" in text
+    assert "bulk.max_cells: unknown key — [bulk]'s keys are max_bytes, max_rows" in text

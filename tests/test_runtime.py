@@ -112,8 +112,7 @@ def test_the_sandbox_keys_come_from_the_config_or_the_old_variable_names(tmp_pat
 ENVIRONMENT_READERS = {
     "config.py": "the configuration: the one place that reads orgconn's settings",
     "commands/set.py": "KEY=env:VAR passes a value the user chose through the environment",
-    "services/rollout/rollout_charts.py": "BROWSER_PATH: where kaleido finds a browser for PNG export",
-    "services/bulk/parse.py": "bulk limits (moving into the [bulk] configuration table)",
+    "services/rollout/rollout_charts.py": "BROWSER_PATH: where kaleido finds a browser",
 }
 
 

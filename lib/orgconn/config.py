@@ -20,7 +20,8 @@ else from the `OrgconnConfig`).
 
 `import_prism_profiles` turns the prism CLI's profiles (and its PRISM* environment variables)
 into tenants. A configuration without tenants is valid: the dashboard then runs on the sandbox.
-Every problem is reported at once in one `ConfigError` naming the key and the fix.
+Every problem is reported at once in one `ConfigError` naming the key and the fix; no message
+quotes a value (a URL may carry a password, a key may be a token).
 Top-level keys orgconn does not know are ignored: the file is shared with Streamlit (``[auth]``),
 and other parts of orgconn add their own sections (e.g. ``[roles]``).
 """
@@ -49,9 +50,9 @@ from pydantic import (
 from orgconn.errors import ConfigError
 
 __all__ = [
-    "AccessConfig", "ConfigError", "OrgconnConfig", "SandboxConfig", "TenantConfig",
-    "build_config", "config_file", "environment_overrides", "environment_signature",
-    "import_prism_profiles", "load_config",
+    "AccessConfig", "BulkLimits", "ConfigError", "OrgconnConfig", "SandboxConfig",
+    "TenantConfig", "build_config", "config_file", "environment_overrides",
+    "environment_signature", "import_prism_profiles", "load_config",
 ]
 
 DEFAULT_PATH = Path(".streamlit") / "secrets.toml"
@@ -72,7 +73,13 @@ FIXES = {
     "tenants": "[tenants.NAME] tables, e.g. [tenants.us]",
     "default_role": 'default_role = "viewer" (viewer, editor, operator or admin)',
     "local_role": 'local_role = "admin" (viewer, editor, operator or admin)',
+    "max_bytes": "[bulk] max_bytes = 5000000 (or ORGCONN_BULK_MAX_BYTES), a positive number",
+    "max_rows": "[bulk] max_rows = 20000 (or ORGCONN_BULK_MAX_ROWS), a positive number",
+    "max_columns": "[bulk] max_columns = 500, a positive number",
+    "max_value_chars": "[bulk] max_value_chars = 1000000, a positive number",
 }
+# the old single-level variables ORGCONN_BULK_MAX_BYTES / _ROWS arrive as these top-level keys
+LEGACY_BULK_KEYS = {"bulk_max_bytes": "max_bytes", "bulk_max_rows": "max_rows"}
 
 
 def _is_loopback(host: str) -> bool:
@@ -93,7 +100,7 @@ class TenantConfig(BaseModel):
     ``protected`` tenants ask for their name to be typed before any write.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     name: str
     label: str = ""
@@ -122,8 +129,12 @@ class TenantConfig(BaseModel):
         loopback = parts.scheme == "http" and _is_loopback(parts.hostname or "")
         if not (secure or loopback):
             raise ValueError(f"must start with https:// (or http:// for loopback) — {EXAMPLE_URL}")
-        if parts.query or parts.fragment or parts.username:
-            raise ValueError(f"must be a plain stack URL without query or user — {EXAMPLE_URL}")
+        if "@" in parts.netloc:  # user, password, or both: an empty user name counts too
+            raise ValueError("must not contain a user name or password (the stack would be sent "
+                             "them as Basic auth instead of the token): put the credential in "
+                             f"token or refresh_token — {EXAMPLE_URL}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"must be a plain stack URL without query — {EXAMPLE_URL}")
         return url
 
     @model_validator(mode="after")
@@ -160,6 +171,43 @@ class TenantConfig(BaseModel):
 ROLE_NAMES = ("viewer", "editor", "operator", "admin")
 
 
+class BulkLimits(BaseModel):
+    """The largest upload a bulk job reads: the ``[bulk]`` table; frozen.
+
+    A file over ``max_bytes``, with more than ``max_rows`` customer rows or a value beyond
+    column ``max_columns`` is refused as a whole; a value longer than ``max_value_chars``
+    characters (default 1,000,000: no credential is that long, certificates and code fit)
+    makes its row invalid. A workbook (a zip) may unpack to at most `max_unpacked_bytes`.
+    ``ORGCONN_BULK_MAX_BYTES`` and ``ORGCONN_BULK_MAX_ROWS`` still set the first two;
+    ``ORGCONN_BULK__<KEY>`` sets any.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    max_bytes: int = Field(5_000_000, ge=1)
+    max_rows: int = Field(20_000, ge=1)
+    max_columns: int = Field(500, ge=1)
+    max_value_chars: int = Field(1_000_000, ge=1)
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        """What an XLSX's parts may unpack to, together: ten times ``max_bytes`` (a zip bomb
+        is refused before it is unpacked; reading a workbook this size stays under ~300 MB)."""
+        return 10 * self.max_bytes
+
+    @property
+    def max_values(self) -> int:
+        """Non-empty cells a file may have in all: 50 per row allowed (a million by default),
+        which bounds reading time and memory whatever the shape of the rows."""
+        return 50 * self.max_rows
+
+    @property
+    def max_scanned_rows(self) -> int:
+        """Rows read, blank ones included, before a file is refused: blank rows cost reading
+        time too, so a sheet of a million empty rows is refused in seconds."""
+        return 5 * self.max_rows + 1_000
+
+
 class AccessConfig(BaseModel):
     """Who may do what: the ``[access]`` table.
 
@@ -168,7 +216,7 @@ class AccessConfig(BaseModel):
     ``local_role`` the role in single-user mode (no ``[auth]`` sign-in configured).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     roles: dict[str, str] = Field(default_factory=dict)
     default_role: str = "viewer"
@@ -211,13 +259,14 @@ class OrgconnConfig(BaseModel):
     it was read from, for messages.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
     tenants: dict[str, TenantConfig] = Field(default_factory=dict)
     database_url: str | None = None
     fingerprint_key: SecretStr | None = None
     access: AccessConfig = Field(default_factory=AccessConfig)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    bulk: BulkLimits = Field(default_factory=BulkLimits)
     source: str | None = None
 
     @model_validator(mode="before")
@@ -228,6 +277,18 @@ class OrgconnConfig(BaseModel):
             tenants = {name: {**table, "name": name} if isinstance(table, Mapping) else table
                        for name, table in data["tenants"].items()}
             data = {**data, "tenants": tenants}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_bulk_keys(cls, data: Any) -> Any:
+        """Move ``bulk_max_bytes`` / ``bulk_max_rows`` (ORGCONN_BULK_MAX_*) into ``[bulk]``."""
+        if isinstance(data, Mapping) and any(k in data for k in LEGACY_BULK_KEYS):
+            bulk = dict(data.get("bulk") or {}) if isinstance(data.get("bulk"), Mapping) else {}
+            for old, new in LEGACY_BULK_KEYS.items():
+                if old in data:
+                    bulk[new] = data[old]
+            data = {k: v for k, v in data.items() if k not in LEGACY_BULK_KEYS} | {"bulk": bulk}
         return data
 
     def tenant(self, name: str) -> TenantConfig:
@@ -327,6 +388,12 @@ def _deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
+TABLES: dict[str, tuple[str, type[BaseModel]]] = {
+    "tenants": ("a tenant", TenantConfig), "access": ("[access]", AccessConfig),
+    "bulk": ("[bulk]", BulkLimits)}
+"""Tables whose unknown keys are errors: how to name each in a message, and its model."""
+
+
 def _describe(err: Any) -> str:
     """One ``key: problem — fix`` line from a pydantic error, without the offending value."""
     loc = [str(part) for part in err["loc"]]
@@ -338,10 +405,11 @@ def _describe(err: Any) -> str:
     if kind == "missing":
         return f"{key}: missing — {FIXES.get(field, 'add it')}"
     if kind == "extra_forbidden":
-        allowed = ", ".join(k for k in TenantConfig.model_fields if k != "name")
-        return f"{key}: unknown key — a tenant's keys are {allowed}"
+        table, model = TABLES.get(loc[0] if loc else "", ("a tenant", TenantConfig))
+        allowed = ", ".join(k for k in model.model_fields if k != "name")
+        return f"{key}: unknown key — {table}'s keys are {allowed}"
     message = str(err["msg"]).removeprefix("Value error, ")
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind.endswith(("_type", "_parsing")) or kind.startswith("greater_than"):
         hint = FIXES.get(field)
         return f"{key}: {message}" + (f" — {hint}" if hint else "")
     return f"{key}: {message}"

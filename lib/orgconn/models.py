@@ -44,6 +44,14 @@ class InputScope(StrEnum):
     CUSTOMER = "customer"
     ORG = "org"
 
+    @classmethod
+    def of(cls, meta_value: object, fallback: InputScope) -> InputScope:
+        """The scope an expression's meta ``inputScope`` names, in any case (Prismatic's own
+        script writes ``"ORG"``/``"CUSTOMER"``, its web app lowercase); ``fallback`` when the
+        meta names none."""
+        spelled = meta_value.lower() if isinstance(meta_value, str) else None
+        return cls(spelled) if spelled in ("customer", "org") else fallback
+
 
 class InputDefinition(ApiModel):
     """One input of a component connection: key, label, type and the form's hints.
@@ -203,8 +211,7 @@ class OrgConnection(ApiModel):
             definition = definitions.get(key) or InputDefinition(key=key, label=key)
             expression = expressions.get(key)
             meta = parse_meta(expression.get("meta")) if expression else {}
-            scoped = meta.get("inputScope")
-            scope = InputScope(scoped) if scoped in ("customer", "org") else fallback
+            scope = InputScope.of(meta.get("inputScope"), fallback)
             value = None
             if expression is not None and scope is InputScope.ORG:
                 value = InputValue.of(key, expression.get("value"), secret=definition.is_secret,

@@ -14,12 +14,24 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
+import pytest
 
 Answer = httpx.Response | Callable[["FakePrismatic", httpx.Request], httpx.Response]
 SECRET = "canary-fake-secret-1234"
+
+
+def route_every_client(monkeypatch: pytest.MonkeyPatch,
+                       handler: Callable[[httpx.Request], httpx.Response]) -> None:
+    """Make every httpx client built during the test (the CLI's, a bulk apply's) answer with
+    ``handler`` through MockTransport: for code that builds its own clients."""
+    transport = httpx.MockTransport(handler)
+    for name in ("Client", "AsyncClient"):
+        real: Any = getattr(httpx, name)
+        monkeypatch.setattr(httpx, name, partial(real, transport=transport))
 
 
 def relay_id(kind: str) -> str:

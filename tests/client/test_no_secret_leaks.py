@@ -97,3 +97,39 @@ def test_tenant_configuration_never_shows_its_tokens(secret_field):
     tenant = make_tenant(**{secret_field: SecretStr("canary-token-value-55")})
     assert "canary-token-value-55" not in repr(tenant) + str(tenant)
     assert "canary-token-value-55" not in repr(tenant.model_dump())
+
+
+def echo(operation_field: str, *texts: str) -> httpx.Response:
+    """A mutation answer refusing the request with payload errors quoting ``texts``."""
+    return httpx.Response(200, json={"data": {operation_field: {
+        "customerConfigVariable": None,
+        "errors": [{"field": f"inputs {texts[0]}", "messages": [f"{t} is not accepted"
+                                                               for t in texts]}]}}})
+
+
+@pytest.mark.parametrize(("customer", "operation", "field", "echoed"), [
+    ("initech", "CreateCustomerValues", "createCustomerConfigVariable", (TOKEN, NEW_SECRET)),
+    ("globex", "UpdateCustomerValues", "updateCustomerConfigVariable",
+     (TOKEN, NEW_SECRET, SECRET))])  # an update's answer may quote the value it replaces
+def test_a_token_or_secret_echoed_in_a_mutation_payloads_errors_never_reaches_the_error(
+        customer, operation, field, echoed, caplog):
+    caplog.set_level(logging.DEBUG)
+    fake = FakePrismatic()
+    scv = fake.add_connection()
+    customers = {c: fake.add_customer(c.title(), c) for c in ("globex", "initech")}
+    fake.add_values(scv, customers["globex"], {"apiKey": SECRET, "region": "eu"})
+    fake.script(operation, echo(field, *echoed))
+    http = httpx.Client(transport=httpx.MockTransport(fake.handler))
+    client = PrismaticClient(make_tenant(), http=http, retry=FAST)
+    acme = client.connection("acme-api-key")
+    assert acme is not None
+
+    with pytest.raises(OrgconnError) as caught:
+        client.upsert_customer_values(acme, customers[customer]["id"],
+                                      {"apiKey": SecretStr(NEW_SECRET)})
+
+    text = " ".join([str(caught.value), repr(caught.value), repr(caught.value.__dict__),
+                     caplog.text])
+    assert "[redacted] is not accepted" in text and "inputs [redacted]" in text
+    for secret in echoed:
+        assert secret not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from orgconn.client import PrismaticClient
 from orgconn.commands.bulk import YOUNG_COLLECTION_THRESHOLD, bulk_apply_gc
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
+from tests.services.bulk import hostile_files
 
 SECRET = "canary-bulk-cli-9Fx"
 
@@ -142,6 +144,40 @@ def test_a_template_file_needs_a_known_connection_and_a_csv_or_xlsx_name(
     status, _, err = _run(capsys, config, "template", str(tmp_path / "t.xlsx"),
                           "--connection", "no-such-connection")
     assert status == 2 and "acme-api-key" in err and not (tmp_path / "t.xlsx").exists()
+
+
+@pytest.mark.parametrize(("build", "words"), [
+    (hostile_files.entity_expansion, "declares a document type"),
+    (hostile_files.truncated_sheet, "its XML stops or breaks"),
+    (hostile_files.bad_shared_string, "names a shared string the workbook does not have"),
+    (lambda: hostile_files.wide(rows=3), "column SG (column 501)")])
+def test_a_hostile_workbook_exits_2_with_one_clear_problem_and_sends_nothing(
+        tmp_path: Path, fresh_sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str],
+        build: Callable[[], bytes], words: str) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    hostile = tmp_path / "hostile.xlsx"
+    hostile.write_bytes(build())
+    before = _values(fresh_sandbox)
+
+    for step in ("check", "apply"):
+        status, out, err = _run(capsys, config, step, str(hostile), "--connection", "sftp-drop",
+                                "--yes")
+        assert status == 2 and "The file has 1 problem" in out and words in out
+        assert "Traceback" not in out + err
+    assert "Nothing was sent" in err and _values(fresh_sandbox) == before
+
+
+def test_a_file_over_the_configured_size_is_refused_with_exit_2_unread(
+        tmp_path: Path, fresh_sandbox: RunningSandbox,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    config.write_text(config.read_text() + "[bulk]\nmax_bytes = 100\n", encoding="utf-8")
+    big = tmp_path / "big.csv"
+    big.write_text("external_id,username\n" + "cust-00002,u\n" * 50, encoding="utf-8")
+
+    status, out, _ = _run(capsys, config, "check", str(big), "--connection", "sftp-drop")
+
+    assert status == 2 and "larger than 0.1 kB, the most accepted" in out
 
 
 def test_the_cli_tunes_the_garbage_collector_for_an_apply_and_restores_it_even_on_failure(

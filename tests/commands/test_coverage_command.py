@@ -24,6 +24,8 @@ from orgconn.commands.coverage import EXIT_COMPLETE, EXIT_GAPS, EXIT_UNREADABLE,
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import EXPORT_COLUMNS, coverage_frame
+from tests.client.fake_prismatic import route_every_client
+from tests.commands import odd_tenants
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -246,3 +248,34 @@ def test_exit_status_0_once_every_customer_has_complete_values(
     status, out, _ = run("--config", str(config), "--connection", "crm-sync", "--format", "csv")
     assert status == EXIT_COMPLETE
     assert set(pd.read_csv(io.StringIO(out), dtype=str)["status"]) == {"complete"}
+
+
+@pytest.mark.parametrize("shape", sorted(odd_tenants.SHAPES))
+@pytest.mark.parametrize("format_", ["table", "json", "csv"])
+def test_a_tenant_with_nothing_to_cover_exits_0_with_a_sentence(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str,
+        format_: str) -> None:
+    build, sentence = odd_tenants.SHAPES[shape]
+    route_every_client(monkeypatch, build())
+
+    status, out, err = run("--config", str(odd_tenants.config(tmp_path)), "--format", format_)
+
+    assert status == EXIT_COMPLETE
+    assert f"orgconn coverage: odd {sentence}: nothing to cover" in (
+        out if format_ == "table" else err)
+    if format_ == "json":
+        document = json.loads(out)
+        assert document["cells"] == [] and document["tenants"][0]["tenant"] == "odd"
+    if format_ == "csv":
+        assert out.strip() == ",".join(EXPORT_COLUMNS)
+
+
+def test_a_tenant_answering_empty_data_exits_3_saying_what_is_wrong(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    route_every_client(monkeypatch, odd_tenants.empty_data)
+
+    status, out, err = run("--config", str(odd_tenants.config(tmp_path)))
+
+    assert status == EXIT_UNREADABLE and out == ""
+    assert err.startswith("orgconn coverage: reading odd: The tenant answered ")
+    assert "the url may not point at a Prismatic stack" in err and "Traceback" not in err

@@ -14,6 +14,8 @@ from orgconn.cli import main
 from orgconn.commands import snapshot as command
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import open_store
+from tests.client.fake_prismatic import route_every_client
+from tests.commands import odd_tenants
 
 Run = Callable[..., tuple[int, str, str]]
 AT = datetime(2026, 5, 4, 6, 0, 12, tzinfo=UTC)
@@ -100,7 +102,7 @@ def no_retry_waits() -> Iterator[None]:
     stamina.set_testing(False)
 
 
-def test_an_unreachable_tenant_exits_1_and_the_others_are_still_recorded(
+def test_an_unreachable_tenant_exits_3_and_the_others_are_still_recorded(
         run: Run, tmp_path: Path, sandbox: RunningSandbox, clock: list[datetime],
         no_retry_waits: None) -> None:
     with socket.socket() as sock:
@@ -109,6 +111,37 @@ def test_an_unreachable_tenant_exits_1_and_the_others_are_still_recorded(
     config = write_config(tmp_path, {"down": (f"http://127.0.0.1:{port}", "t"),
                                      "us": (sandbox.stack_url("us"), sandbox.token("us"))})
     status, out, err = run("--config", str(config))
-    assert status == 1
-    assert err.startswith("down: not recorded:") and "us: recorded snapshot" in out
+    assert status == 3
+    assert err.startswith("down: not recorded: reading the tenant:")
+    assert "us: recorded snapshot" in out
     assert snapshot_times(config, "us") == [AT]
+
+
+@pytest.mark.parametrize("shape", sorted(odd_tenants.SHAPES))
+def test_a_tenant_with_nothing_to_cover_is_recorded_and_exits_0_with_a_sentence(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: list[datetime],
+        shape: str) -> None:
+    build, sentence = odd_tenants.SHAPES[shape]
+    route_every_client(monkeypatch, build())
+    config = odd_tenants.config(tmp_path)
+
+    status, out, err = run("--config", str(config))
+
+    assert status == 0 and not err
+    assert out.startswith("odd: recorded snapshot") and "0.0% complete" in out
+    assert f"odd: odd {sentence}: nothing to cover" in out
+    assert run("--config", str(config))[1].startswith("odd: not recorded: a snapshot of odd "
+                                                      "was already taken")
+
+
+def test_a_tenant_answering_empty_data_exits_3_and_records_nothing(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: list[datetime]
+        ) -> None:
+    route_every_client(monkeypatch, odd_tenants.empty_data)
+    config = odd_tenants.config(tmp_path)
+
+    status, out, err = run("--config", str(config))
+
+    assert status == 3 and out == ""
+    assert err.startswith("odd: not recorded: reading the tenant: The tenant answered ")
+    assert snapshot_times(config, "odd") == []

@@ -26,6 +26,8 @@ from orgconn.config import TenantConfig
 from orgconn.models import TenantSnapshot
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import EXPORT_COLUMNS, coverage_frame
+from tests.client.fake_prismatic import route_every_client
+from tests.commands import odd_tenants
 from tests.pages.conftest import Downloads, open_page
 
 PAGE = "pages/coverage.py"
@@ -344,12 +346,30 @@ def test_a_tenant_without_org_activated_connections_is_said_to_have_none(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from orgconn.ui import context
 
-    loaded = context.coverage_frame
-    monkeypatch.setattr(context, "coverage_frame", lambda name, url: (
-        loaded(name, url).iloc[:0] if name == "eu" else loaded(name, url)))
+    loaded = context.snapshot
+    monkeypatch.setattr(context, "snapshot", lambda name, url: (
+        loaded(name, url).model_copy(update={"connections": ()}) if name == "eu"
+        else loaded(name, url)))
     at = open_page(app, PAGE)
     assert not at.exception and not at.error
-    assert any("no org-activated connection yet" in c.value and "eu" in c.value
-               for c in at.caption)
+    assert any("no org-activated customer connection yet" in i.value and "eu" in i.value
+               for i in at.info)
     assert shown_customers(at) == {("us", c.external_id)
                                    for c in expected.snapshots["us"].customers}
+
+
+@pytest.mark.parametrize("shape", sorted(odd_tenants.SHAPES))
+def test_a_tenant_with_nothing_to_cover_shows_why_and_no_error(
+        app: AppTest, configure: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+        shape: str) -> None:
+    build, sentence = odd_tenants.SHAPES[shape]
+    route_every_client(monkeypatch, build())
+    configure({"odd": {"url": odd_tenants.URL, "token": "odd-token-0001"}})
+
+    at = open_page(app, "pages/coverage.py")
+
+    assert not at.exception and not at.error
+    assert [i.value for i in at.info] == [f"odd {sentence}" + (
+        ": nothing to cover (create one on the Connections page or in Prismatic)"
+        if shape == "no-connection" else ": nothing to cover")]
+    assert not at.warning

@@ -50,7 +50,8 @@ def test_the_orgconn_sandbox_command_prints_urls_and_tokens_and_serves(tmp_path:
         base = re.search(r"at (http://\S+)", lines[0])
         assert base, lines
         assert "sandbox-us" in lines[1] and f"{base.group(1)}/us/api" in lines[1]
-        assert "eu-secret" in lines[2]
+        stack = re.search(r"stack URL (http://\S+)", lines[2])
+        assert stack and "eu-secret" in lines[2] and "sandbox-eu" not in lines[2]
         for _ in range(200):
             try:
                 if httpx.get(f"{base.group(1)}/healthz").status_code == 200:
@@ -61,6 +62,10 @@ def test_the_orgconn_sandbox_command_prints_urls_and_tokens_and_serves(tmp_path:
                             json={"query": "{ customers { totalCount } }"},
                             headers={"Authorization": "Bearer eu-secret"})
         assert answer.json()["data"]["customers"]["totalCount"] == 13
+        at_stack = httpx.post(f"{stack.group(1)}/api",
+                              json={"query": "{ customers { totalCount } }"},
+                              headers={"Authorization": "Bearer eu-secret"})
+        assert at_stack.json()["data"]["customers"]["totalCount"] == 13
     finally:
         process.terminate()
         process.wait(timeout=10)

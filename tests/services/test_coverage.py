@@ -249,3 +249,39 @@ def test_the_status_chart_stacks_one_bar_per_connection_and_status(frame: pd.Dat
     assert {trace.name for trace in figure.data} == {s.value for s in Status}
     complete = next(t for t in figure.data if t.name == "complete")
     assert list(complete.y) == [1, 1]
+
+
+EMPTY_TENANTS = {
+    "no org-activated connection": TenantSnapshot(
+        connections=(), customers=SNAPSHOT.customers, customer_values=()),
+    "no customers": TenantSnapshot(
+        connections=SNAPSHOT.connections, customers=(), customer_values=()),
+    "nothing at all": TenantSnapshot(connections=(), customers=(), customer_values=()),
+}
+VIEWS = [summary_frame, counts_frame, percent_complete, connection_summary, matrix_frame,
+         gap_export]
+
+
+@pytest.mark.parametrize("shape", sorted(EMPTY_TENANTS))
+def test_a_tenant_with_nothing_to_cover_gives_empty_frames_typed_like_full_ones(
+        shape: str, frame: pd.DataFrame) -> None:
+    empty = coverage_frame("us", EMPTY_TENANTS[shape])
+
+    assert empty.empty and empty.dtypes.to_dict() == frame.dtypes.to_dict()
+    for view in VIEWS:
+        got, full = view(empty), view(frame)
+        assert got.empty, view.__name__
+        assert list(got.columns) == [c for c in full.columns if c in got.columns]
+        assert {c: got[c].dtype for c in got.columns} == {c: full[c].dtype for c in got.columns}
+    assert list(matrix_frame(empty).columns) == ["tenant", "customer_external_id",
+                                                 "customer_name"]
+    assert label_choices(empty) == [] and apply_filter(empty, CoverageFilter(search="a")).empty
+    assert len(status_chart(counts_frame(empty)).data) == len(Status)
+
+
+def test_an_empty_tenant_beside_a_full_one_changes_no_figure(frame: pd.DataFrame) -> None:
+    both = pd.concat([frame, coverage_frame("eu", EMPTY_TENANTS["no customers"])],
+                     ignore_index=True)
+
+    assert summary_frame(both).equals(summary_frame(frame))
+    assert percent_complete(both).equals(percent_complete(frame))

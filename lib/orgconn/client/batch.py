@@ -25,8 +25,7 @@ from pydantic import SecretStr
 
 from orgconn.client.documents import Call, Operation
 from orgconn.client.plans import Plan
-from orgconn.client.writes import intended_values
-from orgconn.errors import scrub
+from orgconn.client.writes import intended_values, secrets_carried
 from orgconn.models import Customer, CustomerValues, OrgConnection
 
 BATCH_SIZE = 50  # per request: the sandbox's HTTP and commit costs shared by 50 rows; a real
@@ -72,7 +71,8 @@ def _input(row: ValuesWrite, kind: WriteKind, overwrite: bool
     intended = intended_values(row.connection, row.current if kind == "update" else None,
                                row.values, overwrite=overwrite) or {}
     inputs = [{"name": key, "type": "value", "value": value} for key, value in intended.items()]
-    secrets = [v for k, v in intended.items() if k in row.connection.secret_keys and v]
+    secrets = list(secrets_carried(row.connection, intended,
+                                   row.current if kind == "update" else None))
     if kind == "create":
         return {"scopedConfigVariable": row.connection.id, "customer": row.customer.id,
                 "isTest": False, "inputs": inputs}, secrets
@@ -100,13 +100,12 @@ class RowAnswer:
 def send_batch(call: Call) -> Plan[list[RowAnswer]]:
     """Send ``call`` and read each row's answer (raises the transport's errors as they are)."""
     data = yield call
-    return read_answers(data, len(call.variables), call.redact)
+    return read_answers(data, len(call.variables))
 
 
-def read_answers(data: Mapping[str, Any], size: int, redact: Sequence[str] = ()
-                 ) -> list[RowAnswer]:
-    """Each aliased field's verdict: written (its ``errors`` came back empty) or its errors,
-    scrubbed (a missing answer is not written)."""
+def read_answers(data: Mapping[str, Any], size: int) -> list[RowAnswer]:
+    """Each aliased field's verdict: written (its ``errors`` came back empty) or its errors
+    (scrubbed of secrets by the transport; a missing answer is not written)."""
     answers = []
     for n in range(size):
         payload = data.get(f"r{n}") or {}
@@ -116,5 +115,5 @@ def read_answers(data: Mapping[str, Any], size: int, redact: Sequence[str] = ()
             continue
         text = "; ".join(f"{e.get('field') or '__all__'}: {' '.join(e.get('messages') or [])}"
                          for e in errors or []) or "the tenant answered nothing for this row"
-        answers.append(RowAnswer(False, scrub(text, redact)))
+        answers.append(RowAnswer(False, text))
     return answers

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from orgconn.client.documents import Call, Operation
-from orgconn.errors import OrgconnError
+from orgconn.errors import GraphQLError, OrgconnError
 
 T = TypeVar("T")
 Plan = Generator["Call | Parallel", Any, T]
@@ -112,6 +112,24 @@ def dig(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+def unusable(operation: str, path: str, data: Mapping[str, Any]) -> GraphQLError:
+    """The error of an answer to ``operation`` without ``path``: not Prismatic's API speaking
+    (a proxy, another service at the url, an incompatible stack)."""
+    return GraphQLError(
+        f"The tenant answered {operation} without {path}, which Prismatic's API always "
+        "sends: the url may not point at a Prismatic stack (check it), or the stack is "
+        "incompatible with orgconn", messages=[], data=dict(data))
+
+
+def required(data: Mapping[str, Any], path: str, operation: str) -> Any:
+    """``dig(data, path)``; `unusable` (a `GraphQLError`) when the answer lacks it or it is
+    not an object."""
+    found = dig(data, path)
+    if not isinstance(found, Mapping):
+        raise unusable(operation, path, data)
+    return found
+
+
 def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
              page_size: int = 100) -> Plan[list[dict[str, Any]]]:
     """Read every node of the connection at ``path`` of ``operation``'s answer.
@@ -120,10 +138,10 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
     and ``nodes`` (its ``sortBy`` keeps pages stable). After the first page, if its cursor is
     the offset kind, every remaining page is requested at once; otherwise pages follow
     ``endCursor`` one by one. Nodes are de-duplicated by ``id`` (items added while paging would
-    otherwise shift a page).
+    otherwise shift a page). An answer without the connection raises `unusable`.
     """
     first = yield Call(operation, {**variables, "first": page_size})
-    page = dig(first, path) or {}
+    page = required(first, path, operation.name)
     nodes: list[dict[str, Any]] = [n for n in page.get("nodes") or [] if n is not None]
     info = page.get("pageInfo") or {}
     total = int(page.get("totalCount") or 0)
@@ -133,14 +151,14 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
             Call(operation, {**variables, "first": served, "after": offset_cursor(start - 1)})
             for start in range(served, total, served)))
         for answer in answers:
-            page = dig(answer, path) or {}
+            page = required(answer, path, operation.name)
             nodes.extend(n for n in page.get("nodes") or [] if n is not None)
         if answers:
             info = page.get("pageInfo") or {}
     while info.get("hasNextPage") and info.get("endCursor"):
         answer = yield Call(operation, {**variables, "first": page_size,
                                         "after": info["endCursor"]})
-        page = dig(answer, path) or {}
+        page = required(answer, path, operation.name)
         nodes.extend(n for n in page.get("nodes") or [] if n is not None)
         info = page.get("pageInfo") or {}
     unique = {node.get("id", id(node)): node for node in nodes}

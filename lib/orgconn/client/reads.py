@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from orgconn.client.documents import Call, operation
-from orgconn.client.plans import Parallel, Plan, paginate
+from orgconn.client.plans import Parallel, Plan, paginate, required, unusable
 from orgconn.errors import GraphQLError
 from orgconn.models import (
     Component,
@@ -49,7 +49,7 @@ class Definitions:
 def whoami() -> Plan[WhoAmI]:
     """Who the token is: user email, tenant ID, org name."""
     data = yield Call(operation("WhoAmI"))
-    return WhoAmI.from_node(data["authenticatedUser"])
+    return WhoAmI.from_node(required(data, "authenticatedUser", "WhoAmI"))
 
 
 def _connections(definitions: Definitions, nodes: Iterable[dict[str, Any]]) -> list[OrgConnection]:
@@ -79,7 +79,8 @@ def connection_by_stable_key(definitions: Definitions, stable_key: str
                              ) -> Plan[OrgConnection | None]:
     """The connection with ``stable_key`` (any scope), or None."""
     data = yield Call(operation("ConnectionByStableKey"), {"stableKey": stable_key})
-    nodes = [n for n in data["scopedConfigVariables"]["nodes"]
+    found = required(data, "scopedConfigVariables", "ConnectionByStableKey")
+    nodes = [n for n in found.get("nodes") or []
              if n is not None and n.get("stableKey") == stable_key]
     found = _connections(definitions, nodes[:1])
     return found[0] if found else None
@@ -89,7 +90,8 @@ def by_id(operation_name: str, object_id: str, field: str) -> Plan[dict[str, Any
     """The object ``field`` of a by-ID query, or None when it does not exist.
 
     Prismatic (like the sandbox) answers a missing ID with an error "... matching query does
-    not exist." and ``null`` data rather than a bare ``null``: both mean None here.
+    not exist." and ``null`` data rather than a bare ``null``: both mean None here. An
+    answer without ``field`` at all is `unusable`.
     """
     try:
         data = yield Call(operation(operation_name), {"id": object_id})
@@ -98,7 +100,9 @@ def by_id(operation_name: str, object_id: str, field: str) -> Plan[dict[str, Any
         if missing and (exc.data is None or exc.data.get(field) is None):
             return None
         raise
-    node = data.get(field)
+    if field not in data:
+        raise unusable(operation_name, field, data)
+    node = data[field]
     return node if isinstance(node, dict) else None
 
 
@@ -190,7 +194,8 @@ def test_credentials(definitions: Definitions, connection_id: str
                      ) -> Plan[CustomerValues | None]:
     """The test credentials of a connection, or None if it has none."""
     data = yield Call(operation("TestCredentials"), {"connectionId": connection_id})
-    nodes = [n for n in data["customerConfigVariables"]["nodes"] if n is not None]
+    found = required(data, "customerConfigVariables", "TestCredentials")
+    nodes = [n for n in found.get("nodes") or [] if n is not None]
     if not nodes:
         return None
     yield from _learn_missing(definitions, nodes)

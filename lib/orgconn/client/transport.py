@@ -1,7 +1,9 @@
 """Sending one GraphQL `Call` to one tenant: auth, retries, and turning answers into errors.
 
 `SyncTransport` (httpx.Client) and `AsyncTransport` (httpx.AsyncClient) share everything but the
-I/O. For each call: refresh the access token first if it is (nearly) expired; POST to
+I/O. Whatever a tenant answers is scrubbed here, once, of the token and the secrets the call
+carried (`orgconn.errors.scrub`): top-level errors and mutation payloads' ``errors``.
+For each call: refresh the access token first if it is (nearly) expired; POST to
 ``{stack}/api`` with ``Authorization: Bearer`` and the configured timeouts, never following a
 redirect (the token goes to the configured host only); after a 401, refresh once and re-send.
 
@@ -19,7 +21,7 @@ import email.utils
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -60,6 +62,25 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def scrubbed_payload_errors(data: dict[str, Any], redact: Sequence[str]) -> dict[str, Any]:
+    """A mutation's ``data`` with each payload's ``errors`` (``field``, ``messages``) scrubbed.
+
+    With the top-level ``errors`` above, this is the one place where what a tenant says
+    about a request is cleaned of the token and the secrets the request carried: a tenant
+    may echo either in a payload error, and those messages reach people, reports, the audit
+    log and the store.
+    """
+    cleaned = dict(data)
+    for alias, payload in data.items():
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        if isinstance(errors, list) and errors:
+            cleaned[alias] = {**payload, "errors": [
+                {**error, "field": error.get("field") and scrub(str(error["field"]), redact),
+                 "messages": [scrub(str(m), redact) for m in error.get("messages") or []]}
+                if isinstance(error, dict) else scrub(str(error), redact) for error in errors]}
+    return cleaned
 
 
 class TransportBase:
@@ -174,6 +195,8 @@ class TransportBase:
                                  f"GraphQL JSON (HTTP {status}); is its url the stack URL?",
                                  tenant=name)
         data = body.get("data")
+        if isinstance(data, dict) and call.operation.is_mutation:
+            data = scrubbed_payload_errors(data, redact)
         if messages or not isinstance(data, dict):
             text = "; ".join(messages) or "no data"
             raise GraphQLError(f"Tenant {name!r} reported errors for {op}: {text}",

@@ -32,7 +32,7 @@ from orgconn.client.reads import (
     customer_values_by_id,
     test_credentials,
 )
-from orgconn.errors import FieldError, InvalidValuesError, OutcomeUnknownError, PayloadError, scrub
+from orgconn.errors import FieldError, InvalidValuesError, OutcomeUnknownError, PayloadError
 from orgconn.models import (
     ComponentConnection,
     CustomerValues,
@@ -53,11 +53,11 @@ def _text(value: str | SecretStr) -> str:
 
 def _payload(data: Mapping[str, Any], field: str, object_field: str, call: Call
              ) -> dict[str, Any]:
-    """The object a mutation answered, or the `PayloadError` its ``errors`` mean."""
+    """The object a mutation answered, or the `PayloadError` its ``errors`` mean (already
+    scrubbed of secrets by the transport)."""
     payload = data.get(field) or {}
-    errors = [FieldError(str(e.get("field") or "__all__"),
-                         tuple(scrub(str(m), call.redact) for m in e.get("messages") or []))
-              for e in payload.get("errors") or []]
+    errors = [FieldError(str(e.get("field") or "__all__"), tuple(map(str, e.get("messages") or [])))
+              for e in payload.get("errors") or [] if isinstance(e, dict)]
     if errors:
         raise PayloadError(call.operation.name, errors)
     obj = payload.get(object_field)
@@ -123,8 +123,12 @@ def _inputs(intended: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"name": key, "type": "value", "value": value} for key, value in intended.items()]
 
 
-def _redact(connection: OrgConnection, intended: Mapping[str, str]) -> tuple[str, ...]:
-    return tuple(v for k, v in intended.items() if k in connection.secret_keys and v)
+def secrets_carried(connection: OrgConnection, intended: Mapping[str, str],
+            current: CustomerValues | None = None) -> tuple[str, ...]:
+    """The secret values a write carries, and those it replaces (a tenant may echo either)."""
+    replaced = [v.secret_value() for v in (current.values.values() if current else ())
+                if v.is_secret and v.secret_value()]
+    return (*(v for k, v in intended.items() if k in connection.secret_keys and v), *replaced)
 
 
 def _find(definitions: Definitions, connection: OrgConnection, customer_id: str | None
@@ -178,7 +182,7 @@ def create_values(definitions: Definitions, connection: OrgConnection, customer_
     if customer_id is not None:
         body["customer"] = customer_id
     call = Call(operation("CreateCustomerValues"), {"input": body},
-                redact=_redact(connection, intended))
+                redact=secrets_carried(connection, intended))
 
     def read_back() -> Plan[Applied[CustomerValues] | None]:
         existing = yield from _find(definitions, connection, customer_id)
@@ -197,7 +201,7 @@ def update_values(definitions: Definitions, connection: OrgConnection, current: 
     """Send every per-customer input (``intended``, see `intended_values`) to ``current``."""
     call = Call(operation("UpdateCustomerValues"), {"input": {
         "id": current.id, "inputs": _inputs(intended), "redeploy": redeploy}},
-        redact=_redact(connection, intended))
+        redact=secrets_carried(connection, intended, current))
 
     def read_back() -> Plan[Applied[CustomerValues] | None]:
         now = yield from customer_values_by_id(definitions, current.id)

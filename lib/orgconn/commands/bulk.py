@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: `orgconn --help` stays fast
     from orgconn.client import PrismaticClient
-    from orgconn.config import TenantConfig
+    from orgconn.config import OrgconnConfig, TenantConfig
     from orgconn.runtime import Runtime
     from orgconn.services.bulk import BulkPlan, FileIssue, Progress
     from orgconn.store import BulkOptions
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             if args.step == "template":
                 return _template(args, tenant, client)
             if args.step == "check":
-                return _check(args, tenant, client)
+                return _check(args, runtime.config, tenant, client)
             return _apply(args, runtime, tenant)
     except AccessDenied as error:
         print(f"Refused: {error}", file=sys.stderr)
@@ -139,20 +139,29 @@ def _template(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticC
     return 0
 
 
-def _check(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticClient) -> int:
-    plan = _plan(args, tenant, client)
+def _check(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
+           client: PrismaticClient) -> int:
+    plan = _plan(args, config, tenant, client)
     return 2 if plan.issues else 0
 
 
-def _plan(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticClient) -> BulkPlan:
+def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
+          client: PrismaticClient) -> BulkPlan:
     from orgconn.services import bulk
 
-    plan = bulk.check_upload(client, args.file.name, args.file.read_bytes(), _options(args),
-                             limits=bulk.BulkLimits.from_env())
+    plan = bulk.check_upload(client, args.file.name, _content(args.file, config),
+                             _options(args), limits=config.bulk)
     _print_issues(plan.issues)
     totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
     print(f"{args.file.name} on {tenant.name}: {totals}")
     return plan
+
+
+def _content(path: Path, config: OrgconnConfig) -> bytes:
+    """The file's bytes, read no further than one past the limit (a larger file is refused
+    without being read into memory)."""
+    with path.open("rb") as file:
+        return file.read(config.bulk.max_bytes + 1)
 
 
 def _print_issues(issues: tuple[FileIssue, ...]) -> None:
@@ -176,7 +185,7 @@ def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> 
 
     actor = runtime.local_actor()
     require(actor, Action.BULK_APPLY)  # before reading the file: refused, nothing is sent
-    plan = _plan(args, tenant, runtime.client(tenant.name))
+    plan = _plan(args, runtime.config, tenant, runtime.client(tenant.name))
     if plan.issues and (not args.valid_only or not plan.rows):
         print("Nothing was sent.", file=sys.stderr)
         return 2
@@ -190,10 +199,9 @@ def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> 
     store = runtime.store()
     with bulk_apply_gc():
         result = bulk.apply_upload(
-            tenant, args.file.name, args.file.read_bytes(), plan.options, actor=actor,
-            store=store, key=runtime.fingerprint_key(), confirmation=typed,
-            on_progress=progress, concurrency=args.concurrency,
-            limits=bulk.BulkLimits.from_env())
+            tenant, args.file.name, _content(args.file, runtime.config), plan.options,
+            actor=actor, store=store, key=runtime.fingerprint_key(), confirmation=typed,
+            on_progress=progress, concurrency=args.concurrency, limits=runtime.config.bulk)
     frame = bulk.report_frame(store, result.job.id)
     progress.done(result.progress)
     if result.resumed:

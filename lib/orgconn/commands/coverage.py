@@ -21,7 +21,8 @@ try orgconn on ``orgconn sandbox``: unlike the dashboard it never falls back to 
 script that lost its configuration cannot mistake made-up coverage for its tenants'.
 
 Exit status:
-  0  every customer has complete values for every connection shown
+  0  every customer has complete values for every connection shown (or a tenant has nothing
+     to cover: no org-activated connection, or no customer — a sentence says so)
   1  gaps found (missing, incomplete or error cells)
   2  bad arguments or configuration: invalid or empty configuration, an unknown tenant, a
      ``--connection`` none of the tenants has
@@ -48,7 +49,7 @@ NO_TENANT = (
     "no tenant is configured{where}. Add a [tenants.NAME] table with url and token (or "
     "refresh_token) — see .streamlit/secrets.toml.example — or pass --config FILE. To try "
     "orgconn without a Prismatic tenant, run `orgconn sandbox` in another terminal and "
-    "configure the tenants it prints, e.g. [tenants.us] url = \"http://127.0.0.1:8788/us\", "
+    "configure the tenants it prints, e.g. [tenants.us] url = \"http://127.0.0.1:8789\", "
     "token = \"sandbox-us\"."
 )
 
@@ -128,6 +129,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     frame = pd.concat([coverage.coverage_frame(n, s) for n, s in snapshots.items()],
                       ignore_index=True)
     write(frame, tenant_summary(frame, snapshots), args.format, out)
+    for name, snapshot in snapshots.items():
+        reason = coverage.nothing_to_cover(name, snapshot)
+        if reason is not None:
+            print(f"orgconn coverage: {reason}", file=out if args.format == "table" else err)
     return EXIT_GAPS if (frame["status"] != coverage.Status.COMPLETE.value).any() else (
         EXIT_COMPLETE)
 
@@ -142,7 +147,7 @@ def tenant_summary(frame: pd.DataFrame, snapshots: dict[str, TenantSnapshot]) ->
     summary = coverage.summary_frame(frame).set_index("tenant")
     rows = [{"tenant": name,
              "customers": len(snapshot.customers),
-             "connections": int(summary["connections"].get(name, 0)),
+             "connections": sum(c.is_org_activated_customer for c in snapshot.connections),
              "percent_complete": float(summary["percent_complete"].get(name, 0.0))}
             for name, snapshot in snapshots.items()]
     return pd.DataFrame(rows, columns=["tenant", "customers", "connections", "percent_complete"])

@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Every sandbox flag (shared by ``orgconn sandbox`` and ``python -m orgconn.sandbox``)."""
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    add("--port", type=int, default=8788, help="port (default 8788; 0 picks a free one)")
+    add("--port", type=int, default=8788, help="port of /healthz and /<tenant>/api (default "
+        "8788); each tenant's stack URL takes the ports after it (8789, ...); 0 picks free ones")
     add("--tenants", default="us,eu", help="comma-separated tenant names (default us,eu); "
         "the first gets the us profile")
     add("--customers", type=int, default=40, help="customers per tenant (default 40)")
@@ -65,8 +66,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     """Register ``orgconn sandbox``."""
     parser = subparsers.add_parser(
         "sandbox", help="serve the Prismatic-compatible sandbox",
-        description="Serve a local Prismatic-compatible GraphQL API with demo tenants at "
-                    "http://HOST:PORT/<tenant>/api.")
+        description="Serve a local Prismatic-compatible GraphQL API with demo tenants, each "
+                    "at a stack URL of its own (http://HOST:PORT+1, ...: POST /api, as on "
+                    "Prismatic), also at http://HOST:PORT/<tenant>/api.")
     add_arguments(parser)
     parser.set_defaults(func=run)
 

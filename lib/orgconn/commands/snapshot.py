@@ -7,8 +7,10 @@ minute is kept: a second run in the same minute records nothing and says so. Run
 e.g. every hour: ``0 * * * * cd /srv/orgconn && .venv/bin/orgconn snapshot --config F``.
 
 Exit status: 0 when every tenant has its snapshot for this minute (recorded now, or already
-recorded: the message says which); 1 when a tenant could not be read or recorded (the others
-are still recorded); 2 for a bad configuration or an unknown ``--tenant``.
+recorded: the message says which; a tenant with nothing to cover is recorded empty, and a
+sentence says why); 1 when a snapshot could not be recorded in the store; 2 for a bad
+configuration or an unknown ``--tenant``; 3 when a tenant could not be read (unreachable,
+refused the token, or answered something unusable). The other tenants are still recorded.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     """Record a snapshot of each chosen tenant; the exit status of the module docstring."""
     from orgconn.errors import OrgconnError
     from orgconn.runtime import Runtime
-    from orgconn.services.coverage import coverage_frame, summary_frame
+    from orgconn.services.coverage import coverage_frame, nothing_to_cover, summary_frame
     from orgconn.services.rollout.snapshots import take_snapshot
 
     try:
@@ -70,12 +72,18 @@ def run(args: argparse.Namespace) -> int:
     with runtime:
         for name in names:
             try:
-                frame = coverage_frame(name, runtime.client(name).snapshot())
+                tenant_snapshot = runtime.client(name).snapshot()
+            except OrgconnError as error:
+                print(f"{name}: not recorded: reading the tenant: {error}", file=sys.stderr)
+                status = 3
+                continue
+            frame = coverage_frame(name, tenant_snapshot)
+            try:
                 at = now()
                 snapshot_id = take_snapshot(store, name, frame, at)
             except OrgconnError as error:
                 print(f"{name}: not recorded: {error}", file=sys.stderr)
-                status = 1
+                status = max(status, 1)
                 continue
             if snapshot_id is None:
                 print(f"{name}: not recorded: a snapshot of {name} was already taken at "
@@ -84,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
             summary = summary_frame(frame)
             pct = float(summary["percent_complete"].iloc[0]) if not summary.empty else 0.0
             print(f"{name}: recorded snapshot {snapshot_id} at {at:%Y-%m-%d %H:%M:%S} UTC: "
-                  f"{frame['stable_key'].nunique()} connections, "
-                  f"{frame['customer_id'].nunique()} customers, {pct:.1f}% complete")
+                  f"{sum(c.is_org_activated_customer for c in tenant_snapshot.connections)} "
+                  f"connections, {len(tenant_snapshot.customers)} customers, "
+                  f"{pct:.1f}% complete")
+            reason = nothing_to_cover(name, tenant_snapshot)
+            if reason is not None:
+                print(f"{name}: {reason}")
     return status

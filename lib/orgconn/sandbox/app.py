@@ -1,5 +1,7 @@
-"""The HTTP face of the sandbox: ``POST /<tenant>/api``, ``POST /<tenant>/auth/refresh``,
-``GET /healthz``.
+"""The HTTP face of the sandbox: ``POST /api`` and ``POST /auth/refresh`` at each tenant's stack
+URL (its own port), the same at ``/<tenant>/api`` and ``/<tenant>/auth/refresh`` on the main
+port, and ``GET /healthz`` (every tenant's stack URL and token). Any other path or method gets
+a JSON 404 naming where the API is.
 
 Order of checks for the API: unknown tenant (404), latency, auth (401 with a GraphQL-style
 body), rate limit (429 + Retry-After), body and query parsing/validation (400 with top-level
@@ -51,9 +53,12 @@ def _errors(message: str, status: int, headers: dict[str, str] | None = None) ->
 class SandboxApp:
     """Per-server state (tenant databases, catalog, limits) and the request handlers."""
 
-    def __init__(self, settings: SandboxSettings, databases: dict[str, TenantDatabase]) -> None:
+    def __init__(self, settings: SandboxSettings, databases: dict[str, TenantDatabase],
+                 stack_ports: dict[str, int] | None = None) -> None:
         self.settings = settings
         self.databases = databases
+        self.stack_ports = stack_ports or {}
+        self.tenant_at_port = {port: tenant for tenant, port in self.stack_ports.items()}
         self.catalogs = {name: db.read(CatalogIndex) for name, db in databases.items()}
         self.auth = Authenticator(settings)
         self.faults = FaultInjector(settings)
@@ -62,12 +67,45 @@ class SandboxApp:
         self.schema = executable_schema()
 
     async def healthz(self, _: Request) -> Response:
-        """200 once every tenant is open (the server only starts listening after that)."""
-        return JSONResponse({"status": "ok", "tenants": list(self.databases)})
+        """200 once every tenant is open (the server only starts listening after that), with
+        each tenant's stack URL, API URL and static access token (demo credentials)."""
+        tenants = {}
+        for name in self.databases:
+            stack = self.stack_url(name)
+            tenants[name] = {"stack_url": stack, "api_url": f"{stack}/api",
+                             "token": self.settings.access_token(name)}
+        return JSONResponse({"status": "ok", "tenants": tenants})
+
+    def stack_url(self, tenant: str) -> str:
+        """``http://host:port`` of ``tenant``'s own port."""
+        host = self.settings.host
+        netloc = f"[{host}]" if ":" in host else host
+        return f"http://{netloc}:{self.stack_ports.get(tenant, self.settings.port)}"
+
+    def _stack_tenant(self, request: Request) -> str | None:
+        """The tenant whose stack port the request arrived on (None: the main port)."""
+        server = request.scope.get("server")
+        return self.tenant_at_port.get(server[1]) if server else None
+
+    async def stack_api(self, request: Request) -> Response:
+        """``POST {stack}/api``: the API of the tenant this port serves."""
+        tenant = self._stack_tenant(request)
+        if tenant is None:
+            return await self.not_found(request)
+        return await self._api(request, tenant)
+
+    async def stack_refresh(self, request: Request) -> Response:
+        """``POST {stack}/auth/refresh`` of the tenant this port serves."""
+        tenant = self._stack_tenant(request)
+        if tenant is None:
+            return await self.not_found(request)
+        return await self._refresh(request, tenant)
 
     async def refresh(self, request: Request) -> Response:
         """Exchange a refresh token for a short-lived JWT access token."""
-        tenant = request.path_params["tenant"]
+        return await self._refresh(request, request.path_params["tenant"])
+
+    async def _refresh(self, request: Request, tenant: str) -> Response:
         if tenant not in self.databases:
             return self._unknown_tenant(tenant)
         try:
@@ -78,8 +116,11 @@ class SandboxApp:
         return JSONResponse(payload, status_code=status)
 
     async def api(self, request: Request) -> Response:
+        """One GraphQL request for the tenant named in the path."""
+        return await self._api(request, request.path_params["tenant"])
+
+    async def _api(self, request: Request, tenant: str) -> Response:
         """One GraphQL request for one tenant."""
-        tenant = request.path_params["tenant"]
         if tenant not in self.databases:
             return self._unknown_tenant(tenant)
         if self.settings.latency_ms:
@@ -187,8 +228,16 @@ class SandboxApp:
                        f"{', '.join(self.databases)}.", 404)
 
     async def not_found(self, request: Request) -> Response:
-        """Anything else: 404 saying where the API is."""
-        return _errors(f"Nothing at {request.url.path}: the API is POST /<tenant>/api.", 404)
+        """Anything else (any method): 404 saying where the API is."""
+        tenant = self._stack_tenant(request)
+        if tenant is not None:
+            where = f"POST {self.stack_url(tenant)}/api (tenant {tenant})"
+        else:
+            where = "POST /api at a tenant's stack URL (" + ", ".join(
+                f"{name}: {self.stack_url(name)}" for name in self.databases) + \
+                ") or POST /<tenant>/api here"
+        return _errors(f"Nothing for {request.method} {request.url.path}: the API is {where}.",
+                       404)
 
 
 def _never(_: Any) -> bool:
@@ -197,14 +246,22 @@ def _never(_: Any) -> bool:
     return False
 
 
-def build_app(settings: SandboxSettings, databases: dict[str, TenantDatabase]) -> Any:
-    """The ASGI app serving ``databases`` with ``settings``' knobs."""
-    handlers = SandboxApp(settings, databases)
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def build_app(settings: SandboxSettings, databases: dict[str, TenantDatabase],
+              stack_ports: dict[str, int] | None = None) -> Any:
+    """The ASGI app serving ``databases`` with ``settings``' knobs; ``stack_ports`` says which
+    port is which tenant's stack (the app answers on every socket it is given)."""
+    handlers = SandboxApp(settings, databases, stack_ports)
     routes = [
         Route("/healthz", handlers.healthz, methods=["GET"]),
+        Route("/api", handlers.stack_api, methods=["POST"]),
+        Route("/api/", handlers.stack_api, methods=["POST"]),
+        Route("/auth/refresh", handlers.stack_refresh, methods=["POST"]),
         Route("/{tenant}/api", handlers.api, methods=["POST"]),
         Route("/{tenant}/api/", handlers.api, methods=["POST"]),
         Route("/{tenant}/auth/refresh", handlers.refresh, methods=["POST"]),
-        Route("/{path:path}", handlers.not_found),
+        Route("/{path:path}", handlers.not_found, methods=ANY_METHOD),
     ]
     return capture_transport(Starlette(routes=routes))

@@ -1,8 +1,10 @@
 """Who may call a tenant: static sandbox tokens, and JWTs handed out by ``/auth/refresh``.
 
-Access tokens are ``sandbox-<tenant>`` (overridable) or an HS256 JWT with ``exp`` minted for
-that tenant by the refresh endpoint, valid until ``exp``. The signing key is a fixed sandbox
-key: these are demo credentials, so a restarted sandbox keeps accepting its JWTs.
+Access tokens are HS256 JWTs, shaped like Prismatic's (its CLI decodes them to read ``exp``):
+the static one of each tenant (`static_access_token`, valid until 2100, overridable with
+``--token``), whose documented spelling ``sandbox-<tenant>`` is accepted as well, and those the
+refresh endpoint mints, valid until ``exp``. The signing key is a fixed sandbox key: these are
+demo credentials, so a restarted sandbox keeps accepting its JWTs.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orgconn.sandbox.seed import tenant_id
-from orgconn.sandbox.settings import SandboxSettings
+
+if TYPE_CHECKING:
+    from orgconn.sandbox.settings import SandboxSettings
 
 SIGNING_KEY = b"orgconn-sandbox-demo-signing-key"
+STATIC_EXPIRY = 4_102_444_800  # 2100-01-01: the static tokens do not expire in practice
 MISSING = ("Authentication credentials were not provided: send the header "
            "'Authorization: Bearer <access token>'.")
 
@@ -33,9 +38,23 @@ def _unb64(text: str) -> bytes:
 def mint_access_token(tenant: str, ttl_seconds: int, now: float | None = None) -> str:
     """A JWT for ``tenant`` that expires ``ttl_seconds`` from ``now``."""
     issued = int(now if now is not None else time.time())
+    return _signed(tenant, issued, issued + ttl_seconds)
+
+
+def static_access_token(tenant: str) -> str:
+    """The static access token of ``tenant``: a JWT that is the same on every start."""
+    return _signed(tenant, 0, STATIC_EXPIRY)
+
+
+def legacy_access_token(tenant: str) -> str:
+    """``sandbox-<tenant>``: the static token's documented spelling, still accepted."""
+    return f"sandbox-{tenant}"
+
+
+def _signed(tenant: str, issued: int, expires: int) -> str:
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     claims = {"sub": "sandbox-admin", "tenant": tenant, "tenant_id": tenant_id(tenant),
-              "iat": issued, "exp": issued + ttl_seconds}
+              "iat": issued, "exp": expires}
     body = _b64(json.dumps(claims).encode())
     signature = hmac.new(SIGNING_KEY, f"{header}.{body}".encode(), hashlib.sha256).digest()
     return f"{header}.{body}.{_b64(signature)}"
@@ -71,7 +90,10 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return MISSING
-        if hmac.compare_digest(token.encode(), self.settings.access_token(tenant).encode()):
+        accepted = [self.settings.access_token(tenant)]
+        if tenant not in self.settings.tokens:
+            accepted.append(legacy_access_token(tenant))
+        if any(hmac.compare_digest(token.encode(), each.encode()) for each in accepted):
             return None
         claims = jwt_claims(token)
         if claims is None or claims.get("tenant") != tenant:

@@ -1,5 +1,8 @@
 """The components and connections of the demo org "Acme SaaS" (the same in every tenant).
 
+Two components share the key ``acme`` (a public one with three versions and a private one),
+as a marketplace component and an org's own can on Prismatic: ``variant`` tells them apart in
+the seed's IDs, and ``components`` lists only latest versions unless ``allVersions``.
 Input types follow Prismatic's ``InputFieldType``; ``required`` inputs are *not* enforced by
 the API (the dashboard must check them). Connection keys and input keys are what
 ``InputExpression.name`` refers to.
@@ -48,6 +51,16 @@ class ComponentDef:
     category: str = "Application Connectors"
     version_number: int = 1
     version_days_ago: int = 300
+    variant: str = ""
+    """Set on components sharing a key: part of their seeded IDs (empty: IDs from the key)."""
+    older_versions: int = 0
+    """How many earlier versions (``versionNumber`` below this one) exist besides the latest."""
+
+    def identity(self, version: int | None = None) -> str:
+        """What seeded IDs of this component (at ``version``, default the latest) derive from."""
+        if not self.variant:
+            return self.key
+        return f"{self.key}|{self.variant}|v{version or self.version_number}"
 
 
 def _password(key: str, label: str, required: bool = True, comments: str | None = None) -> InputDef:
@@ -149,6 +162,17 @@ COMPONENTS: tuple[ComponentDef, ...] = (
             _password("apiToken", "API token"),
         )),
     )),
+    ComponentDef("acme", "Acme", "Acme's public marketplace component.", (
+        ConnectionDef("apiKey", "Acme API key", (_password("apiKey", "API key"),)),
+    ), category="Application Connectors", version_number=3, version_days_ago=90,
+        variant="public", older_versions=2),
+    ComponentDef("acme", "Acme", "Acme SaaS's own build of the Acme component (private).", (
+        ConnectionDef("apiKey", "Acme API key", (
+            _password("apiKey", "API key"),
+            InputDef("region", "Region", required=False, default="us"),
+        )),
+    ), public=False, category="Custom", version_number=1, version_days_ago=20,
+        variant="private"),
 )
 
 

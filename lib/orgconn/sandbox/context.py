@@ -66,14 +66,14 @@ class RequestContext:
     @cached_property
     def scv_inputs(self) -> dict[str, list[Node]]:
         """Each scoped config variable's input expressions (global values and per-customer
-        declarations), in the connection's order."""
+        declarations), in the connection's order; meta as written, else in lowercase."""
         result: dict[str, list[Node]] = defaultdict(list)
         for row in self.read("SELECT * FROM scv_inputs ORDER BY scv_id, position"):
             scv = self.scvs().get(row["scv_id"])
             if scv is None:
                 continue
-            meta = json.dumps({"managedBy": scv["managedBy"].lower(),
-                               "inputScope": row["input_scope"]})
+            meta = row["meta"] or json.dumps({"managedBy": scv["managedBy"].lower(),
+                                              "inputScope": row["input_scope"]})
             secret = self.catalog.is_secret(scv["_connection_id"], row["name"])
             result[row["scv_id"]].append(expression_node(
                 row["id"], row["name"], row["value"], meta, secret, self.write_only))

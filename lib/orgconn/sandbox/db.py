@@ -27,7 +27,7 @@ from orgconn.sandbox.checkpoint import FALLBACK_PAGES, WAL_LIMIT_BYTES, Checkpoi
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # 3: #13's tables alone, 4: instances/integrations alone, 5: both
 """Bumped when the tables change; a file of another version is seeded anew (with a note)."""
 
 DDL = """
@@ -38,9 +38,10 @@ CREATE TABLE IF NOT EXISTS customers (
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL, heap_pos INTEGER PRIMARY KEY);
 CREATE INDEX IF NOT EXISTS customers_created ON customers (created_at, id);
 CREATE TABLE IF NOT EXISTS components (
-  id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, label TEXT NOT NULL, description TEXT NOT NULL,
+  id TEXT PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL, description TEXT NOT NULL,
   public INTEGER NOT NULL, category TEXT NOT NULL, version_number INTEGER NOT NULL,
-  version_created_at TEXT NOT NULL, heap_pos INTEGER NOT NULL);
+  version_created_at TEXT NOT NULL, heap_pos INTEGER NOT NULL,
+  version_is_latest INTEGER NOT NULL DEFAULT 1, customer_id TEXT);
 CREATE TABLE IF NOT EXISTS connections (
   id TEXT PRIMARY KEY, component_id TEXT NOT NULL REFERENCES components(id), key TEXT NOT NULL,
   label TEXT NOT NULL, comments TEXT, oauth2_type TEXT, position INTEGER NOT NULL,
@@ -54,12 +55,13 @@ CREATE TABLE IF NOT EXISTS scoped_config_variables (
   id TEXT NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE, stable_key TEXT NOT NULL UNIQUE,
   description TEXT, variable_scope TEXT NOT NULL, managed_by TEXT NOT NULL, status TEXT,
   connection_id TEXT REFERENCES connections(id), meta TEXT, last_configured_at TEXT,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, heap_pos INTEGER PRIMARY KEY);
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, heap_pos INTEGER PRIMARY KEY,
+  customer_id TEXT REFERENCES customers(id), default_for_component INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS scv_inputs (
   id TEXT PRIMARY KEY,
   scv_id TEXT NOT NULL REFERENCES scoped_config_variables(id) ON DELETE CASCADE,
   name TEXT NOT NULL, input_scope TEXT NOT NULL, value TEXT NOT NULL DEFAULT '',
-  position INTEGER NOT NULL, UNIQUE (scv_id, name));
+  position INTEGER NOT NULL, meta TEXT, UNIQUE (scv_id, name));
 CREATE TABLE IF NOT EXISTS customer_config_variables (
   id TEXT NOT NULL UNIQUE,
   scv_id TEXT NOT NULL REFERENCES scoped_config_variables(id) ON DELETE CASCADE,

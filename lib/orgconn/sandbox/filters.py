@@ -112,6 +112,8 @@ def scv_filters(args: dict[str, Any], prefix: str = "") -> Where:
         where.add("s.variable_scope = ?",
                   choice(arg("variableScope"), args[arg("variableScope")], VARIABLE_SCOPE))
     if not prefix:
+        if not args.get("includeCustomer"):  # customers' own definitions only when asked
+            where.add("s.customer_id IS NULL")
         _status_filters(args, "s", where)
         if args.get("id_In") is not None:
             where.add_in("s.id", [decode_id(v, "ScopedConfigVariable", "id_In")
@@ -139,6 +141,36 @@ def ccv_filters(args: dict[str, Any]) -> Where:
         where.add_in("v.id", [decode_id(v, "CustomerConfigVariable", "id_In")
                               for v in args["id_In"]])
     return where
+
+
+FILTER_OPERATORS = ("and", "or", "not", "in", "eq")
+
+
+def matches_filter_query(query: Any, node: dict[str, Any]) -> bool:
+    """Whether ``node`` passes a ``filterQuery`` (JSON text or its parsed list), as Prismatic's
+    CLI sends it: ``["or", ["in", "key", "acme"], ["in", "label", "acme"]]``. ``in`` is a
+    case-insensitive "contains"; ``and``/``or``/``not``/``eq`` combine and compare."""
+    if isinstance(query, str):
+        try:
+            query = json.loads(query)
+        except ValueError:
+            raise SandboxError(f"filterQuery is not JSON: {query[:80]!r}") from None
+    if not isinstance(query, list) or not query or query[0] not in FILTER_OPERATORS:
+        raise SandboxError(f"filterQuery must be a list starting with one of "
+                           f"{', '.join(FILTER_OPERATORS)}, e.g. [\"in\", \"key\", \"acme\"]")
+    operator, *operands = query
+    if operator == "and":
+        return all(matches_filter_query(each, node) for each in operands)
+    if operator == "or":
+        return any(matches_filter_query(each, node) for each in operands)
+    if operator == "not":
+        return not any(matches_filter_query(each, node) for each in operands)
+    if len(operands) != 2 or not isinstance(operands[0], str):
+        raise SandboxError(f"filterQuery: {operator} takes a field name and a value")
+    field_value, wanted = node.get(operands[0]), operands[1]
+    if operator == "eq":
+        return bool(field_value == wanted)
+    return str(wanted).lower() in str(field_value or "").lower()
 
 
 def _status_filters(args: dict[str, Any], alias: str, where: Where) -> None:

@@ -34,6 +34,8 @@ def scv_node(row: sqlite3.Row) -> Node:
         "variableScope": row["variable_scope"], "managedBy": row["managed_by"],
         "status": row["status"], "meta": row["meta"],
         "lastConfiguredAt": row["last_configured_at"], "allowUpdate": True,
+        "_customer_id": row["customer_id"],
+        "defaultForComponent": bool(row["default_for_component"]),
     }
 
 
@@ -109,6 +111,9 @@ class CatalogIndex:
                 "public": bool(row["public"]), "_category": row["category"],
                 "_version_number": row["version_number"],
                 "_version_created_at": row["version_created_at"], "_heap": row["heap_pos"],
+                "category": row["category"], "versionNumber": row["version_number"],
+                "versionCreatedAt": row["version_created_at"],
+                "_latest": bool(row["version_is_latest"]), "_customer_id": row["customer_id"],
             }
             self.components.append(node)
             by_id[row["id"]] = node

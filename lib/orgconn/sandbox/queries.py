@@ -14,7 +14,13 @@ from typing import Any
 
 from orgconn.sandbox.context import Node, RequestContext
 from orgconn.sandbox.errors import SandboxError
-from orgconn.sandbox.filters import Where, ccv_filters, customer_filters, scv_filters
+from orgconn.sandbox.filters import (
+    Where,
+    ccv_filters,
+    customer_filters,
+    matches_filter_query,
+    scv_filters,
+)
 from orgconn.sandbox.nodes import customer_node, scv_node
 from orgconn.sandbox.relay import connection, decode_id, in_memory_connection, window
 
@@ -107,6 +113,10 @@ def ccvs_page(ctx: RequestContext, args: dict[str, Any], scv_id: str | None = No
 def components_page(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """The ``components`` connection (the catalog is small: filtered in memory)."""
     items = list(ctx.catalog.components)
+    if not args.get("allVersions"):
+        items = [c for c in items if c["_latest"]]
+    if args.get("filterQuery") is not None:
+        items = [c for c in items if matches_filter_query(args["filterQuery"], c)]
     if args.get("key") is not None:
         items = [c for c in items if c["key"] == args["key"]]
     if args.get("key_In") is not None:
@@ -135,6 +145,14 @@ def sort_in_memory(ctx: RequestContext, items: list[Node], args: dict[str, Any],
     for key in reversed(keys):
         items.sort(key=itemgetter(columns[key["field"]]), reverse=key["direction"] == "DESC")
     return items
+
+
+def customer_by_id(ctx: RequestContext, raw_id: str | None) -> Node | None:
+    """The ``Customer`` with raw UUID ``raw_id`` (None for None or a deleted customer)."""
+    if raw_id is None:
+        return None
+    rows = ctx.read("SELECT * FROM customers WHERE id = ?", (raw_id,))
+    return customer_node(rows[0]) if rows else None
 
 
 def one(ctx: RequestContext, type_name: str, value: str, loader: str) -> Any:

@@ -29,6 +29,12 @@ component/connection, per-customer inputs (+ global inputs with their value), ro
   (PASSWORD), ``portalId`` (optional). New (18 days), ~8%, test credentials, us ONLY
   (missing in eu).
 
+``defaultForComponent`` (the designer uses the connection by default) is on for
+``acme-api-key`` in both tenants, ``sftp-drop`` in us only and ``billing-api`` in eu only.
+``northwind-acme-key`` ("Acme API key (one customer)", acme-saas/apiKey, no values) is owned by
+customer ``cust-00002`` (``ScopedConfigVariable.customer``): listed only with
+``scopedConfigVariables(includeCustomer: true)``, as on Prismatic.
+
 Left alone by orgconn, in every tenant: ORG/ORG ``ops-alerts`` (slack/webhookUrl) and
 ``usage-warehouse`` (postgres, all inputs global); CUSTOMER/CUSTOMER ``salesforce``
 (salesforce/oauth2, CCVs without inputs) and ``zendesk`` (zendesk/apiToken). Their CCVs show
@@ -52,7 +58,10 @@ Values: every PASSWORD value contains ``canary-``; status mostly ACTIVE, some ER
 (and PENDING on crm-sync); ``lastConfiguredAt`` follows a rollout curve after the connection's
 creation; about half the configured customers have deployed instances (``isInUse``), which
 block deleting their values. Test credentials are a CCV with ``isTest`` and no customer.
-Tokens: ``sandbox-<tenant>`` and refresh token ``sandbox-refresh-<tenant>``.
+Components: besides those of orgconn's connections, two share the key ``acme``: a public one
+(versions 1-3; ``components`` lists only the latest unless ``allVersions``) and a private one.
+Tokens: a static JWT (also spelt ``sandbox-<tenant>``) and refresh token
+``sandbox-refresh-<tenant>``.
 """
 
 from __future__ import annotations

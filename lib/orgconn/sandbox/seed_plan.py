@@ -33,6 +33,11 @@ class ConnectionPlan:
     new_input: tuple[str, int] | None = None
     customer_values: bool = True
     integrations: tuple[str, ...] = ()
+    default_for_component: bool = False
+    """``defaultForComponent``: the designer picks this connection for its component."""
+    owner: int | None = None
+    """Pool index of the customer that owns the definition (``ScopedConfigVariable.customer``);
+    listed only with ``includeCustomer: true``."""
 
 
 PRIMARY: tuple[ConnectionPlan, ...] = (
@@ -41,12 +46,14 @@ PRIMARY: tuple[ConnectionPlan, ...] = (
         "acme-saas", "apiKey", global_inputs={"baseUrl": "https://api.acme-saas.com/v2"},
         created_days_ago=270, coverage=0.95, problem_rate=0.03, instance_rate=0.6,
         test_credentials=True, integrations=("Acme → NetSuite sync", "Acme usage export"),
+        default_for_component=True,
     ),
     ConnectionPlan(
         "sftp-drop", "SFTP drop", "Nightly file drops on Acme's SFTP server.",
         "sftp", "basic", global_inputs={"host": "sftp.acme-saas.com", "port": "22"},
         created_days_ago=240, coverage=0.72, problem_rate=0.04, incomplete_rate=0.03,
         instance_rate=0.4, test_credentials=True, integrations=("Nightly invoice drop",),
+        default_for_component=True,
     ),
     ConnectionPlan(
         "customer-warehouse", "Customer warehouse", "The customer's own PostgreSQL warehouse.",
@@ -93,14 +100,19 @@ PRIMARY: tuple[ConnectionPlan, ...] = (
         "zendesk", "Zendesk", "Customers enter their own Zendesk API token.",
         "zendesk", "apiToken", scope=CUSTOMER_ACTIVATED, created_days_ago=150, coverage=0.2,
     ),
+    ConnectionPlan(
+        "northwind-acme-key", "Acme API key (one customer)",
+        "An org-activated connection owned by one customer; no values yet.",
+        "acme-saas", "apiKey", created_days_ago=30, owner=2,
+    ),
 )
 
 _EU_CHANGES: dict[str, dict[str, object]] = {
     # baseUrl is per customer in eu (regional endpoints), global in us
     "acme-api-key": {"global_inputs": {}, "coverage": 0.85, "incomplete_rate": 0.06},
-    "sftp-drop": {"coverage": 0.55, "test_credentials": False},
+    "sftp-drop": {"coverage": 0.55, "test_credentials": False, "default_for_component": False},
+    "billing-api": {"coverage": 0.7, "default_for_component": True},
     "customer-warehouse": {"coverage": 0.4, "test_credentials": True},
-    "billing-api": {"coverage": 0.7},
     "webhook-signing": {"coverage": 0.2},
     "usage-warehouse": {"global_inputs": {
         "host": "warehouse.eu.internal.acme-saas.com", "port": "5432", "database": "usage",

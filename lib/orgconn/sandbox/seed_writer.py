@@ -61,7 +61,12 @@ def seed_tenant(conn: sqlite3.Connection, *, tenant: str, primary: bool, seed: i
     for scv_pos, plan in enumerate(PRIMARY if primary else SECONDARY, start=1):
         scv_id = PAGE_SCV_ID if primary and plan.stable_key == "acme-api-key" else (
             stable_uuid(seed, tenant, "scv", plan.stable_key))
-        _write_scv(conn, tenant, plan, scv_id, scv_pos, anchor)
+        owner = None
+        if plan.owner is not None:
+            if plan.owner not in pool or pool[plan.owner].external_id not in customer_ids:
+                continue  # its owner is not a customer of this tenant (few customers)
+            owner = customer_ids[pool[plan.owner].external_id]
+        _write_scv(conn, tenant, plan, scv_id, scv_pos, anchor, owner)
         _plan_values(plan, scv_id, seed, tenant, anchor, members, customer_ids, primary,
                      ccvs, inputs, instances)
     instances += integrations_and_gaps(conn, PRIMARY if primary else SECONDARY, seed=seed,
@@ -93,22 +98,27 @@ def _describe(customer: CustomerSeed) -> str:
 
 
 def _write_catalog(conn: sqlite3.Connection, tenant: str, anchor: datetime) -> None:
-    for pos, comp in enumerate(COMPONENTS, start=1):
-        comp_id = stable_uuid(tenant, "component", comp.key)
+    versions = [(comp, number) for comp in COMPONENTS
+                for number in range(comp.version_number - comp.older_versions,
+                                     comp.version_number + 1)]
+    for pos, (comp, number) in enumerate(versions, start=1):
+        identity = comp.identity(number)
+        comp_id = stable_uuid(tenant, "component", identity)
+        age = comp.version_days_ago + 30 * (comp.version_number - number)
         conn.execute(
-            "INSERT INTO components VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO components VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
             (comp_id, comp.key, comp.label, comp.description, int(comp.public), comp.category,
-             comp.version_number, iso(anchor - timedelta(days=comp.version_days_ago)), pos),
+             number, iso(anchor - timedelta(days=age)), pos, int(number == comp.version_number)),
         )
         for cpos, conn_def in enumerate(comp.connections, start=1):
-            conn_id = stable_uuid(tenant, "connection", comp.key, conn_def.key)
+            conn_id = stable_uuid(tenant, "connection", identity, conn_def.key)
             conn.execute(
                 "INSERT INTO connections VALUES (?,?,?,?,?,?,?)",
                 (conn_id, comp_id, conn_def.key, conn_def.label, conn_def.comments,
                  conn_def.oauth2_type, cpos),
             )
             conn.executemany("INSERT INTO input_fields VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
-                (stable_uuid(tenant, "input", comp.key, conn_def.key, spec.key), conn_id,
+                (stable_uuid(tenant, "input", identity, conn_def.key, spec.key), conn_id,
                  spec.key, spec.label, spec.type, int(spec.required), int(spec.shown),
                  spec.default, spec.comments, spec.placeholder, spec.example, ipos)
                 for ipos, spec in enumerate(conn_def.inputs, start=1)
@@ -116,17 +126,17 @@ def _write_catalog(conn: sqlite3.Connection, tenant: str, anchor: datetime) -> N
 
 
 def _write_scv(conn: sqlite3.Connection, tenant: str, plan: ConnectionPlan, scv_id: str,
-               pos: int, anchor: datetime) -> None:
+               pos: int, anchor: datetime, owner: str | None) -> None:
     created = iso(anchor - timedelta(days=plan.created_days_ago))
     conn_id = stable_uuid(tenant, "connection", plan.component, plan.connection)
     variable_scope, managed_by = plan.scope
     conn.execute(
-        "INSERT INTO scoped_config_variables VALUES (?,?,?,?,?,?,'ACTIVE',?,'{}',?,?,?,?)",
+        "INSERT INTO scoped_config_variables VALUES (?,?,?,?,?,?,'ACTIVE',?,'{}',?,?,?,?,?,?)",
         (scv_id, plan.key, plan.stable_key, plan.description, variable_scope, managed_by,
-         conn_id, created, created, created, pos),
+         conn_id, created, created, created, pos, owner, int(plan.default_for_component)),
     )
     spec = find_connection(plan.component, plan.connection)
-    conn.executemany("INSERT INTO scv_inputs VALUES (?,?,?,?,?,?)", [
+    conn.executemany("INSERT INTO scv_inputs VALUES (?,?,?,?,?,?,NULL)", [
         (stable_uuid(scv_id, "input", inp.key), scv_id, inp.key,
          "org" if inp.key in plan.global_inputs else "customer",
          plan.global_inputs.get(inp.key, ""), ipos)

@@ -3,6 +3,11 @@ tests), or in the foreground (``orgconn sandbox``).
 
 `start_sandbox` and `start_sandbox_process` return once ``GET /healthz`` answers 200 and give
 a `RunningSandbox` (also a context manager) that knows the URLs and tokens of every tenant.
+
+Every tenant has a stack URL of its own, as on Prismatic: an origin (one port per tenant, after
+the main port; all free ports with ``--port 0``) where ``/api`` and ``/auth/refresh`` live, so
+clients that build ``new URL("/api", stack)`` (Prismatic's CLI) reach it. The main port keeps
+serving ``/<tenant>/api`` and ``/<tenant>/auth/refresh``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class RunningSandbox:
     base_url: str
     settings: SandboxSettings
     data_dir: Path
+    stack_urls: dict[str, str]
     _stop: Callable[[], None] = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
 
@@ -48,8 +54,13 @@ class RunningSandbox:
         return self.settings.tenants
 
     def stack_url(self, tenant: str) -> str:
-        """The stack URL of ``tenant`` (``<base>/<tenant>``): where ``/api`` and
-        ``/auth/refresh`` live."""
+        """The stack URL of ``tenant``: an origin of its own (``http://host:port``) where
+        ``/api`` and ``/auth/refresh`` live, as on a real Prismatic stack."""
+        self._known(tenant)
+        return self.stack_urls[tenant]
+
+    def path_url(self, tenant: str) -> str:
+        """``<base>/<tenant>``: the older per-path form of the stack URL (still served)."""
         self._known(tenant)
         return f"{self.base_url}/{tenant}"
 
@@ -58,7 +69,8 @@ class RunningSandbox:
         return f"{self.stack_url(tenant)}/api"
 
     def token(self, tenant: str) -> str:
-        """The static access token ``tenant`` accepts."""
+        """The static access token ``tenant`` accepts: a JWT (``sandbox-<tenant>`` is
+        accepted too) unless ``--token`` overrides it."""
         self._known(tenant)
         return self.settings.access_token(tenant)
 
@@ -110,14 +122,41 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _wait_healthy(base_url: str, alive: Callable[[], bool]) -> None:
+def bind_stack_sockets(settings: SandboxSettings) -> tuple[socket.socket,
+                                                            dict[str, socket.socket]]:
+    """The main socket and one per tenant (ports ``port+1``, ``port+2``... or free ones with
+    ``port=0``); nothing stays open when one of them cannot be bound."""
+    opened: list[socket.socket] = []
+    try:
+        opened.append(bind_socket(settings.host, settings.port))
+        stacks = {}
+        for position, tenant in enumerate(settings.tenants, start=1):
+            port = settings.port + position if settings.port else 0
+            stacks[tenant] = bind_socket(settings.host, port)
+            opened.append(stacks[tenant])
+    except OSError:
+        for sock in opened:
+            sock.close()
+        raise
+    return opened[0], stacks
+
+
+def origin(host: str, port: int) -> str:
+    """``http://host:port`` (an IPv6 host in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _wait_healthy(base_url: str, alive: Callable[[], bool]) -> dict[str, str]:
+    """Wait for ``/healthz``; the stack URL of every tenant it reports."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if not alive():
             raise RuntimeError(f"the sandbox at {base_url} stopped while starting")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return
+            answer = httpx.get(f"{base_url}/healthz", timeout=2)
+            if answer.status_code == 200:
+                tenants = answer.json()["tenants"]
+                return {name: about["stack_url"] for name, about in tenants.items()}
         except httpx.TransportError:
             pass
         time.sleep(0.02)
@@ -131,14 +170,16 @@ def _data_dir(settings: SandboxSettings) -> tuple[Path, bool]:
     return Path(tempfile.mkdtemp(prefix="orgconn-sandbox-")), True
 
 
-def _uvicorn_server(settings: SandboxSettings, data_dir: Path, log_level: str = "warning"
-                    ) -> tuple[object, list[str], Callable[[], None]]:
+def _uvicorn_server(settings: SandboxSettings, data_dir: Path, stacks: dict[str, socket.socket],
+                    log_level: str = "warning") -> tuple[object, list[str], Callable[[], None]]:
     import uvicorn
 
     from orgconn.sandbox.app import build_app
 
     databases, notes = open_tenants(settings, data_dir)
-    config = uvicorn.Config(build_app(settings, databases), log_config=None, log_level=log_level,
+    stack_ports = {tenant: sock.getsockname()[1] for tenant, sock in stacks.items()}
+    config = uvicorn.Config(build_app(settings, databases, stack_ports), log_config=None,
+                            log_level=log_level,
                             lifespan="off", proxy_headers=False, access_log=False, http="h11")
 
     def close() -> None:
@@ -154,27 +195,29 @@ def start_sandbox(settings: SandboxSettings) -> RunningSandbox:
     With ``data_dir=None`` the data lives in a temporary folder removed by ``stop()``.
     """
     data_dir, temporary = _data_dir(settings)
-    sock = bind_socket(settings.host, settings.port)
-    server, _, close = _uvicorn_server(settings, data_dir)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},  # type: ignore[attr-defined]
+    sock, stacks = bind_stack_sockets(settings)
+    sockets = [sock, *stacks.values()]
+    server, _, close = _uvicorn_server(settings, data_dir, stacks)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets},  # type: ignore[attr-defined]
                               name="orgconn-sandbox", daemon=True)
     thread.start()
-    base_url = f"http://{settings.host}:{sock.getsockname()[1]}"
+    base_url = origin(settings.host, sock.getsockname()[1])
 
     def stop() -> None:
         server.should_exit = True  # type: ignore[attr-defined]
         thread.join(timeout=10)
-        sock.close()
+        for each in sockets:
+            each.close()
         close()
         if temporary:
             shutil.rmtree(data_dir, ignore_errors=True)
 
     try:
-        _wait_healthy(base_url, thread.is_alive)
+        stack_urls = _wait_healthy(base_url, thread.is_alive)
     except BaseException:
         stop()
         raise
-    return RunningSandbox(base_url, settings, data_dir, stop)
+    return RunningSandbox(base_url, settings, data_dir, stack_urls, stop)
 
 
 def settings_argv(settings: SandboxSettings, data_dir: Path) -> list[str]:
@@ -223,11 +266,11 @@ def start_sandbox_process(settings: SandboxSettings) -> RunningSandbox:
 
     try:
         base_url = _read_banner(process.stdout, process)
-        _wait_healthy(base_url, lambda: process.poll() is None)
+        stack_urls = _wait_healthy(base_url, lambda: process.poll() is None)
     except BaseException:
         stop()
         raise
-    return RunningSandbox(base_url, settings, data_dir, stop)
+    return RunningSandbox(base_url, settings, data_dir, stack_urls, stop)
 
 
 def _read_banner(stdout: IO[str] | None, process: subprocess.Popen[str]) -> str:
@@ -241,24 +284,30 @@ def _read_banner(stdout: IO[str] | None, process: subprocess.Popen[str]) -> str:
 
 def serve_forever(settings: SandboxSettings, data_dir: Path,
                   say: Callable[[str], None] = print) -> int:
-    """Serve in the foreground until Ctrl+C (``orgconn sandbox``); prints URLs and tokens."""
-    sock = bind_socket(settings.host, settings.port)
-    server, notes, close = _uvicorn_server(settings, data_dir, log_level="info")
+    """Serve in the foreground until Ctrl+C (``orgconn sandbox``); prints each tenant's stack
+    URL and tokens."""
+    sock, stacks = bind_stack_sockets(settings)
+    sockets = [sock, *stacks.values()]
+    server, notes, close = _uvicorn_server(settings, data_dir, stacks, log_level="info")
     # What exists now (schema, catalogs, modules) lives as long as the process: leave it out of
     # the GC's collections, which every request's garbage triggers (~5% of a write's CPU).
     gc.freeze()
-    base_url = f"http://{settings.host}:{sock.getsockname()[1]}"
+    base_url = origin(settings.host, sock.getsockname()[1])
     say(f"orgconn sandbox: serving {len(settings.tenants)} tenant(s) at {base_url} "
         f"(data in {data_dir})")
     for tenant in settings.tenants:
-        say(f"  {tenant}: {base_url}/{tenant}/api  token: {settings.access_token(tenant)}  "
+        stack = origin(settings.host, stacks[tenant].getsockname()[1])
+        also = "" if tenant in settings.tokens else f" (or sandbox-{tenant})"
+        say(f"  {tenant}: stack URL {stack}  (API {stack}/api, also {base_url}/{tenant}/api)  "
+            f"token: {settings.access_token(tenant)}{also}  "
             f"refresh token: {settings.refresh_token(tenant)}")
     for note in notes:
         say(f"  note: {note}")
     say("Press Ctrl+C to stop.")
     try:
-        server.run(sockets=[sock])  # type: ignore[attr-defined]
+        server.run(sockets=sockets)  # type: ignore[attr-defined]
     finally:
-        sock.close()
+        for each in sockets:
+            each.close()
         close()
     return 0

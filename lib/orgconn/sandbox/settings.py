@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orgconn.sandbox.auth import static_access_token
+
 FaultKind = Literal["500", "502", "503", "reset", "drop-after-commit"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "reset", "drop-after-commit")
 TENANT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -23,8 +25,9 @@ RESERVED_PATHS = frozenset({"healthz", "auth", "api"})
 class SandboxSettings(BaseModel):
     """How a sandbox is seeded and how it misbehaves; immutable, validated on creation.
 
-    ``port=0`` picks a free port. ``tokens`` overrides the access token ``sandbox-<tenant>``
-    per tenant, ``refresh_tokens`` the refresh token ``sandbox-refresh-<tenant>``.
+    ``port=0`` picks free ports (else tenants' stacks listen on ``port+1``, ``port+2``...).
+    ``tokens`` overrides the static JWT access token (also spelt ``sandbox-<tenant>``) per
+    tenant, ``refresh_tokens`` the refresh token ``sandbox-refresh-<tenant>``.
     ``fault_kinds`` restricts which failures ``fault_rate`` produces and ``fault_seed`` makes
     the choice reproducible (test hooks). ``seed_date`` fixes the day the seed counts back from
     (default: today, UTC).
@@ -89,8 +92,9 @@ class SandboxSettings(BaseModel):
         return self
 
     def access_token(self, tenant: str) -> str:
-        """The static access token of ``tenant`` (``sandbox-<tenant>`` unless overridden)."""
-        return self.tokens.get(tenant, f"sandbox-{tenant}")
+        """The static access token of ``tenant``: a JWT unless overridden (the spelling
+        ``sandbox-<tenant>`` is accepted as well when not overridden)."""
+        return self.tokens.get(tenant) or static_access_token(tenant)
 
     def refresh_token(self, tenant: str) -> str:
         """The refresh token of ``tenant`` (``sandbox-refresh-<tenant>`` unless overridden)."""

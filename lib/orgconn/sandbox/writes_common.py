@@ -35,11 +35,13 @@ class Errors:
 
 @dataclass(frozen=True)
 class CleanInput:
-    """One checked ``InputExpression``: name, value (``""`` for none), scope asked in meta."""
+    """One checked ``InputExpression``: name, value (``""`` for none), scope asked in meta
+    (lowercase, whatever case was sent) and the meta text exactly as sent."""
 
     name: str
     value: str
     scope: str | None
+    meta: str | None = None
 
 
 def now() -> datetime:
@@ -133,16 +135,17 @@ def parse_inputs(catalog: CatalogIndex, connection_id: str, inputs: list[Any] | 
             errors.add("inputs", f"Input {name!r} has type {item.get('type')!r}; connection "
                                  "values take type \"value\" (lowercase).")
         scope = None
-        if item.get("meta"):
+        if item.get("meta"):  # any case: Prismatic's own script sends "ORG"/"CUSTOMER"
             try:
                 meta = json.loads(item["meta"])
                 scope = meta.get("inputScope") if isinstance(meta, dict) else None
+                scope = scope.lower() if isinstance(scope, str) else scope
                 if not isinstance(meta, dict) or scope not in (None, "customer", "org"):
                     raise ValueError
             except ValueError:
                 errors.add("inputs", f"Input {name!r}: meta must be a JSON object whose "
-                                     "inputScope is \"customer\" or \"org\".")
-        result.append(CleanInput(name, item.get("value") or "", scope))
+                                     "inputScope is \"customer\" or \"org\" (any case).")
+        result.append(CleanInput(name, item.get("value") or "", scope, item.get("meta")))
     return result
 
 

@@ -1,9 +1,12 @@
 """Writes of ``createScopedConfigVariable``, ``updateScopedConfigVariable`` and
 ``deleteScopedConfigVariable`` (connections themselves, not customers' values).
 
-Input scopes come from each ``InputExpression.meta`` (``{"inputScope": "org"}`` = global);
-inputs not listed are per customer (all global for variableScope org). SCV ``inputs`` MERGE on
-update: only the named inputs change, and a global value, once set, cannot change.
+Input scopes come from each ``InputExpression.meta`` (``{"inputScope": "org"}`` = global, in
+any case), and that meta is stored and served back exactly as sent; inputs not listed are per
+customer (all global for variableScope org). ``customer`` makes a definition owned by one
+customer; ``defaultForComponent`` is set on update (the reference's create input lacks it).
+SCV ``inputs`` MERGE on update: only the named inputs change, and a global value, once set,
+cannot change.
 """
 
 from __future__ import annotations
@@ -73,7 +76,12 @@ def create_scv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
             errors.add("connection", "OAuth 2.0 connections cannot be organization-activated: "
                                      "choose a connection with static inputs (API key, "
                                      "username and password, ...).")
-    rows: list[tuple[str, str, str]] = []
+    owner = None
+    if data.get("customer") is not None:
+        owner = decode_id(data["customer"], "Customer", "customer")
+        if not conn.execute("SELECT 1 FROM customers WHERE id = ?", (owner,)).fetchone():
+            errors.add("customer", "No customer with this ID exists.")
+    rows: list[tuple[str, str, str, str | None]] = []
     if connection_id is not None:
         given = {i.name: i for i in parse_inputs(catalog, connection_id, data.get("inputs"),
                                                  errors)}
@@ -89,17 +97,18 @@ def create_scv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
                 errors.add("inputs", f"Input {name!r} is per customer: set its value on each "
                                      "customer (or mark it global with meta "
                                      "{\"inputScope\": \"org\"}).")
-            rows.append((name, input_scope, value))
+            rows.append((name, input_scope, value, item.meta if item else None))
     errors.raise_any()
     raw_id, stamp = new_id(), iso(now())
     conn.execute(
-        "INSERT INTO scoped_config_variables VALUES (?,?,?,?,?,?,'ACTIVE',?,'{}',?,?,?,?)",
+        "INSERT INTO scoped_config_variables VALUES (?,?,?,?,?,?,'ACTIVE',?,'{}',?,?,?,?,?,0)",
         (raw_id, key, stable_key, data.get("description"), SCOPES[scope], SCOPES[managed],
-         connection_id, stamp, stamp, stamp, next_heap_pos(conn, "scoped_config_variables")),
+         connection_id, stamp, stamp, stamp, next_heap_pos(conn, "scoped_config_variables"),
+         owner),
     )
-    conn.executemany("INSERT INTO scv_inputs VALUES (?,?,?,?,?,?)", [
-        (new_id(), raw_id, name, input_scope, value, pos)
-        for pos, (name, input_scope, value) in enumerate(rows, start=1)
+    conn.executemany("INSERT INTO scv_inputs VALUES (?,?,?,?,?,?,?)", [
+        (new_id(), raw_id, name, input_scope, value, pos, meta)
+        for pos, (name, input_scope, value, meta) in enumerate(rows, start=1)
     ])
     return Written(raw_id)
 
@@ -138,11 +147,11 @@ def update_scv(conn: sqlite3.Connection, catalog: CatalogIndex, data: dict[str, 
                      [(value, raw_id, name) for value, name in changes])
     conn.execute(
         "UPDATE scoped_config_variables SET key = ?, description = ?, updated_at = ?, "
-        "last_configured_at = CASE WHEN ? THEN ? ELSE last_configured_at END, heap_pos = ? "
-        "WHERE id = ?",
+        "last_configured_at = CASE WHEN ? THEN ? ELSE last_configured_at END, heap_pos = ?, "
+        "default_for_component = COALESCE(?, default_for_component) WHERE id = ?",
         ((key or scv["key"]).strip(), data.get("description", scv["description"]), stamp,
          data.get("inputs") is not None, stamp, next_heap_pos(conn, "scoped_config_variables"),
-         raw_id))
+         data.get("defaultForComponent"), raw_id))
     if data.get("redeploy"):
         mark_redeployed(conn, USES_SCV, raw_id)
     return Written(raw_id)

@@ -99,9 +99,23 @@ def coverage_frame(tenant: str, snapshot: TenantSnapshot) -> pd.DataFrame:
                 values.last_configured_at if values else None, values.id if values else None,
             ))
     frame = pd.DataFrame.from_records(rows, columns=COLUMNS)
-    frame["last_configured_at"] = pd.to_datetime(frame["last_configured_at"], utc=True)
+    if frame.empty:  # no connection or no customer: the same columns, typed as if there were
+        frame = frame.astype({c: "str" for c in COLUMNS})
+    frame["last_configured_at"] = pd.to_datetime(frame["last_configured_at"], utc=True
+                                                 ).astype("datetime64[us, UTC]")
     frame["status"] = pd.Categorical(frame["status"], categories=[s.value for s in Status])
     return frame
+
+
+def nothing_to_cover(tenant: str, snapshot: TenantSnapshot) -> str | None:
+    """The sentence saying why ``tenant`` has no coverage cell at all (no org-activated
+    customer connection, or no customer), or None when it has cells."""
+    if not any(c.is_org_activated_customer for c in snapshot.connections):
+        return (f"{tenant} has no org-activated customer connection yet: nothing to cover "
+                "(create one on the Connections page or in Prismatic)")
+    if not snapshot.customers:
+        return f"{tenant} has no customers yet: nothing to cover"
+    return None
 
 
 def other_connections_frame(tenant: str, connections: Iterable[OrgConnection]) -> pd.DataFrame:
@@ -153,17 +167,23 @@ def apply_filter(frame: pd.DataFrame, view: CoverageFilter) -> pd.DataFrame:
 
 def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Per tenant (in order of appearance): customers, org-activated connections, complete
-    cells and % complete."""
-    grouped = frame.groupby("tenant", observed=True, sort=False)
+    cells and % complete (no rows for a frame without cells: see `coverage_frame`)."""
+    grouped = _with_complete(frame).groupby("tenant", observed=True, sort=False)
     out = pd.DataFrame({
         "customers": grouped["customer_id"].nunique(),
         "connections": grouped["stable_key"].nunique(),
         "cells": grouped.size(),
-        "complete": grouped["status"].apply(lambda s: int((s == Status.COMPLETE.value).sum())),
-    })
+        "complete": grouped["is_complete"].sum(),
+    }).astype("int64")
     cells = out["cells"].where(out["cells"] > 0)
-    out["percent_complete"] = (100.0 * out["complete"] / cells).round(1)
+    out["percent_complete"] = (100.0 * out["complete"] / cells).round(1).astype("float64")
     return out.fillna({"percent_complete": 0.0}).reset_index()
+
+
+def _with_complete(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with an ``is_complete`` column of 0/1 (sums and means stay numbers, even for
+    an empty frame, where aggregating the categorical status would not)."""
+    return frame.assign(is_complete=(frame["status"] == Status.COMPLETE.value).astype("int64"))
 
 
 def counts_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -181,8 +201,9 @@ def counts_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def percent_complete(frame: pd.DataFrame) -> pd.DataFrame:
     """% complete per tenant and connection: tenant, stable_key, connection, percent_complete."""
-    grouped = frame.groupby(["tenant", "stable_key", "connection"], observed=True)["status"]
-    pct = grouped.apply(lambda s: round(100.0 * float((s == Status.COMPLETE.value).mean()), 1))
+    grouped = _with_complete(frame).groupby(["tenant", "stable_key", "connection"],
+                                            observed=True)["is_complete"]
+    pct = (100.0 * grouped.mean()).round(1).astype("float64")
     return pct.rename("percent_complete").reset_index()
 
 

@@ -42,8 +42,9 @@ def render(chosen: list[str]) -> None:
         st.stop()
     frame = pd.concat(frames, ignore_index=True)
     for name in (n for n in loaded if n not in set(frame["tenant"])):
-        st.caption(f"{context.tenant(name).label}: no org-activated connection yet, so nothing to "
-                   "cover (see Connection definitions).")
+        reason = coverage.nothing_to_cover(context.tenant(name).label,
+                                           context.snapshot(name, context.tenant(name).url))
+        st.info(reason or f"{context.tenant(name).label}: nothing to cover.")
 
     summary = coverage.summary_frame(frame)
     for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
@@ -83,7 +84,9 @@ def render(chosen: list[str]) -> None:
     st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
                "customer × connection cells match.")
 
-    if shown.empty:
+    if frame.empty:
+        pass  # said above, per tenant: nothing to cover
+    elif shown.empty:
         st.warning("Nothing matches these filters.")
     else:
         st.plotly_chart(coverage.status_chart(coverage.counts_frame(shown)), key="coverage.chart")

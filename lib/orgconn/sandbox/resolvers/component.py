@@ -7,7 +7,7 @@ from typing import Any
 from ariadne import ObjectType
 
 from orgconn.sandbox.context import Info
-from orgconn.sandbox.queries import sort_in_memory
+from orgconn.sandbox.queries import customer_by_id, sort_in_memory
 from orgconn.sandbox.relay import in_memory_connection
 
 component = ObjectType("Component")
@@ -25,6 +25,12 @@ def resolve_connections(comp: dict[str, Any], info: Info, **args: Any) -> Any:
     if not args.get("sortBy"):
         args = {**args, "sortBy": [{"field": "ORDER", "direction": "ASC"}]}
     return in_memory_connection(sort_in_memory(ctx, items, args, columns), args)
+
+
+@component.field("customer")
+def resolve_customer(comp: dict[str, Any], info: Info) -> Any:
+    """The customer the component belongs to, or None for the organization's (or public)."""
+    return customer_by_id(info.context, comp["_customer_id"])
 
 
 @connection.field("inputs")

@@ -24,6 +24,7 @@ def resolve_authenticated_user(_: Any, info: Info) -> dict[str, Any]:
         "email": "sandbox-admin@acme-saas.example", "name": "Sandbox Admin",
         "tenantId": tenant_id(tenant),
         "org": {"id": encode_id("Organization", stable_uuid("org", tenant)), "name": ORG_NAME},
+        "customer": None,  # an org user; a customer user would have no org
     }
 
 

@@ -20,6 +20,12 @@ def resolve_connection(scv: dict[str, Any], info: Info) -> Any:
     return info.context.catalog.connections.get(scv["_connection_id"])
 
 
+@scoped_config_variable.field("customer")
+def resolve_customer(scv: dict[str, Any], info: Info) -> Any:
+    """The customer that owns the variable, or None for the organization's own."""
+    return queries.customer_by_id(info.context, scv["_customer_id"])
+
+
 @scoped_config_variable.field("inputs")
 def resolve_inputs(scv: dict[str, Any], info: Info, **args: Any) -> Any:
     """Every input as an expression: global values, and per-customer inputs (no value)."""

@@ -30,6 +30,7 @@ class FileIssueKind(StrEnum):
     DUPLICATE = "two rows for one customer and connection"
     REQUIRED = "required value missing"
     BAD_TYPE = "bad type"
+    TOO_LONG = "value too long"
 
 
 FILE_LEVEL = frozenset({FileIssueKind.EMPTY_FILE, FileIssueKind.UNREADABLE,
@@ -62,6 +63,25 @@ class FileIssue:
         if self.column:
             parts.append(f"column {self.column}")
         return ", ".join(parts) or "the file"
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letters of a 0-based column index: 0 -> ``A``, 26 -> ``AA``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class FileRefused(Exception):  # a verdict on a file, caught while reading it
+    """Reading stopped: the whole file is refused for ``issue`` (raised and caught while
+    reading; `orgconn.services.bulk.parse.read_upload` turns it into its result)."""
+
+    def __init__(self, kind: FileIssueKind, message: str) -> None:
+        super().__init__(message)
+        self.issue = FileIssue(kind, message)
 
 
 def grouped(issues: Iterable[FileIssue]) -> dict[FileIssueKind, list[FileIssue]]:

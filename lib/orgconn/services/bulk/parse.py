@@ -2,8 +2,18 @@
 
 Accepted: CSV in UTF-8, with or without a byte-order mark, separated by commas, semicolons or
 tabs (sniffed from the header line), and XLSX workbooks (the first sheet). Everything else gets
-an ``unreadable encoding`` issue that says how to save the file. Limits (bytes and rows) come
-from `BulkLimits`; ``ORGCONN_BULK_MAX_BYTES`` and ``ORGCONN_BULK_MAX_ROWS`` change them.
+an ``unreadable encoding`` issue that says how to save the file.
+
+Bounded: the limits (`orgconn.config.BulkLimits`, the ``[bulk]`` configuration table) are
+checked while reading, row by row, before the work grows. The file's bytes come first; a
+workbook's parts must not unpack to more than `BulkLimits.max_unpacked_bytes` (checked on the
+zip's declared sizes, which bound what is unpacked); rows are streamed (`xlsx`: expat, no
+document type declarations, so no entity expansion) and reading stops at the first row over
+``max_rows`` (or `BulkLimits.max_scanned_rows` counting blank ones) or with a value beyond
+column ``max_columns``, or past `BulkLimits.max_values` values in all. Each refuses the
+whole file with one issue. A value longer than
+``max_value_chars`` is a problem of its row only (the row is invalid, the value dropped). A
+workbook orgconn cannot read, however it fails, is one ``unreadable encoding`` issue.
 
 Cells are kept as text: XLSX numbers and booleans are written as a person would type them
 (``5432``, ``true``); a leading apostrophe that orgconn's exports put before ``=+-@`` is taken
@@ -15,17 +25,21 @@ out. Nothing here knows connections: `plan` checks the columns against them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import datetime as dt
 import hashlib
 import io
-import os
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgconn.services.bulk.issues import FileIssue, FileIssueKind
+from orgconn.config import BulkLimits
+from orgconn.services.bulk.issues import FileIssue, FileIssueKind, FileRefused, column_letter
+from orgconn.services.bulk.xlsx import DAMAGED, sheet_rows
+
+__all__ = ["BulkLimits", "ParseResult", "UploadedRow", "UploadedTable", "file_sha256",
+           "read_upload"]
 
 EXTERNAL_ID = "external_id"
 CUSTOMER_NAME = "customer_name"
@@ -33,31 +47,7 @@ STABLE_KEY = "stable_key"
 RESERVED = (EXTERNAL_ID, CUSTOMER_NAME, STABLE_KEY)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ZIP_MAGIC = b"PK\x03\x04"
-
-
-@dataclass(frozen=True)
-class BulkLimits:
-    """The largest file accepted: ``max_bytes`` of content and ``max_rows`` customer rows."""
-
-    max_bytes: int = 5_000_000
-    max_rows: int = 20_000
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> BulkLimits:
-        """The limits, overridden by ``ORGCONN_BULK_MAX_BYTES`` / ``ORGCONN_BULK_MAX_ROWS``.
-
-        Raises ValueError naming the variable when one is not a positive whole number.
-        """
-        env = os.environ if env is None else env
-        values: dict[str, int] = {}
-        for name, attr in (("ORGCONN_BULK_MAX_BYTES", "max_bytes"),
-                           ("ORGCONN_BULK_MAX_ROWS", "max_rows")):
-            text = (env.get(name) or "").strip()
-            if text:
-                if not text.isdigit() or int(text) < 1:
-                    raise ValueError(f"{name} must be a positive whole number (got {text!r})")
-                values[attr] = int(text)
-        return cls(**values)
+_MAX_ZIP_MEMBERS = 10_000  # a workbook has a few dozen parts
 
 
 @dataclass(frozen=True)
@@ -107,20 +97,27 @@ def file_sha256(content: bytes) -> str:
 
 def read_upload(file_name: str, content: bytes, limits: BulkLimits | None = None
                 ) -> ParseResult:
-    """Read an uploaded CSV or XLSX file; never raises for a bad file (issues say why)."""
+    """Read an uploaded CSV or XLSX file within ``limits``; never raises for a bad file
+    (issues say why: one whole-file issue, or header and per-row issues with the table).
+
+    A caller reading a file may stop at ``limits.max_bytes + 1`` bytes: that is refused alike.
+    """
     limits = limits or BulkLimits()
-    if len(content) > limits.max_bytes:
+    if len(content) > limits.max_bytes:  # callers may pass only the first max_bytes + 1
         return _refused(FileIssueKind.TOO_LARGE, (
-            f"The file is {_size(len(content))}; at most {_size(limits.max_bytes)} is "
-            f"accepted. Split it into several files (at most {limits.max_rows:,} rows each)."))
+            f"The file is larger than {_size(limits.max_bytes)}, the most accepted. Split it "
+            f"into several files (at most {limits.max_rows:,} rows each)."))
     is_xlsx = content.startswith(_ZIP_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm"))
     if file_name.lower().endswith(".xls") and not is_xlsx:
         return _refused(FileIssueKind.UNREADABLE, (
             "Old .xls workbooks cannot be read: save the file as .xlsx or as CSV UTF-8."))
-    grid = _xlsx_grid(content) if is_xlsx else _csv_grid(content)
-    if isinstance(grid, FileIssue):
-        return ParseResult(None, (grid,))
-    return _table(file_name, file_sha256(content), grid, limits)
+    rows = _xlsx_rows(content, limits) if is_xlsx else _csv_rows(content, limits)
+    try:
+        with contextlib.closing(rows):
+            lines, row_issues = _bounded_lines(rows, limits)
+    except FileRefused as refused:
+        return ParseResult(None, (refused.issue,))
+    return _table(file_name, file_sha256(content), lines, row_issues)
 
 
 def _size(count: int) -> str:
@@ -131,62 +128,116 @@ def _refused(kind: FileIssueKind, message: str) -> ParseResult:
     return ParseResult(None, (FileIssue(kind, message),))
 
 
-def _csv_grid(content: bytes) -> list[list[str]] | FileIssue:
+Line = tuple[int, list[str]]  # a spreadsheet row number and its cells
+
+
+def _bounded_lines(rows: Iterator[Line], limits: BulkLimits
+                   ) -> tuple[list[Line], list[FileIssue]]:
+    """The non-blank rows, read one at a time and stopped at the first limit passed."""
+    lines: list[Line] = []
+    issues: list[FileIssue] = []
+    values = 0
+    for number, row in rows:
+        if number > limits.max_scanned_rows:
+            raise FileRefused(FileIssueKind.TOO_LARGE, (
+                f"The sheet goes on past row {limits.max_scanned_rows:,} (blank rows included); "
+                f"at most {limits.max_rows:,} customer rows are accepted. Delete the empty rows "
+                "below the data, or split the file."))
+        width = next((i + 1 for i in range(len(row) - 1, -1, -1) if row[i].strip()), 0)
+        if not width:
+            continue
+        if width > limits.max_columns:
+            raise FileRefused(FileIssueKind.TOO_LARGE, (
+                f"Row {number} has a value in column {column_letter(width - 1)} (column "
+                f"{width:,}); at most {limits.max_columns:,} columns are accepted. Delete the "
+                "columns that are not input keys."))
+        if len(lines) > limits.max_rows:  # the header and max_rows rows are in already
+            raise FileRefused(FileIssueKind.TOO_LARGE, (
+                f"The file has more than {limits.max_rows:,} rows; at most "
+                f"{limits.max_rows:,} are accepted. Split it into several files."))
+        cells = row[:width]
+        values += sum(1 for cell in cells if cell)
+        if values > limits.max_values:
+            raise FileRefused(FileIssueKind.TOO_LARGE, (
+                f"The file has more than {limits.max_values:,} values (row {number} passes "
+                f"that); at most {limits.max_rows:,} rows of 50 values are accepted. Split it "
+                "into several files."))
+        for index, cell in enumerate(cells):
+            if len(cell) > limits.max_value_chars:
+                cells[index] = ""  # never kept, never sent: the row is invalid
+                issues.append(_too_long(number, index, len(cell), lines, limits))
+        lines.append((number, [_unneutralize(c) for c in cells]))
+    return lines, issues
+
+
+def _too_long(number: int, index: int, length: int, lines: list[Line], limits: BulkLimits
+              ) -> FileIssue:
+    """The issue of a value over ``max_value_chars``; in the header it refuses the file."""
+    letter = column_letter(index)
+    if not lines:
+        raise FileRefused(FileIssueKind.TOO_LARGE, (
+            f"The header's column {letter} is {length:,} characters long: the first row "
+            "must name the columns (external_id, then input keys)."))
+    header = lines[0][1]
+    name = _column_name(header[index]) if index < len(header) else ""
+    return FileIssue(FileIssueKind.TOO_LONG, (
+        f"Row {number}: the value in column {name or letter} is {length:,} characters long; "
+        f"at most {limits.max_value_chars:,} are accepted (no credential is that long). "
+        "Correct the cell, or leave it empty."), row=number, column=name or f"(column {letter})")
+
+
+def _csv_rows(content: bytes, limits: BulkLimits) -> Generator[Line, None, None]:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return FileIssue(FileIssueKind.UNREADABLE, (
+        raise FileRefused(FileIssueKind.UNREADABLE, (
             "The file is UTF-16 text: save it as “CSV UTF-8” (Excel: File › Save As › "
             "CSV UTF-8) or as .xlsx, and upload it again."))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[:exc.start].count(b"\n") + 1
-        return FileIssue(FileIssueKind.UNREADABLE, (
+        raise FileRefused(FileIssueKind.UNREADABLE, (
             f"The file is not UTF-8 text (the first unreadable character is on line {line}). "
             "Save it as “CSV UTF-8” (Excel: File › Save As › CSV UTF-8) or as .xlsx, and "
-            "upload it again."))
+            "upload it again.")) from None
     if "\x00" in text:
-        return FileIssue(FileIssueKind.UNREADABLE, (
+        raise FileRefused(FileIssueKind.UNREADABLE, (
             "The file is not a CSV text file: upload a .csv (UTF-8) or an .xlsx file."))
     header_line = text.lstrip("\r\n").split("\n", 1)[0]
     try:
         dialect: Any = csv.Sniffer().sniff(header_line, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # one column, or nothing to tell: commas
+    # csv's own field limit (a process-wide setting, 128 kB by default) would refuse the
+    # whole file; no field is longer than the file, and `_bounded_lines` judges each value
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_bytes))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
     try:
-        return [list(row) for row in reader]
+        yield from enumerate(reader, start=1)
     except csv.Error as exc:
-        return FileIssue(FileIssueKind.UNREADABLE, (
+        raise FileRefused(FileIssueKind.UNREADABLE, (
             f"The CSV cannot be read near line {reader.line_num} ({exc}): check the quotes "
-            "on that line, or save the file again from a spreadsheet."))
+            "on that line, or save the file again from a spreadsheet.")) from None
 
 
-def _xlsx_grid(content: bytes) -> list[list[str]] | FileIssue:
-    from openpyxl import load_workbook
+def _xlsx_rows(content: bytes, limits: BulkLimits) -> Generator[Line, None, None]:
+    """The first worksheet's rows, after refusing a workbook that would unpack too far.
 
+    The declared sizes bound what is unpacked: Python's zipfile stops a part at its declared
+    size (and fails its CRC check), so a part that lies about its size is unreadable.
+    """
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        return FileIssue(FileIssueKind.UNREADABLE, (
-            "The file cannot be read as an Excel workbook: save it again as .xlsx (or as "
-            "CSV UTF-8) and upload it again."))
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise FileRefused(FileIssueKind.UNREADABLE, DAMAGED) from None
+    with archive:
+        parts = archive.infolist()
+        unpacked = sum(part.file_size for part in parts)
+        if len(parts) > _MAX_ZIP_MEMBERS or unpacked > limits.max_unpacked_bytes:
+            raise FileRefused(FileIssueKind.TOO_LARGE, (
+                f"The workbook unpacks to {_size(unpacked)} in {len(parts):,} parts; at most "
+                f"{_size(limits.max_unpacked_bytes)} is read, so it was refused before "
+                "unpacking. Save it as CSV UTF-8, or split it into several files."))
+        yield from sheet_rows(archive, limits)
 
 
 def _unneutralize(text: str) -> str:
@@ -202,20 +253,14 @@ def _column_name(text: str) -> str:
     return reserved if reserved in RESERVED else name
 
 
-def _table(file_name: str, sha: str, grid: Sequence[list[str]], limits: BulkLimits
+def _table(file_name: str, sha: str, lines: list[Line], row_issues: list[FileIssue]
            ) -> ParseResult:
-    lines = [(n, [_unneutralize(c) for c in row]) for n, row in enumerate(grid, start=1)
-             if any(c.strip() for c in row)]
     if not lines:
         return _refused(FileIssueKind.EMPTY_FILE, (
             "The file is empty: download a template, add one row per customer under its "
             "header, and upload it again."))
     header_number, header = lines[0]
     body = lines[1:]
-    if len(body) > limits.max_rows:
-        return _refused(FileIssueKind.TOO_LARGE, (
-            f"The file has {len(body):,} rows; at most {limits.max_rows:,} are accepted. "
-            "Split it into several files."))
     width = max(len(cells) for _, cells in lines)
     names = [_column_name(c) for c in header] + [""] * (width - len(header))
     issues = _header_issues(names, header_number)
@@ -231,7 +276,7 @@ def _table(file_name: str, sha: str, grid: Sequence[list[str]], limits: BulkLimi
     for index, name in enumerate(names):
         used = next((n for n, cells in body if index < len(cells) and cells[index].strip()), None)
         if not name and used is not None:
-            letter = _column_letter(index)
+            letter = column_letter(index)
             names[index] = f"(column {letter})"
             issues.append(FileIssue(FileIssueKind.UNKNOWN_COLUMN, (
                 f"Column {letter} has no name in row {header_number} but row {used} has a value "
@@ -241,28 +286,19 @@ def _table(file_name: str, sha: str, grid: Sequence[list[str]], limits: BulkLimi
         name: cell for name, cell in zip(names, cells, strict=False) if name})
         for number, cells in body)
     columns = tuple(dict.fromkeys(n for n in names if n))
-    return ParseResult(UploadedTable(file_name, sha, columns, rows), tuple(issues))
+    return ParseResult(UploadedTable(file_name, sha, columns, rows), (*issues, *row_issues))
 
 
 def _header_issues(names: list[str], header_row: int) -> list[FileIssue]:
     issues = []
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
-        letter = _column_letter(index)
+        letter = column_letter(index)
         if not name:
             continue
         if name in seen:
             issues.append(FileIssue(FileIssueKind.UNKNOWN_COLUMN, (
-                f"Column {name} appears twice (columns {_column_letter(seen[name])} and "
+                f"Column {name} appears twice (columns {column_letter(seen[name])} and "
                 f"{letter}): keep one of them."), row=header_row, column=name))
         seen.setdefault(name, index)
     return issues
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

@@ -144,6 +144,10 @@ class _Planner:
         self.values = {(v.stable_key, v.customer.external_id): v for v in snapshot.customer_values
                        if v.customer is not None and v.customer.external_id and not v.is_test}
         self.bad_columns = {i.column for i in issues if i.row == 1 and i.column}
+        self.bad_rows: dict[int, list[FileIssue]] = {}  # rows the file itself spoiled
+        for issue in issues:
+            if issue.row is not None and issue.row > 1:
+                self.bad_rows.setdefault(issue.row, []).append(issue)
         if not table.has_stable_key and not options.connection:
             self.issues.append(FileIssue(FileIssueKind.UNKNOWN_CONNECTION, (
                 "The file has no stable_key column and no connection was chosen: choose the "
@@ -188,7 +192,7 @@ class _Planner:
 
     def plan_row(self, row: UploadedRow) -> PlanRow:
         key, external_id = self._key(row), row.cell(EXTERNAL_ID).strip()
-        found: list[FileIssue] = []
+        found: list[FileIssue] = list(self.bad_rows.get(row.number, ()))
         connection = self.connections.get(key)
         if key and connection is None:
             known = ", ".join(sorted(self.connections)) or "none"
