@@ -5,8 +5,8 @@ per customer, an ``external_id`` column, one column per per-customer input (a ``
 column, or ``connection=``, says which connection), blank cells never change anything. It is
 handed to the bulk services as the CSV the upload page would receive, so the validation, the
 plan (create / update / unchanged / skip / invalid), the safe batched writes, the resumable
-job and the audit rows are theirs — there is no second copy here. Applying the same frame
-again continues its interrupted job, or finds every row unchanged.
+job, the audit rows and the ``[bulk]`` limits are theirs — there is no second copy here.
+Applying the same frame again continues its interrupted job, or finds every row unchanged.
 
 `apply_values` writes only when called with ``apply=True``: otherwise it is the dry run, so a
 notebook can say ``apply=APPLY`` with ``APPLY = False`` at its top. Writing needs the operator
@@ -137,7 +137,8 @@ def plan_values(values: pd.DataFrame, connection: str | None = None,
     with acting_runtime(config) as runtime:
         chosen = chosen_tenant(runtime, tenant)
         plan = bulk.check_upload(runtime.client(chosen.name), FILE_NAME, as_upload(values),
-                                 _options(connection, overwrite, valid_only))
+                                 _options(connection, overwrite, valid_only),
+                                 limits=runtime.config.bulk)
     return _planned(plan, values, chosen.name)
 
 
@@ -167,7 +168,7 @@ def apply_values(values: pd.DataFrame, connection: str | None = None,
             result = _in_worker(lambda on_progress: bulk.apply_upload(
                 chosen, FILE_NAME, content, options, actor=actor, store=store,
                 key=runtime.fingerprint_key(), confirmation=confirm_tenant,
-                on_progress=on_progress), bar.show)
+                on_progress=on_progress, limits=runtime.config.bulk), bar.show)
         finally:
             bar.close()
         report = bulk.report_frame(store, result.job.id)
