@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import orgconn
+from orgconn.errors import OrgconnError
 from orgconn.notebook.values import _in_worker, as_upload
 from orgconn.services.access import AccessDenied
 from orgconn.services.bulk import Progress
@@ -159,3 +160,11 @@ def test_an_error_of_the_apply_in_its_worker_is_raised_in_the_cell():
 
     with pytest.raises(AccessDenied, match="editor"):
         asyncio.run(cell())
+
+
+def test_a_template_of_an_unknown_connection_names_the_connections_there(
+        sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _configure(sandbox, tmp_path, monkeypatch, role="viewer")
+    with pytest.raises(OrgconnError, match=r"nope is not an org-activated connection of us "
+                                           r"\(its connections: .*acme-api-key"):
+        orgconn.values_template("nope", "us")

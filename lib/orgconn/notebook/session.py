@@ -91,7 +91,7 @@ def _for_notebook(config: OrgconnConfig) -> OrgconnConfig:
 
 def start(tenant: str | None = None, *, config: OrgconnConfig | str | Path | None = None,
           quiet: bool = False) -> Session:
-    """Open the notebook's session (closing an earlier one) and print what it works on.
+    """Open the notebook's session (closing any earlier one first) and print what it works on.
 
     ``tenant`` is the one calls use when they name none (default: the only configured one;
     on the sandbox ``us``). ``config`` is a loaded configuration or a TOML file's path.
@@ -99,6 +99,7 @@ def start(tenant: str | None = None, *, config: OrgconnConfig | str | Path | Non
     """
     global _session, _atexit_registered
     loaded = config if isinstance(config, OrgconnConfig) else load_config(config)
+    stop()  # first: a new sandbox must not open the folder while the old one still serves it
     runtime = Runtime(_for_notebook(loaded))
     try:
         names = list(runtime.tenants())  # starts the sandbox when no tenant is configured
@@ -109,7 +110,6 @@ def start(tenant: str | None = None, *, config: OrgconnConfig | str | Path | Non
     except BaseException:
         runtime.close()
         raise
-    stop()
     with _lock:
         _session = Session(runtime, chosen)
         if not _atexit_registered:

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from orgconn.config import ConfigError
+from orgconn.errors import OrgconnError
 from orgconn.notebook.session import ConfigSource, acting_runtime, chosen_tenant
 from orgconn.services import bulk, export
 from orgconn.store import BulkOptions
@@ -120,8 +120,8 @@ def values_template(connection: str, tenant: str | None = None, *,
     found = next((c for c in state.connections if c.stable_key == connection), None)
     if found is None:
         known = ", ".join(c.stable_key for c in state.connections) or "none"
-        raise ConfigError([f"connection {connection!r}: not an org-activated connection of "
-                           f"{chosen.name} (its connections: {known})"])
+        raise OrgconnError(f"{connection} is not an org-activated connection of {chosen.name} "
+                           f"(its connections: {known})", tenant=chosen.name)
     return bulk.template_frame(found, state, missing_only=missing_only)
 
 
