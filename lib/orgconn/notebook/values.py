@@ -42,9 +42,11 @@ FILE_NAME = "notebook-values.csv"
 class ValuesResult:
     """A plan (and, once applied, its report) of values from a DataFrame.
 
-    ``plan``: one row per DataFrame row (``index`` is the row's DataFrame index) with its
-    action, changes and problem; ``problems``: every problem, by kind; ``report``: after an
-    apply, each row's outcome (None for a dry run); ``summary``: one line for people.
+    A dry run has ``plan``: one row per DataFrame row (``index`` is the row's DataFrame
+    index) with its action, changes and problem, and ``problems``: every problem, by kind
+    (``index`` too when it is about one row). An apply has ``report`` instead: each row's
+    planned action and outcome (plan and problems are then empty). ``summary`` is one line
+    for people, ``totals`` its counts.
     """
 
     tenant: str
@@ -105,7 +107,7 @@ def _planned(plan: bulk.BulkPlan, values: pd.DataFrame, tenant: str) -> ValuesRe
     line = " · ".join(f"{n:,} {action}" for action, n in totals.items())
     problems = f"; {bulk.summary(plan.issues)}" if plan.issues else ""
     return ValuesResult(tenant, _with_index(bulk.plan_frame(plan), values),
-                        bulk.issues_frame(plan.issues),
+                        _with_index(bulk.issues_frame(plan.issues), values),
                         f"Dry run on {tenant} (nothing sent): {line}{problems}", totals=totals)
 
 
