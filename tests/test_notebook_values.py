@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -168,3 +169,25 @@ def test_a_template_of_an_unknown_connection_names_the_connections_there(
     with pytest.raises(OrgconnError, match=r"nope is not an org-activated connection of us "
                                            r"\(its connections: .*acme-api-key"):
         orgconn.values_template("nope", "us")
+
+
+def test_interrupting_the_cell_stops_the_apply_at_its_next_progress_report():
+    sent: list[int] = []
+
+    def apply(on_progress):
+        for row in range(1, 101):
+            time.sleep(0.01)
+            on_progress(Progress(total=100, created=row))  # raises once interrupted
+            sent.append(row)
+        return "applied"
+
+    def show(progress: Progress) -> None:
+        if progress.created == 3:
+            raise KeyboardInterrupt  # what the kernel's interrupt raises in the cell
+
+    async def cell():
+        return _in_worker(apply, show)
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(cell())
+    assert 3 <= len(sent) < 100

@@ -205,6 +205,10 @@ class _ProgressBar:
             self.bar.close()
 
 
+class ApplyInterrupted(OrgconnError):
+    """The kernel was interrupted during an apply; its job is kept, to continue."""
+
+
 def _in_worker(run: Callable[[bulk.ProgressCallback], bulk.ApplyResult],
                show: Callable[[bulk.Progress], None]) -> bulk.ApplyResult:
     """Run an apply in a worker thread and show its progress from this one.
@@ -218,8 +222,9 @@ def _in_worker(run: Callable[[bulk.ProgressCallback], bulk.ApplyResult],
     outcome: dict[str, object] = {}
 
     def report(progress: bulk.Progress) -> None:
-        if stopping.is_set():
-            raise KeyboardInterrupt("apply interrupted from the notebook")
+        if stopping.is_set():  # an ordinary error: the apply marks its job interrupted
+            raise ApplyInterrupted("apply interrupted from the notebook: call it again to "
+                                   "continue the job")
         updates.put(progress)
 
     def work() -> None:
