@@ -71,12 +71,14 @@ def test_with_tenants_configured_start_uses_them_and_the_same_calls_work(
     path = tmp_path / "orgconn.toml"
     path.write_text("".join(
         f'[tenants.{t}]\nurl = "{sandbox.stack_url(t)}"\ntoken = "{sandbox.token(t)}"\n'
-        for t in ("us", "eu")))
+        for t in ("us", "eu")) + "protected = true\n")
     monkeypatch.setenv("ORGCONN_CONFIG", str(path))
 
     opened = orgconn.start("eu")
 
-    assert f"tenants us, eu from {path}. Using tenant eu." in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert f"tenants us, eu from {path}. Using tenant eu. Writes act as " in said
+    assert "Protected (writes need confirm_tenant=): eu." in said
     assert not opened.is_sandbox and opened.runtime._sandbox is None  # nothing started
     assert set(orgconn.coverage()["tenant"]) == {"eu"}
     differences = orgconn.compare()

@@ -61,21 +61,19 @@ class Session:
         actor = self.runtime.local_actor()
         acting = f"Writes act as {actor.name} with role {actor.role.name.lower()}."
         if self.is_sandbox:
-            box = self.runtime.sandbox()
-            return (f"orgconn: no tenant configured — working on the embedded sandbox "
-                    f"(tenants {', '.join(box.tenants)}; {self.runtime.config.sandbox.customers}"
-                    f" customers each) at {box.base_url}, "
-                    f"data in {self.runtime.config.sandbox.data_dir}. It stops with this "
-                    f"kernel. Using tenant {self.tenant}. {acting} To work on real tenants, "
-                    "configure them in .streamlit/secrets.toml (or ORGCONN_CONFIG).")
-        names = ", ".join(self.tenants)
-        using = (f"Using tenant {self.tenant}" if self.tenant else
-                 "Name a tenant in each call (or in orgconn.start(TENANT))")
+            box, settings = self.runtime.sandbox(), self.runtime.config.sandbox
+            return (f"orgconn: no tenant configured — working on the embedded sandbox (tenants "
+                    f"{', '.join(box.tenants)}; {settings.customers} customers each) at "
+                    f"{box.base_url}, data in {settings.data_dir}. It stops with this kernel. "
+                    f"Using tenant {self.tenant}. {acting} To work on real tenants, configure "
+                    "them in .streamlit/secrets.toml (or ORGCONN_CONFIG).")
+        using = (f"Using tenant {self.tenant}." if self.tenant else
+                 "Name a tenant in each call (or in orgconn.start(TENANT)).")
         protected = [n for n, t in self.runtime.config.tenants.items() if t.protected]
-        guarded = f" Protected (writes need confirm_tenant=): {', '.join(protected)}." \
-            if protected else ""
-        return (f"orgconn: tenants {names} from {self.runtime.config.source}. {using}. "
-                f"{acting}{guarded}")
+        guarded = (f" Protected (writes need confirm_tenant=): {', '.join(protected)}."
+                   if protected else "")
+        return (f"orgconn: tenants {', '.join(self.tenants)} from {self.runtime.config.source}. "
+                f"{using} {acting}{guarded}")
 
 
 def _for_notebook(config: OrgconnConfig) -> OrgconnConfig:
