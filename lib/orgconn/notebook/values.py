@@ -168,9 +168,10 @@ def apply_values(values: pd.DataFrame, connection: str | None = None,
         bar = _ProgressBar(progress)
         try:
             result = _in_worker(lambda on_progress: bulk.apply_upload(
-                chosen, FILE_NAME, content, options, actor=actor, store=store,
-                key=runtime.fingerprint_key(), confirmation=confirm_tenant,
-                on_progress=on_progress, limits=runtime.config.bulk), bar.show)
+                chosen, FILE_NAME, content, options, open_client=runtime.async_client,
+                actor=actor, store=store, key=runtime.fingerprint_key(),
+                confirmation=confirm_tenant, on_progress=on_progress,
+                limits=runtime.config.bulk), bar.show)
         finally:
             bar.close()
         report = bulk.report_frame(store, result.job.id)
