@@ -38,7 +38,12 @@ from orgconn.services.bulk.report import (
     report_frame,
 )
 from orgconn.services.bulk.send import Progress, ProgressCallback
-from orgconn.services.bulk.template import template_bytes, template_file_name, template_frame
+from orgconn.services.bulk.template import (
+    left_out,
+    template_bytes,
+    template_file_name,
+    template_frame,
+)
 from orgconn.store import BulkOptions  # the options of an upload, kept with its job
 
 __all__ = [
@@ -63,6 +68,7 @@ __all__ = [
     "grouped",
     "issues_frame",
     "job_outcome",
+    "left_out",
     "plan_frame",
     "plan_upload",
     "read_upload",
