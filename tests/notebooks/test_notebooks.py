@@ -64,7 +64,9 @@ def test_coverage_triage_charts_and_exports_the_gaps(executed):
     assert "application/vnd.plotly.v1+json" in run.outputs_text()
     gaps = pd.read_csv(run.workdir / "exports" / "coverage-gaps.csv", encoding="utf-8-sig")
     assert len(gaps) > 0 and set(gaps["status"]) <= {"missing", "incomplete", "error"}
-    assert {"segment", "missing_inputs", "customer_external_id"} <= set(gaps.columns)
+    assert {"segment", "missing_inputs", "customer_external_id", "instances", "blocking"} <= set(
+        gaps.columns)
+    assert re.search(r"\d+ of \d+ gaps block instances", run.outputs_text())
 
 
 def test_values_notebook_plans_applies_and_reports_through_the_bulk_job(executed):

@@ -184,8 +184,11 @@ def customer_values(tenant: str | None = None, stable_key: str | None = None, *,
 def coverage(tenant: str | None = None, *, client: PrismaticClient | None = None
              ) -> pd.DataFrame:
     """Coverage as on the dashboard: one row per customer × org-activated connection, with
-    its status (complete, incomplete, missing, error) and the inputs it lacks."""
+    its status (complete, incomplete, missing, error), the inputs it lacks, the customer's
+    ``instances`` that use the connection (``enabled_instances``, ``failing_instances``:
+    ``<NA>`` when the tenant cannot say — unknown, never 0) and whether the gap is
+    ``blocking`` (a gap with instances). ``orgconn.coverage("us").query("blocking")``."""
     from orgconn.services.coverage import coverage_frame
 
     with _client(tenant, client) as c:
-        return coverage_frame(c.tenant.name, c.snapshot())
+        return coverage_frame(c.tenant.name, c.coverage_read())

@@ -1,5 +1,6 @@
 """The coverage page, drawn by app.py (``/``) and pages/coverage.py (``/coverage``) alike: which
-customers lack values for which org-activated connection, per tenant."""
+customers lack values for which org-activated connection, per tenant — and first, the gaps
+that block customers' instances."""
 
 from __future__ import annotations
 
@@ -16,7 +17,43 @@ from orgconn.ui.errors import user_errors
 ICONS = {"complete": "✅ ", "incomplete": "🟠 ", "missing": "⬜ ", "error": "🔴 "}
 LABELS = {"tenant": "Tenant", "stable_key": "Stable key", "connection": "Connection",
           "customer_external_id": "External ID", "customer_name": "Customer",
-          "status": "Status", "missing_inputs": "Missing inputs"}
+          "status": "Status", "missing_inputs": "Missing inputs",
+          "instances": "Instances", "enabled_instances": "Enabled",
+          "failing_instances": "Failing"}
+UNKNOWN = "unknown"  # a blocked figure the tenant could not give: never shown as 0
+BLOCKED_HELP = ("Customers with a gap in a connection that one of their instances uses. "
+                "Unknown: the tenant cannot say which instances use its connections.")
+
+
+def _figure(value: object) -> str:
+    return UNKNOWN if pd.isna(value) else f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def _with_fix(cells: pd.DataFrame) -> pd.DataFrame:
+    """The gaps of ``cells`` as exported (most blocking first), each with a link to its form
+    (by Prismatic ID where a customer has no external ID)."""
+    return coverage.gap_export(cells).assign(
+        fix=customer_values_links(coverage.gap_rows(cells)))
+
+
+FIX = st.column_config.LinkColumn("Fix", display_text="Edit values")
+
+
+def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame) -> None:
+    """The gaps of ``shown`` that block instances, most instances first, each with its fix;
+    a warning naming the tenants (of ``summary``) whose impact is unknown."""
+    st.subheader("Gaps that block instances")
+    unknown = [str(t) for t in summary.loc[summary["blocked_instances"].isna(), "tenant"]]
+    if unknown:
+        st.warning(f"Impact unknown for {', '.join(context.tenant(t).label for t in unknown)}: "
+                   "the tenant cannot say which instances use its connections, so any of its "
+                   "gaps may block some.", icon=":material/help:")
+    blocking = shown[shown["blocking"]]
+    if blocking.empty:
+        st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
+    else:
+        st.dataframe(_with_fix(blocking), key="coverage.blocking_gaps", hide_index=True,
+                     width="stretch", column_config={**LABELS, "fix": FIX})
 
 
 def render(chosen: list[str]) -> None:
@@ -45,10 +82,10 @@ def render(chosen: list[str]) -> None:
     frame = pd.concat(frames, ignore_index=True)
     for name in (n for n in loaded if n not in set(frame["tenant"])):
         reason = coverage.nothing_to_cover(context.tenant(name).label,
-                                           context.snapshot(name, context.tenant(name).url))
+                                           context.coverage_read(name, context.tenant(name).url))
         st.info(reason or f"{context.tenant(name).label}: nothing to cover.")
 
-    summary = coverage.summary_frame(frame)
+    summary = coverage.summary_frame(frame).merge(coverage.impact_summary(frame), on="tenant")
     for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
         with column.container(border=True):
             st.markdown(f"**{context.tenant(str(row.tenant)).label}**")
@@ -56,6 +93,11 @@ def render(chosen: list[str]) -> None:
             left.metric("Customers", f"{row.customers:,}")
             middle.metric("Connections", f"{row.connections}")
             right.metric("Complete", f"{row.percent_complete:.1f}%")
+            left, right = st.columns(2)
+            left.metric("Blocked customers", _figure(row.blocked_customers), help=BLOCKED_HELP)
+            right.metric("Blocked instances", _figure(row.blocked_instances),
+                         help="Instances summed over the blocking gaps (an instance using two "
+                              "lacking connections counts twice).")
 
     with st.container(border=True):
         top = st.columns([2, 2, 2])
@@ -71,7 +113,7 @@ def render(chosen: list[str]) -> None:
             labels = widgets.linked_multiselect(
                 "Customer label (segment)", coverage.label_choices(frame), key="coverage.label",
                 param=state.Q_LABEL, help="A customer must carry every label chosen.")
-        bottom = st.columns([4, 2])
+        bottom = st.columns([4, 1, 1])
         with bottom[0]:
             search = widgets.linked_text("Search customers", key="coverage.search",
                                          param=state.Q_SEARCH, placeholder="name or external ID")
@@ -79,12 +121,21 @@ def render(chosen: list[str]) -> None:
             st.write("")
             only_gaps = widgets.linked_toggle("Only gaps", key="coverage.only_gaps",
                                               param=state.Q_ONLY_GAPS)
+        with bottom[2]:
+            st.write("")
+            blocking = widgets.linked_toggle(
+                "Blocking only", key="coverage.blocking", param=state.Q_BLOCKING,
+                help="Only the gaps of customers who have instances using the connection.")
 
     view = coverage.CoverageFilter(stable_keys=tuple(keys), statuses=tuple(statuses),
-                                   labels=tuple(labels), search=search, only_gaps=only_gaps)
+                                   labels=tuple(labels), search=search, only_gaps=only_gaps,
+                                   blocking_only=blocking)
     shown = coverage.apply_filter(frame, view)
     st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
                "customer × connection cells match.")
+
+    if not frame.empty:
+        blocking_section(summary, shown)
 
     if frame.empty:
         pass  # said above, per tenant: nothing to cover
@@ -103,11 +154,8 @@ def render(chosen: list[str]) -> None:
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        st.dataframe(gaps.assign(fix=customer_values_links(coverage.gap_rows(shown))),
-                     key="coverage.gaps",
-                     hide_index=True, width="stretch", column_config={
-                         **LABELS,
-                         "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})
+        st.dataframe(_with_fix(shown), key="coverage.gaps", hide_index=True, width="stretch",
+                     column_config={**LABELS, "fix": FIX})
         templates = [f"- [{t} · {k}: template of the customers lacking values]"
                      f"({bulk_template_link(str(t), str(k))})"
                      for (t, k), _ in gaps.groupby(["tenant", "stable_key"], sort=False)]
