@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from orgconn.cli import main
+from orgconn.commands.exits import Exit
 from orgconn.sandbox import RunningSandbox, SandboxSettings
 from orgconn.sandbox.tenants import open_tenants
 from tests.sandbox.sandbox_api import Api, find_scv
@@ -52,7 +53,7 @@ def test_a_second_sandbox_on_the_data_folder_of_a_running_one_refuses_to_start(
 
     refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
 
-    assert refused.returncode == 1
+    assert refused.returncode == Exit.INVALID
     assert f"the data folder {data_dir} is in use by another running sandbox (process " \
         f"{os.getpid()})" in refused.stderr and "--data-dir" in refused.stderr
     running.stop()
