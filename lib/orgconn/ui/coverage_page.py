@@ -3,20 +3,20 @@ customers lack values for which org-activated connection, per tenant."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from orgconn.services import coverage, export
+from orgconn.services import bulk, coverage, export
 from orgconn.services.links import bulk_template_link, customer_values_links
-from orgconn.ui import context, state, widgets
+from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
-ICONS = {"complete": "✅ ", "incomplete": "🟠 ", "missing": "⬜ ", "error": "🔴 "}
-LABELS = {"tenant": "Tenant", "stable_key": "Stable key", "connection": "Connection",
-          "customer_external_id": "External ID", "customer_name": "Customer",
-          "status": "Status", "missing_inputs": "Missing inputs"}
+IDENTITY = ["tenant", "customer_name", "customer_external_id"]  # the columns shown first
+PINNED = {"customer_name": st.column_config.TextColumn("Customer", pinned=True),
+          "tenant": st.column_config.TextColumn("Tenant", width=60)}
 
 
 def render(chosen: list[str]) -> None:
@@ -46,21 +46,15 @@ def render(chosen: list[str]) -> None:
                                            context.snapshot(name, context.tenant(name).url))
         st.info(reason or f"{context.tenant(name).label}: nothing to cover.")
 
-    summary = coverage.summary_frame(frame)
-    for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
-        with column.container(border=True):
-            st.markdown(f"**{context.tenant(str(row.tenant)).label}**")
-            left, middle, right = st.columns(3)
-            left.metric("Customers", f"{row.customers:,}")
-            middle.metric("Connections", f"{row.connections}")
-            right.metric("Complete", f"{row.percent_complete:.1f}%")
-
+    cards = st.container()
     with st.container(border=True):
         top = st.columns([2, 2, 2])
         with top[0]:
+            names = dict(zip(frame["stable_key"], frame["connection"], strict=True))
             keys = widgets.linked_multiselect(
-                "Connection", sorted(frame["stable_key"].unique()), key="coverage.connection",
-                param=state.Q_CONNECTION)
+                "Connection", sorted(names, key=lambda k: (names[k].lower(), k)),
+                key="coverage.connection", param=state.Q_CONNECTION,
+                format_func=lambda k: f"{names[k]} ({k})")
         with top[1]:
             statuses = widgets.linked_multiselect(
                 "Status", [s.value for s in coverage.Status], key="coverage.status",
@@ -81,6 +75,9 @@ def render(chosen: list[str]) -> None:
     view = coverage.CoverageFilter(stable_keys=tuple(keys), statuses=tuple(statuses),
                                    labels=tuple(labels), search=search, only_gaps=only_gaps)
     shown = coverage.apply_filter(frame, view)
+    with cards:
+        _tenant_cards(coverage.apply_filter(frame, replace(view, statuses=(), only_gaps=False)),
+                      filtered=bool(keys or labels or search.strip()))
     st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
                "customer × connection cells match.")
 
@@ -93,25 +90,61 @@ def render(chosen: list[str]) -> None:
 
     matrix_tab, gaps_tab, other_tab = st.tabs(["Matrix", "Gaps", "Other connections"])
     with matrix_tab:
-        st.dataframe(coverage.matrix_frame(shown, marks=ICONS), key="coverage.matrix",
-                     hide_index=True, width="stretch", column_config=LABELS)
+        matrix = coverage.matrix_frame(shown)
+        st.caption(f"Status of each customer × connection: {tables.status_legend()}; the "
+                   f"inputs a cell names are empty. {coverage.NOT_APPLICABLE}: the customer's "
+                   "tenant has no such connection.")
+        tables.table(matrix, key="coverage.matrix", first=IDENTITY,
+                     statuses=[str(c) for c in matrix.columns[len(IDENTITY):]], config=PINNED)
     with gaps_tab:
         gaps = coverage.gap_export(shown)
         # the CSV is built when the button is clicked, not on every rerun (0.5 s at 10,000)
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        st.dataframe(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
-                     hide_index=True, width="stretch", column_config={
-                         **LABELS,
-                         "fix": st.column_config.LinkColumn("Fix", display_text="Edit values")})
-        templates = [f"- [{t} · {k}: template of the customers lacking values]"
-                     f"({bulk_template_link(str(t), str(k))})"
-                     for (t, k), _ in gaps.groupby(["tenant", "stable_key"], sort=False)]
-        if templates:
-            st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(templates))
+        tables.table(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
+                     first=[*IDENTITY, "connection", "status", "fix"], statuses=["status"],
+                     config={**PINNED, "fix": st.column_config.LinkColumn(
+                         "Fix", display_text="Edit values", width="small")})
+        _bulk_templates(gaps)
     with other_tab:
         st.caption("Org-activated global and customer-activated connections: listed, never "
                    "counted as gaps.")
-        st.dataframe(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
-                     key="coverage.others", hide_index=True, width="stretch")
+        tables.table(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
+                     key="coverage.others")
+
+
+def _tenant_cards(cells: pd.DataFrame, *, filtered: bool) -> None:
+    """Per tenant, the customers, connections and % complete of the cells the connection,
+    label and search filters keep (status filters would make the % meaningless)."""
+    summary = coverage.summary_frame(cells)
+    what = "the customer × connection pairs these filters keep" if filtered else \
+        "every customer × org-activated connection pair"
+    for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
+        with column.container(border=True):
+            st.markdown(f"**{context.tenant(str(row.tenant)).label}**")
+            left, middle, right = st.columns(3)
+            left.metric("Customers", f"{row.customers:,}")
+            middle.metric("Connections", f"{row.connections}")
+            right.metric("Complete", f"{row.percent_complete:.1f}%",
+                         help=f"Complete values in {row.complete:,} of {row.cells:,} of {what}.")
+            st.caption(f"{row.complete:,} of {row.cells:,} customer × connection pairs complete"
+                       + (" (filtered)" if filtered else ""))
+
+
+def _bulk_templates(gaps: pd.DataFrame) -> None:
+    """A bulk-upload template link per tenant and connection with gaps, saying which gaps
+    the template leaves out, and why."""
+    lines = []
+    for (tenant, key), rows in gaps.groupby(["tenant", "stable_key"], sort=False):
+        left_out = bulk.left_out_of_template(rows)
+        line = (f"- [{tenant} · {rows['connection'].iloc[0]} ({key}): template of the customers "
+                f"lacking values]({bulk_template_link(str(tenant), str(key))}) — covers "
+                f"{len(rows) - len(left_out):,} of these {len(rows):,} gaps")
+        for why, found in left_out.groupby("why", sort=False):
+            line += (f"; leaves out {len(found):,} ({why}: "
+                     f"{', '.join(found['customer_name'].head(3))}"
+                     f"{', …' if len(found) > 3 else ''})")
+        lines.append(line)
+    if lines:
+        st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(lines))

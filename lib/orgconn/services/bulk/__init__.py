@@ -36,7 +36,12 @@ from orgconn.services.bulk.report import (
     report_frame,
 )
 from orgconn.services.bulk.send import Progress, ProgressCallback
-from orgconn.services.bulk.template import template_bytes, template_file_name, template_frame
+from orgconn.services.bulk.template import (
+    left_out_of_template,
+    template_bytes,
+    template_file_name,
+    template_frame,
+)
 
 __all__ = [
     "ApplyResult",
@@ -58,6 +63,7 @@ __all__ = [
     "grouped",
     "issues_frame",
     "job_outcome",
+    "left_out_of_template",
     "plan_frame",
     "plan_upload",
     "read_upload",

@@ -25,6 +25,8 @@ MIME_TYPES: dict[TemplateFormat, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
+MISSING_ONLY = (Status.MISSING, Status.INCOMPLETE)  # the rows of a "lacking values" template
+
 
 def template_frame(connection: OrgConnection, snapshot: TenantSnapshot, *,
                    missing_only: bool) -> pd.DataFrame:
@@ -37,8 +39,7 @@ def template_frame(connection: OrgConnection, snapshot: TenantSnapshot, *,
         if not customer.external_id:
             continue
         current = values.get(customer.id)
-        if missing_only and cell_status(connection, current)[0] not in (
-                Status.MISSING, Status.INCOMPLETE):
+        if missing_only and cell_status(connection, current)[0] not in MISSING_ONLY:
             continue
         row = {EXTERNAL_ID: customer.external_id, CUSTOMER_NAME: customer.name}
         for spec in inputs:
@@ -61,3 +62,15 @@ def template_file_name(tenant: str, stable_key: str, *, missing_only: bool,
                        fmt: TemplateFormat) -> str:
     """E.g. ``bulk-us-acme-api-key-missing.csv``."""
     return f"bulk-{tenant}-{stable_key}-{'missing' if missing_only else 'all'}.{fmt}"
+
+
+def left_out_of_template(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The gaps (rows of `coverage.gap_export`) that a template of the customers lacking
+    values leaves out, each with ``why``: an "error" row (its values are set: the connection
+    reports ERROR or FAILED) or a customer without external ID (an upload cannot match it)."""
+    no_id = gaps["customer_external_id"].fillna("") == ""
+    broken = ~gaps["status"].astype(str).isin([s.value for s in MISSING_ONLY])
+    why = pd.Series("", index=gaps.index, dtype=object)
+    why[broken] = "values set, but the connection reports an error"
+    why[no_id] = "no external ID, so an upload cannot match the customer"
+    return gaps[no_id | broken].assign(why=why[no_id | broken])
