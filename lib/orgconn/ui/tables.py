@@ -47,6 +47,7 @@ _LEGEND = {Status.COMPLETE.value: "green", Status.INCOMPLETE.value: "orange",
            Status.MISSING.value: "gray", Status.ERROR.value: "red"}
 DATE_FORMAT = "YYYY-MM-DD HH:mm"
 WRAPPING_ROW_HEIGHT = 70  # Streamlit wraps cell text only in rows taller than 4rem
+MAX_WRAPPED_ROWS = 12  # rows a wrapping table shows before it scrolls
 
 
 def header(column: str) -> str:
@@ -111,6 +112,8 @@ def table(frame: pd.DataFrame, *, key: str, first: Sequence[str] = (),
     shown = frame.assign(**{s: status_cells(frame[s].astype(str).where(frame[s].notna()))
                             for s in statuses}) if statuses else frame
     hidden = set(hide)
+    if wrap and "height" not in options:  # every row in view: nothing to scroll inside the grid
+        options["height"] = 40 + WRAPPING_ROW_HEIGHT * min(max(len(frame), 1), MAX_WRAPPED_ROWS)
     order = [*dict.fromkeys([*(c for c in first if c in frame.columns),
                              *(str(c) for c in frame.columns)])]
     st.dataframe(shown, key=key, hide_index=True, width="stretch", placeholder="",
