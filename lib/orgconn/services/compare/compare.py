@@ -41,7 +41,8 @@ from orgconn.services.links import customer_values_link
 __all__ = [
     "CUSTOMERS_ROW", "ID_COLUMNS", "KIND_LABELS", "TRAILING_COLUMNS", "CompareFilter", "Kind",
     "apply_filter", "columns", "connections_overview", "differences", "drift_counts",
-    "drift_heatmap", "drift_matrix", "drift_totals", "has_drift", "kind_label", "managed_by_key", "tenants_of",
+    "drift_heatmap", "drift_matrix", "drift_totals", "has_drift", "kind_label", "managed_by_key",
+    "tenants_of",
     "with_customer_links",
 ]
 
