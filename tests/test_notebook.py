@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import pytest
 
 import orgconn
 from orgconn.config import ConfigError
+from orgconn.notebook import NotebookWriteRefused
+from orgconn.runtime import tenant_identity
+from orgconn.services.access import AccessDenied
+from orgconn.store import open_store
 
 
 @pytest.fixture
@@ -50,3 +55,64 @@ def test_coverage_has_a_row_per_customer_and_connection(configured):
 def test_an_unknown_attribute_of_orgconn_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         orgconn.nope  # noqa: B018
+
+
+def _writable(box, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str) -> Path:
+    """ORGCONN_CONFIG names a file with tenant us of ``box``, a store and ``local_role``."""
+    path = tmp_path / "notebook.toml"
+    path.write_text(f'database_url = "sqlite:///{tmp_path / "store.db"}"\n'
+                    f'fingerprint_key = "notebook-key"\n[access]\nlocal_role = "{role}"\n'
+                    f'[tenants.us]\nurl = "{box.stack_url("us")}"\ntoken = "{box.token("us")}"\n')
+    monkeypatch.setenv("ORGCONN_CONFIG", str(path))
+    return path
+
+
+def _timeout(box) -> str | None:
+    """my-external-id's timeoutSeconds of acme-api-key (None: no values yet)."""
+    with orgconn.connect("us") as client:
+        found = client.customer_values(
+            connection_id=client.connection("acme-api-key").id,
+            customer_id=client.customer("my-external-id").id)
+    return found[0].values["timeoutSeconds"].secret_value() if found else None
+
+
+def test_set_values_writes_through_the_audited_path_with_the_local_role(
+        fresh_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _writable(fresh_sandbox, tmp_path, monkeypatch, "editor")
+
+    said = orgconn.set_values("us", "acme-api-key", "my-external-id",
+                              {"apiKey": "notebook-key-1", "timeoutSeconds": "77"})
+
+    assert _timeout(fresh_sandbox) == "77" and "Audit row #" in said
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        [row] = store.audit()
+    assert (row.source, row.action, row.outcome, row.tenant, row.actor) == (
+        "notebook", "create_customer_values", "ok", "us", getpass.getuser())
+    assert row.tenant_identity == tenant_identity(fresh_sandbox.stack_url("us"),
+                                                  fresh_sandbox.tenant_id("us"))
+    assert "notebook-key-1" not in row.model_dump_json()
+
+
+def test_a_viewer_notebook_write_is_refused_and_changes_nothing(
+        fresh_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _writable(fresh_sandbox, tmp_path, monkeypatch, "viewer")
+    before = _timeout(fresh_sandbox)
+
+    with pytest.raises(AccessDenied, match="viewer"):
+        orgconn.set_values("us", "acme-api-key", "my-external-id",
+                           {"apiKey": "notebook-key-2", "timeoutSeconds": "78"})
+
+    assert _timeout(fresh_sandbox) == before != "78"
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        assert [row.outcome.split(":")[0] for row in store.audit()] == ["failed"]
+
+
+def test_the_client_connect_hands_out_refuses_to_write_without_audit(
+        fresh_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _writable(fresh_sandbox, tmp_path, monkeypatch, "admin")
+    with orgconn.connect("us") as client:
+        current = client.customer_values(stable_key="acme-api-key")[0]
+        with pytest.raises(NotebookWriteRefused, match=r"orgconn\.set_values"):
+            client.update_customer_values(current, {"timeoutSeconds": "79"})
+    with orgconn.connect("us") as client:
+        assert client.customer_values_by_id(current.id) == current

@@ -9,7 +9,11 @@ clients from its `TenantConfig` objects. Where the TOML comes from, first found 
 
 Environment variables then override single keys: ``ORGCONN_<KEY>`` for a top-level key and
 ``ORGCONN_TENANTS__<NAME>__<KEY>`` for a tenant's (``__`` separates levels, names are
-lowercased), e.g. ``ORGCONN_TENANTS__US__TOKEN`` or ``ORGCONN_DATABASE_URL``.
+lowercased), e.g. ``ORGCONN_TENANTS__US__TOKEN``, ``ORGCONN_DATABASE_URL`` or
+``ORGCONN_ACCESS__LOCAL_ROLE``. The older names ``ORGCONN_SANDBOX_DIR`` and
+``ORGCONN_SANDBOX_CUSTOMERS`` still set ``[sandbox] data_dir`` and ``customers``.
+This module is the only one that reads orgconn's environment (`orgconn.runtime` builds everything
+else from the `OrgconnConfig`).
 
 `import_prism_profiles` turns the prism CLI's profiles (and its PRISM* environment variables)
 into tenants. A configuration without tenants is valid: the dashboard then runs on the sandbox.
@@ -43,12 +47,16 @@ from pydantic import (
 from orgconn.errors import ConfigError
 
 __all__ = [
-    "AccessConfig", "BulkLimits", "ConfigError", "OrgconnConfig", "TenantConfig", "build_config",
-    "environment_overrides", "import_prism_profiles", "load_config",
+    "AccessConfig", "BulkLimits", "ConfigError", "OrgconnConfig", "SandboxConfig",
+    "TenantConfig", "build_config", "config_file", "environment_overrides",
+    "environment_signature", "import_prism_profiles", "load_config",
 ]
 
 DEFAULT_PATH = Path(".streamlit") / "secrets.toml"
 ENV_PREFIX = "ORGCONN_"
+# older variable names, kept working: each sets one key of a table
+LEGACY_ENV = {"ORGCONN_SANDBOX_DIR": ("sandbox", "data_dir"),
+              "ORGCONN_SANDBOX_CUSTOMERS": ("sandbox", "customers")}
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 EXAMPLE_URL = 'e.g. url = "https://app.prismatic.io"'
 # the fix to suggest when a key is missing or has the wrong type
@@ -227,6 +235,19 @@ class AccessConfig(BaseModel):
         return {who: role.lower() for who, role in roles.items()}
 
 
+class SandboxConfig(BaseModel):
+    """The embedded sandbox, used when no tenant is configured: the ``[sandbox]`` table.
+
+    ``data_dir`` holds its SQLite data (kept across restarts); ``customers`` is how many
+    customers a fresh one is seeded with.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data_dir: str = ".orgconn/sandbox"
+    customers: int = Field(default=40, ge=1)
+
+
 class OrgconnConfig(BaseModel):
     """The whole configuration, frozen: tenants by name, the database URL, the fingerprint key.
 
@@ -241,6 +262,7 @@ class OrgconnConfig(BaseModel):
     database_url: str | None = None
     fingerprint_key: SecretStr | None = None
     access: AccessConfig = Field(default_factory=AccessConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     bulk: BulkLimits = Field(default_factory=BulkLimits)
     source: str | None = None
 
@@ -286,7 +308,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     """
     env = os.environ if env is None else env
     named = path or env.get("ORGCONN_CONFIG")
-    file = Path(named) if named else DEFAULT_PATH
+    file = config_file(path, env)
     data: dict[str, Any] = {}
     if file.is_file():
         try:
@@ -299,6 +321,22 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
                            "like .streamlit/secrets.toml.example"])
     data = _deep_merge(data, environment_overrides(env))
     return build_config(data, source=str(file))
+
+
+def config_file(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """The TOML file `load_config` reads (which may not exist): ``path``, else
+    ``ORGCONN_CONFIG``, else ``.streamlit/secrets.toml``."""
+    env = os.environ if env is None else env
+    named = path or env.get("ORGCONN_CONFIG")
+    return Path(named) if named else DEFAULT_PATH
+
+
+def environment_signature(env: Mapping[str, str] | None = None) -> str:
+    """A text that changes when an ``ORGCONN_*`` variable is set, unset or resized (a cache
+    key for a loaded configuration; it holds names and lengths, never values)."""
+    env = os.environ if env is None else env
+    return ";".join(f"{k}={len(v)}" for k, v in sorted(env.items())
+                    if k.upper().startswith(ENV_PREFIX))
 
 
 def build_config(data: Mapping[str, Any], *, source: str | None = None) -> OrgconnConfig:
@@ -319,7 +357,8 @@ def environment_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     for name, value in env.items():
         if not name.upper().startswith(ENV_PREFIX) or name.upper() == "ORGCONN_CONFIG":
             continue
-        keys = name[len(ENV_PREFIX):].lower().split("__")
+        legacy = LEGACY_ENV.get(name.upper())
+        keys = list(legacy) if legacy else name[len(ENV_PREFIX):].lower().split("__")
         node = overrides
         for key in keys[:-1]:
             node = node.setdefault(key, {})

@@ -2,40 +2,111 @@
 
     import orgconn
 
-    client = orgconn.connect("us")               # a PrismaticClient of a configured tenant
     orgconn.connections("us")                    # org-activated connections, one row each
     orgconn.customers("us")                      # customers
     orgconn.customer_values("us", "acme-api-key")  # who has which values (secrets masked)
     orgconn.coverage("us")                       # customer × connection status, as on the page
+    orgconn.set_values("us", "acme-api-key", "my-external-id", {"timeoutSeconds": "45"})
+    client = orgconn.connect("us")               # a client that reads (close it when done)
 
-Tenants come from the configuration (`orgconn.config.load_config`: ``--config`` file,
-``ORGCONN_CONFIG``, or ``.streamlit/secrets.toml``); ``tenant`` may be omitted when exactly one
-is configured. Every function also takes ``client=`` to reuse an open client. No DataFrame holds
-a secret value: secret inputs show as ``••••••`` when set.
+Everything is built by `orgconn.runtime` from the configuration (`orgconn.config.load_config`:
+``config=`` file, ``ORGCONN_CONFIG``, or ``.streamlit/secrets.toml``) — the same tenants, store
+and roles as the CLI; ``tenant`` may be omitted when exactly one is configured. The read
+functions also take ``client=`` to reuse an open client. No DataFrame holds a secret value:
+secret inputs show as ``••••••`` when set.
+
+Writes go through the dashboard's audited write path only: `set_values` acts as the OS user
+with the configuration's ``[access] local_role``, refuses what that role may not do
+(`AccessDenied`), asks for ``confirm_tenant`` on a protected tenant, and leaves one audit row
+(source ``notebook``). The client `connect` hands out reads only: its write methods raise
+`NotebookWriteRefused` pointing at `set_values`. This role is a guard-rail against mistakes —
+whoever edits the configuration chooses it; the tenant's token is the security boundary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from orgconn.client import PrismaticClient
-from orgconn.config import ConfigError, OrgconnConfig, TenantConfig, load_config
+from orgconn.config import ConfigError, OrgconnConfig, TenantConfig
+from orgconn.errors import OrgconnError
+from orgconn.runtime import Runtime
 
-__all__ = ["connect", "connections", "coverage", "customer_values", "customers"]
+__all__ = ["NotebookWriteRefused", "connect", "connections", "coverage", "customer_values",
+           "customers", "set_values"]
+
+ConfigSource = OrgconnConfig | str | Path | None
+WRITE_METHODS = ("create_customer_values", "update_customer_values", "delete_customer_values",
+                 "upsert_customer_values", "set_test_credentials", "create_org_connection",
+                 "update_org_connection", "delete_org_connection")
 
 
-def connect(tenant: str | None = None, *, config: OrgconnConfig | str | Path | None = None
-            ) -> PrismaticClient:
-    """Return a client of ``tenant`` (the only configured one when None); close it when done.
+class NotebookWriteRefused(OrgconnError):
+    """A write asked of the notebook's reading client; nothing was sent."""
+
+
+def _refuse(name: str) -> Callable[..., Any]:
+    def refused(self: PrismaticClient, *args: object, **kwargs: object) -> Any:
+        raise NotebookWriteRefused(
+            f"{name}: the notebook's client only reads, so that every write checks your role "
+            "and leaves an audit row — use orgconn.set_values(tenant, stable_key, external_id, "
+            "values)", tenant=self.tenant.name)
+    refused.__name__ = name
+    return refused
+
+
+ReadingClient = type("ReadingClient", (PrismaticClient,), {
+    "__doc__": "A `PrismaticClient` whose write methods raise `NotebookWriteRefused`.",
+    **{name: _refuse(name) for name in WRITE_METHODS}})
+
+
+def _runtime(config: ConfigSource) -> Runtime:
+    return Runtime(config) if isinstance(config, OrgconnConfig) else Runtime.load(config)
+
+
+def connect(tenant: str | None = None, *, config: ConfigSource = None) -> PrismaticClient:
+    """Return a reading client of ``tenant`` (the only configured one when None); close it
+    when done. Its write methods raise `NotebookWriteRefused`: write with `set_values`.
 
     ``config`` is a loaded configuration or the path of a TOML file (default: `load_config`).
     """
-    loaded = config if isinstance(config, OrgconnConfig) else load_config(config)
-    return PrismaticClient(_pick(loaded, tenant))
+    with _runtime(config) as runtime:
+        return ReadingClient(_pick(runtime.config, tenant))  # type: ignore[no-any-return]
+
+
+def set_values(tenant: str | None, stable_key: str, external_id: str,
+               values: Mapping[str, str], *, confirm_tenant: str | None = None,
+               redeploy: bool = False, config: ConfigSource = None) -> str:
+    """Set one customer's values of one connection as the dashboard's form does, and return
+    what was done in one sentence (which names the audit row).
+
+    Inputs not named keep their current value (on a first write: their default). Raises
+    `AccessDenied` when ``[access] local_role`` may not write or a protected tenant is not
+    confirmed (``confirm_tenant="NAME"``), `FormInvalid` for invalid values (nothing sent), and
+    the client's `OrgconnError` when the tenant refuses — every failure also audited.
+    """
+    from orgconn.services.values.form import find_connection, find_customer, load_form, prepare
+    from orgconn.services.values.save import Saved, WriteContext, save
+
+    with _runtime(config) as runtime:
+        chosen = _pick(runtime.config, tenant)
+        client, key = runtime.client(chosen.name), runtime.fingerprint_key()
+        form = load_form(client, chosen.name, find_connection(client, stable_key),
+                         find_customer(client, external_id), key)
+        submission = prepare(form, {f.key: f.initial for f in form.fields} | dict(values))
+        ctx = WriteContext(actor=runtime.local_actor(), tenant=chosen, store=runtime.store(),
+                           fingerprint_key=key, typed_confirmation=confirm_tenant,
+                           source="notebook")
+        result = save(client, form, submission, ctx, redeploy=redeploy)
+    if not isinstance(result, Saved):
+        raise OrgconnError(f"{result.summary} Nothing was sent: call set_values again to save "
+                           "over it.", tenant=chosen.name)
+    return f"{result.message(form)} Audit row #{result.audit_id}."
 
 
 def _pick(config: OrgconnConfig, tenant: str | None) -> TenantConfig:

@@ -23,7 +23,7 @@ from streamlit.testing.v1.element_tree import DownloadButton
 
 from orgconn.cli import main as orgconn
 from orgconn.client import PrismaticClient
-from orgconn.config import TenantConfig
+from orgconn.config import TenantConfig, load_config
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import open_store
 from orgconn.ui.navigation import PAGES
@@ -137,7 +137,7 @@ def test_every_page_and_command_keeps_every_secret_out_of_sight(
     for record in caplog.records:
         if hit := leaks(record.getMessage() + str(record.args or ""), secrets):
             found[f"log {record.name}"] = hit
-    store = open_store()
+    store = open_store(load_config().database_url)  # ORGCONN_DATABASE_URL, through the config
     audit = store.audit_frame()
     assert len(audit) >= 2, "the CLI's writes left audit rows"
     if hit := leaks(audit.to_csv(), secrets):

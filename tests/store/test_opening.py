@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from orgconn.errors import OrgconnError
+from orgconn.runtime import Runtime
 from orgconn.store import (
     AuditEntry,
     StoreError,
@@ -39,17 +40,18 @@ def test_without_a_url_the_store_is_a_sqlite_file_in_the_home_folder(tmp_path: P
     assert default_sqlite_path().is_file()
 
 
-def test_the_environment_variable_chooses_the_database(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_variable_chooses_the_database_through_the_configuration(
+        tmp_path: Path) -> None:
     path = tmp_path / "deep" / "folder" / "chosen.db"
-    monkeypatch.setenv("ORGCONN_DATABASE_URL", f"sqlite:///{path}")
-    with open_store() as store:
-        store.append_audit(_entry())
+    env = {"ORGCONN_DATABASE_URL": f"sqlite:///{path}", "ORGCONN_CONFIG": str(tmp_path / "none")}
+    (tmp_path / "none").write_text("", encoding="utf-8")
+    with Runtime.load(env=env) as runtime:
+        runtime.store().append_audit(_entry())
     assert path.is_file()
     assert not default_sqlite_path().exists()
 
 
-def test_an_explicit_url_wins_over_the_environment(
+def test_open_store_itself_ignores_the_environment(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORGCONN_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     with open_store(f"sqlite:///{tmp_path / 'explicit.db'}"):
@@ -77,11 +79,13 @@ def test_a_bad_url_names_the_variable_and_the_accepted_forms_without_the_passwor
         assert "ORGCONN_DATABASE_URL" in message
 
 
-def test_a_bad_url_in_the_environment_is_reported_as_that_variable(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORGCONN_DATABASE_URL", "oracle://scott:tiger-secret@db/orcl")
-    with pytest.raises(StoreURLError, match="ORGCONN_DATABASE_URL") as raised:
-        open_store()
+def test_a_bad_url_in_the_environment_is_reported_as_that_variable(tmp_path: Path) -> None:
+    (tmp_path / "none").write_text("", encoding="utf-8")
+    env = {"ORGCONN_DATABASE_URL": "oracle://scott:tiger-secret@db/orcl",
+           "ORGCONN_CONFIG": str(tmp_path / "none")}
+    with Runtime.load(env=env) as runtime, \
+            pytest.raises(StoreURLError, match="ORGCONN_DATABASE_URL") as raised:
+        runtime.store()
     assert "tiger-secret" not in str(raised.value)
 
 

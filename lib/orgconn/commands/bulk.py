@@ -8,6 +8,9 @@
   writes the report (``--report``, default ``FILE-report.csv``). Running it again with the
   same file and options continues an interrupted job.
 
+``apply`` acts as the OS user with the configuration's ``[access] local_role`` (also when
+sign-in is configured for the dashboard): bulk apply needs the operator role.
+
 Exit status: 0 every row done (or, for ``check``, the file is valid); 1 some rows failed or
 were left out as invalid (the report says which and why); 2 the file is invalid, or access
 was refused — nothing was sent.
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -26,7 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: `orgconn --help` stays fast
+    from orgconn.client import PrismaticClient
     from orgconn.config import OrgconnConfig, TenantConfig
+    from orgconn.runtime import Runtime
     from orgconn.services.bulk import BulkPlan, FileIssue, Progress
     from orgconn.store import BulkOptions
 
@@ -83,17 +87,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     """Run ``orgconn bulk``; returns the exit status described in the module."""
-    from orgconn.config import load_config
     from orgconn.errors import OrgconnError
+    from orgconn.runtime import Runtime
     from orgconn.services.access import AccessDenied
 
     try:
-        config = load_config(args.config)
-        tenant = config.tenant(args.tenant)
-        if args.step == "template":
-            return _template(args, tenant)
-        return _check(args, config, tenant) if args.step == "check" else _apply(
-            args, config, tenant)
+        with Runtime.load(args.config) as runtime:
+            tenant = runtime.config.tenant(args.tenant)
+            client = runtime.client(tenant.name)
+            if args.step == "template":
+                return _template(args, tenant, client)
+            if args.step == "check":
+                return _check(args, runtime.config, tenant, client)
+            return _apply(args, runtime, tenant)
     except AccessDenied as error:
         print(f"Refused: {error}", file=sys.stderr)
         return 2
@@ -109,8 +115,7 @@ def _options(args: argparse.Namespace) -> BulkOptions:
                        connection=args.connection or None)
 
 
-def _template(args: argparse.Namespace, tenant: TenantConfig) -> int:
-    from orgconn.client import PrismaticClient
+def _template(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticClient) -> int:
     from orgconn.services import bulk
 
     fmt = args.file.suffix.lower().lstrip(".")
@@ -120,8 +125,7 @@ def _template(args: argparse.Namespace, tenant: TenantConfig) -> int:
     if not args.connection:
         print("template needs --connection STABLE_KEY", file=sys.stderr)
         return 2
-    with PrismaticClient(tenant) as client:
-        state = client.run(bulk.tenant_state(client.methods, [args.connection]))
+    state = client.run(bulk.tenant_state(client.methods, [args.connection]))
     connection = next((c for c in state.connections if c.stable_key == args.connection), None)
     if connection is None:
         known = ", ".join(c.stable_key for c in state.connections) or "none"
@@ -135,18 +139,18 @@ def _template(args: argparse.Namespace, tenant: TenantConfig) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig) -> int:
-    plan = _plan(args, config, tenant)
+def _check(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
+           client: PrismaticClient) -> int:
+    plan = _plan(args, config, tenant, client)
     return 2 if plan.issues else 0
 
 
-def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig) -> BulkPlan:
-    from orgconn.client import PrismaticClient
+def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
+          client: PrismaticClient) -> BulkPlan:
     from orgconn.services import bulk
 
-    with PrismaticClient(tenant) as client:
-        plan = bulk.check_upload(client, args.file.name, _content(args.file, config),
-                                 _options(args), limits=config.bulk)
+    plan = bulk.check_upload(client, args.file.name, _content(args.file, config),
+                             _options(args), limits=config.bulk)
     _print_issues(plan.issues)
     totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
     print(f"{args.file.name} on {tenant.name}: {totals}")
@@ -175,15 +179,13 @@ def _print_issues(issues: tuple[FileIssue, ...]) -> None:
     print()
 
 
-def _apply(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig) -> int:
-    from orgconn.secrets import fingerprint_key
+def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> int:
     from orgconn.services import bulk
-    from orgconn.services.access import Action, Role, local_actor, require
-    from orgconn.store import open_store
+    from orgconn.services.access import Action, require
 
-    actor = local_actor(Role.parse(os.environ.get("ORGCONN_LOCAL_ROLE") or "admin"))
-    require(actor, Action.BULK_APPLY)
-    plan = _plan(args, config, tenant)
+    actor = runtime.local_actor()
+    require(actor, Action.BULK_APPLY)  # before reading the file: refused, nothing is sent
+    plan = _plan(args, runtime.config, tenant, runtime.client(tenant.name))
     if plan.issues and (not args.valid_only or not plan.rows):
         print("Nothing was sent.", file=sys.stderr)
         return 2
@@ -194,13 +196,13 @@ def _apply(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig
             print("Nothing was sent.")
             return 2
     progress = _Printer()
-    with open_store(config.database_url) as store, bulk_apply_gc():
+    store = runtime.store()
+    with bulk_apply_gc():
         result = bulk.apply_upload(
-            tenant, args.file.name, _content(args.file, config), plan.options, actor=actor,
-            store=store, key=fingerprint_key(config.fingerprint_key), confirmation=typed,
-            on_progress=progress, concurrency=args.concurrency,
-            limits=config.bulk)
-        frame = bulk.report_frame(store, result.job.id)
+            tenant, args.file.name, _content(args.file, runtime.config), plan.options,
+            actor=actor, store=store, key=runtime.fingerprint_key(), confirmation=typed,
+            on_progress=progress, concurrency=args.concurrency, limits=runtime.config.bulk)
+    frame = bulk.report_frame(store, result.job.id)
     progress.done(result.progress)
     if result.resumed:
         print(f"continued job {result.job.id}: {result.progress.earlier:,} rows were finished "

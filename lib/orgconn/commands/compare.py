@@ -63,17 +63,16 @@ def _names(items: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Compare the tenants and print the differences; the exit status of the module docstring."""
-    from orgconn.client import PrismaticClient
-    from orgconn.config import load_config
     from orgconn.errors import OrgconnError
-    from orgconn.secrets import fingerprint_key
+    from orgconn.runtime import Runtime
     from orgconn.services.compare import compare
 
     out, err = out or sys.stdout, err or sys.stderr
     names = _names(args.tenant)
     kinds = _names(args.kind or [])
     try:
-        config = load_config(args.config)
+        runtime = Runtime.load(args.config)
+        config = runtime.config
         unknown = [n for n in names if n not in config.tenants]
         if unknown:
             raise ValueError(f"unknown tenant {', '.join(unknown)}: configured are "
@@ -84,19 +83,20 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         if wrong:
             raise ValueError(f"unknown kind {', '.join(wrong)}: use one of "
                              f"{', '.join(k.value for k in compare.Kind)}")
-        key = fingerprint_key(config.fingerprint_key)
+        key = runtime.fingerprint_key()
     except (OrgconnError, ValueError) as error:
         print(f"orgconn compare: {error}", file=err)
         return EXIT_USAGE
     snapshots, everything = {}, {}
-    for name in names:
-        try:
-            with PrismaticClient(config.tenants[name]) as client:
+    with runtime:
+        for name in names:
+            try:
+                client = runtime.client(name)
                 snapshots[name] = client.snapshot()
                 everything[name] = client.all_connections()
-        except OrgconnError as error:
-            print(f"orgconn compare: reading {name}: {error}", file=err)
-            return EXIT_UNREADABLE
+            except OrgconnError as error:
+                print(f"orgconn compare: reading {name}: {error}", file=err)
+                return EXIT_UNREADABLE
     frame = compare.differences(snapshots, key, all_connections=everything)
     view = compare.CompareFilter(kinds=tuple(kinds), stable_keys=tuple(args.connection or ()))
     shown = compare.apply_filter(frame, view).reset_index(drop=True)

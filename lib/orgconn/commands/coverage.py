@@ -95,30 +95,30 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     """Read the tenants and print their coverage; the exit status of the module docstring."""
     import pandas as pd
 
-    from orgconn.client import PrismaticClient
-    from orgconn.config import load_config
     from orgconn.errors import OrgconnError
+    from orgconn.runtime import Runtime
     from orgconn.services import coverage
 
     out, err = out or sys.stdout, err or sys.stderr
     keys = _names(args.connection) or None
     try:
-        config = load_config(args.config)
-        names = _tenants(config, _names(args.tenant))
+        runtime = Runtime.load(args.config)
+        names = _tenants(runtime.config, _names(args.tenant))
     except (OrgconnError, ValueError) as error:
         print(f"orgconn coverage: {error}", file=err)
         return EXIT_USAGE
     snapshots: dict[str, TenantSnapshot] = {}
     known: set[str] = set()
-    for name in names:
-        try:
-            with PrismaticClient(config.tenants[name]) as client:
+    with runtime:
+        for name in names:
+            try:
+                client = runtime.client(name)
                 snapshots[name] = client.snapshot(keys)
                 if keys and len(snapshots[name].connections) < len(keys):
                     known |= {c.stable_key for c in client.org_connections()}
-        except OrgconnError as error:
-            print(f"orgconn coverage: reading {name}: {error}", file=err)
-            return EXIT_UNREADABLE
+            except OrgconnError as error:
+                print(f"orgconn coverage: reading {name}: {error}", file=err)
+                return EXIT_UNREADABLE
     found = {c.stable_key for s in snapshots.values() for c in s.connections}
     absent = [k for k in keys or [] if k not in found]
     if absent:

@@ -10,7 +10,8 @@ environment variable ``VAR``, so that secrets stay out of argv and shell history
 literally works, with a warning). Inputs not named keep their current value (on a first write:
 their default); a secret not named is kept. Every per-customer input is sent. Values are checked
 by the same validators as the dashboard's form, and the write leaves the same single audit row
-(source ``cli``, actor the OS user; role from ``ORGCONN_LOCAL_ROLE``, admin by default).
+(source ``cli``, actor the OS user with the configuration's ``[access] local_role``, admin
+unless set — also when sign-in is configured for the dashboard; see `orgconn.runtime`).
 
 A protected tenant needs its name: ``--confirm-tenant NAME``, or typed at the prompt when run
 interactively. Interactive runs also ask before saving, unless ``--yes``.
@@ -112,31 +113,29 @@ def _interactive(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
     """Set the values; the exit status of the module docstring."""
-    from orgconn.client import PrismaticClient
-    from orgconn.config import load_config
     from orgconn.errors import InvalidValuesError, OrgconnError, OutcomeUnknownError
-    from orgconn.secrets import fingerprint_key
-    from orgconn.services.access import AccessDenied, Role, local_actor
+    from orgconn.runtime import Runtime
+    from orgconn.services.access import AccessDenied
     from orgconn.services.values.form import FormInvalid, find_connection, find_customer, load_form
     from orgconn.services.values.form import prepare as prepare_values
     from orgconn.services.values.save import Saved, WriteContext, save
-    from orgconn.store import open_store
 
     def fail(message: str, status: int) -> int:
         print(f"orgconn set: {message}", file=sys.stderr)
         return status
 
     try:
+        # env:VAR names a value the user chose to pass through the environment, not a setting
         given, literal = parse_values(args.values, sys.stdin, os.environ)
-        config = load_config(args.config)
-        tenant = config.tenant(args.tenant)
-        role = Role.parse(os.environ.get("ORGCONN_LOCAL_ROLE") or "admin")
-        key = fingerprint_key(config.fingerprint_key)
+        runtime = Runtime.load(args.config)
+        tenant = runtime.config.tenant(args.tenant)
+        key = runtime.fingerprint_key()
     except (UsageError, OrgconnError, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
     interactive = _interactive(args)
     confirmation = args.confirm_tenant
-    with PrismaticClient(tenant) as client:
+    with runtime:
+        client = runtime.client(tenant.name)
         try:
             form = load_form(client, tenant.name, find_connection(client, args.connection),
                              find_customer(client, args.customer), key)
@@ -159,19 +158,17 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
         elif interactive and not args.yes and not tenant.protected and ask(
                 f"Save {form.what}? [y/N] ").strip().lower() not in ("y", "yes"):
             return fail("not saved (answer y to save, or pass --yes)", EXIT_REFUSED)
-        ctx = WriteContext(actor=local_actor(role), tenant=tenant,
-                           store=open_store(config.database_url), fingerprint_key=key,
-                           typed_confirmation=confirmation, source="cli")
-        with ctx.store:
-            try:
-                result = save(client, form, submission, ctx, redeploy=args.redeploy)
-            except AccessDenied as denied:
-                hint = " (or pass --confirm-tenant NAME)" if tenant.protected else ""
-                return fail(f"{denied}{hint}", EXIT_REFUSED)
-            except OutcomeUnknownError as lost:
-                return fail(f"{lost} Check {form.what} before trying again.", EXIT_UNKNOWN)
-            except OrgconnError as error:
-                return fail(str(error), EXIT_FAILED)
+        ctx = WriteContext(actor=runtime.local_actor(), tenant=tenant, store=runtime.store(),
+                           fingerprint_key=key, typed_confirmation=confirmation, source="cli")
+        try:
+            result = save(client, form, submission, ctx, redeploy=args.redeploy)
+        except AccessDenied as denied:
+            hint = " (or pass --confirm-tenant NAME)" if tenant.protected else ""
+            return fail(f"{denied}{hint}", EXIT_REFUSED)
+        except OutcomeUnknownError as lost:
+            return fail(f"{lost} Check {form.what} before trying again.", EXIT_UNKNOWN)
+        except OrgconnError as error:
+            return fail(str(error), EXIT_FAILED)
     if not isinstance(result, Saved):
         return fail(f"{result.summary} Nothing was sent: run the command again to save over "
                     "it.", EXIT_CONFLICT)

@@ -52,29 +52,27 @@ def _chosen(args: argparse.Namespace, configured: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Record a snapshot of each chosen tenant; the exit status of the module docstring."""
-    from orgconn.client import PrismaticClient
-    from orgconn.config import load_config
     from orgconn.errors import OrgconnError
+    from orgconn.runtime import Runtime
     from orgconn.services.coverage import coverage_frame, nothing_to_cover, summary_frame
     from orgconn.services.rollout.snapshots import take_snapshot
-    from orgconn.store import open_store
 
     try:
-        config = load_config(args.config)
+        runtime = Runtime.load(args.config)
+        config = runtime.config
         if not config.tenants:
             raise ValueError(f"no tenant is configured in {config.source}: add [tenants.NAME] "
                              "tables (url, token or refresh_token)")
         names = _chosen(args, list(config.tenants))
-        store = open_store(config.database_url)
+        store = runtime.store()
     except (OrgconnError, ValueError) as error:
         print(f"orgconn snapshot: {error}", file=sys.stderr)
         return 2
     status = 0
-    with store:
+    with runtime:
         for name in names:
             try:
-                with PrismaticClient(config.tenants[name]) as client:
-                    tenant_snapshot = client.snapshot()
+                tenant_snapshot = runtime.client(name).snapshot()
             except OrgconnError as error:
                 print(f"{name}: not recorded: reading the tenant: {error}", file=sys.stderr)
                 status = 3

@@ -62,9 +62,10 @@ def open_store(url: str | None = None) -> Store:
     """Opens the store, creating its tables (and the SQLite file's folder) when missing.
 
     ``url``: ``sqlite:///PATH`` or ``postgresql://USER:PASSWORD@HOST:PORT/DB``; None (or "")
-    means ``ORGCONN_DATABASE_URL``, else ``~/.orgconn/orgconn.db``. Raises StoreURLError for
-    any other URL and StoreUnavailableError when the database cannot be reached; neither
-    message, nor any log line, contains the password.
+    means ``~/.orgconn/orgconn.db`` (``ORGCONN_DATABASE_URL`` reaches here as the
+    configuration's ``database_url``: build the store with `orgconn.runtime`). Raises
+    StoreURLError for any other URL and StoreUnavailableError when the database cannot be
+    reached; neither message, nor any log line, contains the password.
     """
     store = Store(resolve_url(url))
     try:

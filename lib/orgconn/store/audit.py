@@ -53,7 +53,7 @@ class AuditFilter(Record):
         """The SQL conditions this filter stands for."""
         c = audit_log.c
         exact = {
-            c.tenant: self.tenant, c.actor: self.actor, c.action: self.action,
+            c.actor: self.actor, c.action: self.action,
             c.stable_key: self.stable_key, c.customer_external_id: self.customer_external_id,
             c.source: self.source, c.job_id: self.job_id,
         }
@@ -89,13 +89,18 @@ class AuditLog(StoreBase):
 
     def append_audit_entries(self, entries: Sequence[AuditEntry]) -> list[int]:
         """Appends several audit entries in one transaction; returns their ids in order."""
+        entries = identified(self, entries)
         with self._write() as connection:
             return append_audit_rows(connection, entries)
+
+    def _audit_conditions(self, where: AuditFilter | None) -> list[ColumnElement[bool]]:
+        where = where or AuditFilter()
+        return [*where.conditions(), self._tenant_condition(audit_log, where.tenant)]
 
     def audit(self, where: AuditFilter | None = None, *, limit: int | None = 1000,
               offset: int = 0) -> list[AuditEntry]:
         """Audit entries matching ``where``, newest first; ``limit=None`` reads them all."""
-        query = (select(audit_log).where(*(where or AuditFilter()).conditions())
+        query = (select(audit_log).where(*self._audit_conditions(where))
                  .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
                  .limit(limit).offset(offset))
         with self._read() as connection:
@@ -104,7 +109,7 @@ class AuditLog(StoreBase):
     def audit_count(self, where: AuditFilter | None = None) -> int:
         """How many audit entries match ``where`` (for paging)."""
         query = select(func.count()).select_from(audit_log).where(
-            *(where or AuditFilter()).conditions())
+            *self._audit_conditions(where))
         with self._read() as connection:
             return int(connection.execute(query).scalar_one())
 
@@ -114,15 +119,25 @@ class AuditLog(StoreBase):
         return audit_entries_frame(self.audit(where, limit=limit, offset=offset))
 
     def audit_choices(self) -> AuditChoices:
-        """Distinct tenants, actors, actions and stable keys in the log, each sorted."""
+        """Distinct tenants, actors, actions and stable keys in the log, each sorted (of the
+        tenants the store knows, when it was told them)."""
         c = audit_log.c
+        mine = self._tenant_condition(audit_log, None)
         with self._read() as connection:
             def distinct(column: Any) -> tuple[str, ...]:
                 """The column's distinct values, sorted."""
-                query = select(column).distinct().order_by(column)
+                query = select(column).where(mine).distinct().order_by(column)
                 return tuple(str(value) for value in connection.execute(query).scalars())
             return AuditChoices(tenants=distinct(c.tenant), actors=distinct(c.actor),
                                 actions=distinct(c.action), stable_keys=distinct(c.stable_key))
+
+
+def identified(store: StoreBase, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """The entries, each with its tenant's identity in ``store`` (call it before opening a
+    transaction: resolving may write)."""
+    return [entry if entry.tenant_identity else
+            entry.model_copy(update={"tenant_identity": store.identity_of(entry.tenant)})
+            for entry in entries]
 
 
 def append_audit_rows(connection: Connection, entries: Sequence[AuditEntry], *,

@@ -76,6 +76,7 @@ class BulkJobs(StoreBase):
             raise ValueError(f"row_count {count} is smaller than the {len(rows)} rows given")
         now = utc_now()
         job = {"created_at": now, "updated_at": now, "actor": actor, "tenant": tenant,
+               "tenant_identity": self.identity_of(tenant),
                "file_name": file_name, "file_sha256": file_sha256,
                "options": options.canonical(), "status": "planned", "row_count": count}
         BulkJob.model_validate({**job, "id": 0, "options": options})  # refuse bad values early
@@ -120,7 +121,8 @@ class BulkJobs(StoreBase):
         interrupted is returned: the one to resume.
         """
         c = bulk_job.c
-        query = (select(bulk_job).where(c.tenant == tenant, c.file_sha256 == file_sha256,
+        query = (select(bulk_job).where(self._tenant_condition(bulk_job, tenant),
+                                        c.file_sha256 == file_sha256,
                                         c.options == options.canonical())
                  .order_by(c.created_at.desc(), c.id.desc()).limit(1))
         if unfinished_only:
@@ -136,9 +138,8 @@ class BulkJobs(StoreBase):
 
     def list_jobs(self, tenant: str | None = None, limit: int = 50) -> list[BulkJob]:
         """The newest jobs first, optionally of one tenant."""
-        query = select(bulk_job).order_by(bulk_job.c.created_at.desc(), bulk_job.c.id.desc())
-        if tenant is not None:
-            query = query.where(bulk_job.c.tenant == tenant)
+        query = (select(bulk_job).where(self._tenant_condition(bulk_job, tenant))
+                 .order_by(bulk_job.c.created_at.desc(), bulk_job.c.id.desc()))
         with self._read() as connection:
             return [_job(row) for row in connection.execute(query.limit(limit))]
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Row, select, update
 
-from orgconn.store.audit import append_audit_rows
+from orgconn.store.audit import append_audit_rows, identified
 from orgconn.store.base import StoreBase, utc_now
 from orgconn.store.bulk_jobs import job_row_or_raise, row_record
 from orgconn.store.bulk_records import FINAL_OUTCOMES, BulkRow, RowResult
@@ -84,6 +84,7 @@ class BulkProgress(StoreBase):
         (RowAlreadyFinishedError) records none of the batch and none of its audit entries.
         """
         _refuse_repeats([r.row_number for r in results])
+        audit = identified(self, audit)
         now = utc_now()
         with self._write() as connection:
             current = _rows_by_number(connection, job_id, [r.row_number for r in results],

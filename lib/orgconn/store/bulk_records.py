@@ -86,6 +86,7 @@ class BulkJob(Record):
     updated_at: AwareDatetime
     actor: str
     tenant: str
+    tenant_identity: str = ""
     file_name: Line
     file_sha256: Sha256
     options: BulkOptions

@@ -1,6 +1,7 @@
 """Which database the store uses, and the SQLAlchemy engine that reaches it.
 
-The URL comes from the caller, else ``ORGCONN_DATABASE_URL``, else the SQLite file
+The URL comes from the caller (the configuration's ``database_url``, which
+``ORGCONN_DATABASE_URL`` overrides: see `orgconn.config`), else the SQLite file
 ``~/.orgconn/orgconn.db``. Accepted: ``sqlite:///PATH`` and ``postgresql://`` (psycopg 3).
 Passwords never leave this module: every message and repr uses ``redacted(url)``.
 
@@ -11,7 +12,6 @@ failing midway). Python's sqlite3 driver is told not to manage transactions; SQL
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,13 @@ def redacted(url: URL) -> str:
 
 
 def resolve_url(url: str | None) -> URL:
-    """The store's URL: ``url``, else ``ORGCONN_DATABASE_URL``, else the default SQLite file.
+    """The store's URL: ``url``, else the default SQLite file.
 
     An empty ``url`` counts as not given.
     Raises ``StoreURLError`` naming ``ORGCONN_DATABASE_URL`` and the accepted forms when the URL
     is malformed or of another kind; the message never contains the password.
     """
-    raw = (url or "").strip() or os.environ.get(ENV_VAR, "").strip() or None
+    raw = (url or "").strip() or None
     if raw is None:
         path = default_sqlite_path()
         return URL.create("sqlite", database=str(path))
@@ -52,7 +52,7 @@ def resolve_url(url: str | None) -> URL:
         parsed = make_url(raw)
     except ArgumentError:
         raise StoreURLError(
-            f"the store's database URL (from the caller or {ENV_VAR}) could not be read; "
+            f"the store's database URL (database_url or {ENV_VAR}) could not be read; "
             f"use {ACCEPTED_FORMS}"
         ) from None
     if parsed.drivername in ("postgresql", "postgresql+psycopg"):

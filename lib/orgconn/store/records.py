@@ -43,7 +43,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"
 Detail = Annotated[str, StringConstraints(max_length=500)]
 """A short free text for people (no secrets)."""
 
-Source = Literal["page", "cli", "bulk"]
+Source = Literal["page", "cli", "bulk", "notebook"]
 CoverageStatus = Literal["complete", "incomplete", "missing", "error"]
 COVERAGE_STATUSES: tuple[CoverageStatus, ...] = ("complete", "incomplete", "missing", "error")
 
@@ -128,6 +128,7 @@ class AuditEntry(Record):
     at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     actor: Name
     tenant: Name
+    tenant_identity: Line = ""  # set by a store that knows its tenants (see store.base)
     action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
     stable_key: Name
     customer_external_id: Name | None = None
@@ -172,6 +173,7 @@ class Snapshot(Record):
 
     id: int
     tenant: str
+    tenant_identity: str = ""
     taken_at: AwareDatetime
     connections: tuple[ConnectionCounts, ...]
 
@@ -180,6 +182,7 @@ class RolloutTarget(Record):
     """A rollout goal for one connection in one tenant: ``target_pct`` % by ``target_date``."""
 
     tenant: Name
+    tenant_identity: Line = ""
     stable_key: Name
     target_pct: Annotated[float, Field(gt=0, le=100)]
     target_date: date

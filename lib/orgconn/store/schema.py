@@ -2,7 +2,13 @@
 
 Times are stored as naive UTC and read back as aware UTC (``UTCDateTime``), so both backends
 sort and compare them the same way. ``SCHEMA_VERSION`` is written into ``schema_version`` when a
-store is created; raise it (and add a migration step) whenever a table changes.
+store is created; raise it (and add a migration step in ``orgconn.store.migrations``) whenever
+a table changes.
+
+Every record of a tenant (audit rows, coverage snapshots, rollout targets, bulk jobs) holds the
+tenant's alias (``tenant``, the configured name such as "us") and its identity
+(``tenant_identity``: the tenant ID with the stack's origin, see `orgconn.runtime`); ``""`` is a
+row written before identities existed (version 1) or while the identity could not be resolved.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The version of the tables below; stored in ``schema_version`` under ``component='orgconn'``."""
 
 
@@ -56,6 +62,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+def identity_column() -> Column[str]:
+    """The ``tenant_identity`` column every tenant's record carries (``""``: not yet known)."""
+    return Column("tenant_identity", String(500), nullable=False, server_default="")
+
+
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -76,6 +87,7 @@ audit_log = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(300), nullable=False),
     Column("tenant", String(300), nullable=False),
+    identity_column(),
     Column("action", String(64), nullable=False),
     Column("stable_key", String(300), nullable=False),
     Column("customer_external_id", String(300)),
@@ -85,6 +97,7 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("job_id", Integer),
     Index(None, "tenant", "at"),
+    Index(None, "tenant_identity", "at"),
     Index(None, "at"),
     Index(None, "stable_key"),
     Index(None, "actor"),
@@ -94,10 +107,11 @@ coverage_snapshot = Table(
     "coverage_snapshot", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tenant", String(300), nullable=False),
+    identity_column(),
     Column("taken_at", UTCDateTime, nullable=False),
     # whole minutes since the epoch: the unique key that allows one snapshot a tenant a minute
     Column("minute", Integer, nullable=False),
-    UniqueConstraint("tenant", "minute"),
+    UniqueConstraint("tenant_identity", "tenant", "minute"),
     Index(None, "taken_at"),
 )
 
@@ -127,6 +141,7 @@ snapshot_customer = Table(
 
 rollout_target = Table(
     "rollout_target", metadata,
+    Column("tenant_identity", String(500), primary_key=True, server_default=""),
     Column("tenant", String(300), primary_key=True),
     Column("stable_key", String(300), primary_key=True),
     Column("target_pct", Float, nullable=False),
@@ -142,12 +157,14 @@ bulk_job = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("actor", String(300), nullable=False),
     Column("tenant", String(300), nullable=False),
+    identity_column(),
     Column("file_name", String(300), nullable=False),
     Column("file_sha256", String(64), nullable=False),
     Column("options", Text, nullable=False),  # BulkOptions.canonical(): compared as text
     Column("status", String(20), nullable=False),
     Column("row_count", Integer, nullable=False),
     Index(None, "tenant", "file_sha256"),
+    Index(None, "tenant_identity", "file_sha256"),
 )
 
 bulk_row = Table(

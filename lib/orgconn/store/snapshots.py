@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Row, Select, insert, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from orgconn.store.base import StoreBase, inserted_id
@@ -54,13 +54,14 @@ class CoverageHistory(StoreBase):
         ValueError for a naive time or a connection/customer listed twice.
         """
         minute = minute_of(taken_at)
+        identity = self.identity_of(tenant)
         _refuse_duplicates([c.stable_key for c in per_connection_counts], "connection")
         _refuse_duplicates(
             [f"{c.stable_key} / {c.external_id}" for c in per_customer_status], "customer")
         try:
             with self._write() as connection:
                 snapshot_id = inserted_id(connection.execute(insert(coverage_snapshot).values(
-                    tenant=tenant, taken_at=taken_at, minute=minute)))
+                    tenant=tenant, tenant_identity=identity, taken_at=taken_at, minute=minute)))
                 _insert_details(connection, snapshot_id, per_connection_counts,
                                 per_customer_status)
                 return snapshot_id
@@ -71,7 +72,8 @@ class CoverageHistory(StoreBase):
 
     def latest_snapshot(self, tenant: str) -> Snapshot | None:
         """The tenant's most recent snapshot with its per-connection counts, or None."""
-        query = (select(coverage_snapshot.c.id).where(coverage_snapshot.c.tenant == tenant)
+        query = (select(coverage_snapshot.c.id)
+                 .where(self._tenant_condition(coverage_snapshot, tenant))
                  .order_by(coverage_snapshot.c.taken_at.desc()).limit(1))
         with self._read() as connection:
             snapshot_id = connection.execute(query).scalar_one_or_none()
@@ -87,7 +89,8 @@ class CoverageHistory(StoreBase):
             counts = connection.execute(
                 select(snapshot_connection).where(snapshot_connection.c.snapshot_id == snapshot_id)
                 .order_by(snapshot_connection.c.stable_key)).all()
-        return Snapshot(id=head.id, tenant=head.tenant, taken_at=head.taken_at,
+        return Snapshot(id=head.id, tenant=head.tenant, tenant_identity=head.tenant_identity,
+                        taken_at=head.taken_at,
                         connections=tuple(_counts(row) for row in counts))
 
     def snapshot_series(self, tenant: str | None = None, stable_key: str | None = None,
@@ -101,7 +104,8 @@ class CoverageHistory(StoreBase):
         query = _within(
             select(s.id.label("snapshot_id"), s.taken_at, s.tenant, c.stable_key, c.name,
                    c.complete, c.incomplete, c.missing, c.error)
-            .join_from(coverage_snapshot, snapshot_connection), tenant, stable_key, since, until,
+            .join_from(coverage_snapshot, snapshot_connection),
+            self._tenant_condition(coverage_snapshot, tenant), stable_key, since, until,
             c.stable_key).order_by(s.taken_at, s.tenant, c.stable_key)
         with self._read() as connection:
             rows = [dict(row._mapping) for row in connection.execute(query)]
@@ -123,8 +127,8 @@ class CoverageHistory(StoreBase):
     def customer_status_history(self, tenant: str, stable_key: str,
                                 since: datetime | None = None) -> pd.DataFrame:
         """Every recorded status of each customer for one connection, oldest first."""
-        query = _within(_customers_query(), tenant, stable_key, since, None,
-                        snapshot_customer.c.stable_key)
+        query = _within(_customers_query(), self._tenant_condition(coverage_snapshot, tenant),
+                        stable_key, since, None, snapshot_customer.c.stable_key)
         return self._customer_frame(query)
 
     def _customer_frame(self, query: Select[Any]) -> pd.DataFrame:
@@ -139,7 +143,7 @@ class CoverageHistory(StoreBase):
 
     def _snapshot_in_minute(self, tenant: str, minute: int) -> bool:
         query = select(coverage_snapshot.c.id).where(
-            coverage_snapshot.c.tenant == tenant, coverage_snapshot.c.minute == minute)
+            self._tenant_condition(coverage_snapshot, tenant), coverage_snapshot.c.minute == minute)
         with self._read() as connection:
             return connection.execute(query).first() is not None
 
@@ -163,11 +167,10 @@ def _customers_query() -> Select[Any]:
             .join_from(coverage_snapshot, snapshot_customer))
 
 
-def _within(query: Select[Any], tenant: str | None, stable_key: str | None,
+def _within(query: Select[Any], tenants: ColumnElement[bool], stable_key: str | None,
             since: datetime | None, until: datetime | None, key_column: Any) -> Select[Any]:
     s = coverage_snapshot.c
-    if tenant is not None:
-        query = query.where(s.tenant == tenant)
+    query = query.where(tenants)
     if stable_key is not None:
         query = query.where(key_column == stable_key)
     if since is not None:

@@ -23,7 +23,8 @@ class RolloutTargets(StoreBase):
         ``target_pct`` is in (0, 100]; ``set_by`` is the admin's email or OS user. Raises a
         pydantic ValidationError, saying which field is wrong, for an invalid target.
         """
-        target = RolloutTarget(tenant=tenant, stable_key=stable_key, target_pct=target_pct,
+        target = RolloutTarget(tenant=tenant, tenant_identity=self.identity_of(tenant),
+                               stable_key=stable_key, target_pct=target_pct,
                                target_date=target_date, set_by=set_by, set_at=utc_now())
         with self._write() as connection:
             _upsert(connection, target.model_dump())
@@ -38,9 +39,8 @@ class RolloutTargets(StoreBase):
                         stable_key: str | None = None) -> list[RolloutTarget]:
         """Every target set, optionally for one tenant and/or connection, by tenant and key."""
         c = rollout_target.c
-        query = select(rollout_target).order_by(c.tenant, c.stable_key)
-        if tenant is not None:
-            query = query.where(c.tenant == tenant)
+        query = (select(rollout_target).where(self._tenant_condition(rollout_target, tenant))
+                 .order_by(c.tenant, c.stable_key))
         if stable_key is not None:
             query = query.where(c.stable_key == stable_key)
         with self._read() as connection:
@@ -50,10 +50,14 @@ class RolloutTargets(StoreBase):
     def clear_rollout_target(self, tenant: str, stable_key: str) -> bool:
         """Removes a target; returns whether there was one."""
         c = rollout_target.c
+        mine = self._tenant_condition(rollout_target, tenant)  # before the write lock is held
         with self._write() as connection:
-            result = connection.execute(
-                delete(rollout_target).where(c.tenant == tenant, c.stable_key == stable_key))
+            result = connection.execute(delete(rollout_target).where(
+                mine, c.stable_key == stable_key))
             return bool(result.rowcount > 0)
+
+
+KEY = ("tenant_identity", "tenant", "stable_key")
 
 
 def _upsert(connection: Connection, values: dict[str, Any]) -> None:
@@ -62,6 +66,6 @@ def _upsert(connection: Connection, values: dict[str, Any]) -> None:
     statement = dialect.insert(rollout_target).values(**values)
     excluded = statement.excluded
     connection.execute(statement.on_conflict_do_update(
-        index_elements=["tenant", "stable_key"],
-        set_={name: excluded[name] for name in values if name not in ("tenant", "stable_key")},
+        index_elements=list(KEY),
+        set_={name: excluded[name] for name in values if name not in KEY},
     ))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orgconn.services.access import Actor, Role, local_actor, role_for
+from orgconn.services.access import Actor
 from orgconn.ui import context
 
 
@@ -26,13 +26,13 @@ def sign_in_configured() -> bool:
 
 def current_actor() -> Actor | None:
     """The acting user; None when sign-in is configured and nobody has signed in yet."""
-    settings = context.configured().access
+    runtime = context.runtime()
     if sign_in_configured():
         if not st.user.is_logged_in:
             return None
         email = str(st.user.get("email") or "")
         claim = st.user.get("groups")
         groups = tuple(str(g) for g in claim) if isinstance(claim, list | tuple) else ()
-        role = role_for(email, groups, settings.roles, settings.default_role)
+        role = runtime.role_for(email, groups)
         return Actor(name=email or "signed-in user", role=role, signed_in=True)
-    return local_actor(Role.parse(settings.local_role))
+    return runtime.local_actor()

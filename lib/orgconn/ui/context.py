@@ -1,14 +1,17 @@
-"""What every page stands on: configuration, the embedded sandbox, clients, store, cached data.
+"""What every page stands on: a cached `orgconn.runtime.Runtime`, and cached fetches.
 
-- The configuration is read once per server process (and again when its file changes).
-- With no tenant configured, a sandbox is started once per server process on a free loopback
-  port (data under ``ORGCONN_SANDBOX_DIR``, default ``.orgconn/sandbox``) and its tenants are
-  used; `is_sandbox()` tells pages to say so.
-- Clients are cached per tenant name, URL and credentials (a token fixed in the config takes
-  effect at once); fetched data is cached for ``TTL`` seconds keyed by tenant name and URL,
-  never by client objects. `refresh()` clears every fetch.
-- Cached clients, the store and the sandbox are closed when their cache entry is released
-  (``st.cache_resource.clear()``), so tests and reloads leave no sockets open.
+This module only caches; what is built, and how, is `orgconn.runtime`'s (the same runtime the
+CLI and the notebook use).
+
+- One runtime per server process, built again when the configuration file or an ``ORGCONN_*``
+  variable changes (the old one is then closed: its clients and store).
+- With no tenant configured, the runtime's sandbox is started once per server process on a
+  free loopback port (``[sandbox] data_dir``, default ``.orgconn/sandbox``) and survives a
+  configuration reload; `is_sandbox()` tells pages to say so.
+- Fetched data is cached for ``TTL`` seconds keyed by tenant name and URL, never by client
+  objects. `refresh()` clears every fetch.
+- The runtime (its clients and store) and the sandbox are closed when their cache entry is
+  released (``st.cache_resource.clear()``), so tests and reloads leave no sockets open.
 - A tenant that is unreachable or refuses its token is not asked again for ``FAILURE_TTL``
   seconds: each rerun (every click) re-raises the same error at once instead of waiting
   through the client's retries again. Refresh forgets it.
@@ -16,9 +19,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,15 +30,21 @@ import pandas as pd
 import streamlit as st
 
 from orgconn.client import PrismaticClient
-from orgconn.config import OrgconnConfig, TenantConfig, load_config
+from orgconn.config import (
+    OrgconnConfig,
+    TenantConfig,
+    config_file,
+    environment_signature,
+    load_config,
+)
 from orgconn.errors import AuthError, OrgconnError, TransportError
 from orgconn.models import OrgConnection, TenantSnapshot, WhoAmI
+from orgconn.runtime import Runtime
 from orgconn.sandbox import SandboxSettings, start_sandbox
 from orgconn.sandbox.server import RunningSandbox
-from orgconn.secrets import fingerprint_key
 from orgconn.services import coverage
 from orgconn.services.rollout import snapshots
-from orgconn.store import Store, open_store
+from orgconn.store import Store
 
 TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once
 
@@ -59,20 +66,12 @@ def refreshable(cached: C) -> C:
     return cached
 FAILURE_TTL = 60  # seconds an unreachable or refusing tenant is not asked again
 T = TypeVar("T")
-SANDBOX_DIR_ENV = "ORGCONN_SANDBOX_DIR"
-SANDBOX_CUSTOMERS_ENV = "ORGCONN_SANDBOX_CUSTOMERS"
 log = logging.getLogger(__name__)
 
 
 def _config_file_stamp() -> str:
-    named = os.environ.get("ORGCONN_CONFIG") or ".streamlit/secrets.toml"
-    path = Path(named)
+    path = config_file()
     return f"{path}:{path.stat().st_mtime_ns}" if path.is_file() else str(path)
-
-
-@st.cache_resource(show_spinner=False)
-def _loaded_config(stamp: str, env_signature: str) -> OrgconnConfig:
-    return load_config()
 
 
 @st.cache_resource(show_spinner="Starting the sandbox…", on_release=RunningSandbox.stop)
@@ -80,80 +79,57 @@ def _embedded_sandbox(data_dir: str, customers: int) -> RunningSandbox:
     return start_sandbox(SandboxSettings(port=0, data_dir=Path(data_dir), customers=customers))
 
 
-def _env_signature() -> str:
-    return ";".join(f"{k}={len(v)}" for k, v in sorted(os.environ.items())
-                    if k.startswith("ORGCONN_"))
+@st.cache_resource(show_spinner=False, max_entries=1, on_release=Runtime.close)
+def _runtime(stamp: str, env_signature: str) -> Runtime:
+    config = load_config()
+    box = config.sandbox
+    return Runtime(config, sandbox=lambda: _embedded_sandbox(box.data_dir, box.customers))
+
+
+def runtime() -> Runtime:
+    """The runtime of the current configuration (ConfigError, naming every problem, if the
+    configuration is invalid)."""
+    return _runtime(_config_file_stamp(), environment_signature())
 
 
 def configured() -> OrgconnConfig:
     """The configuration as written (ConfigError, with every problem named, if it is invalid)."""
-    return _loaded_config(_config_file_stamp(), _env_signature())
+    return runtime().config
 
 
 def is_sandbox() -> bool:
     """Whether no tenant is configured, so the dashboard runs on its embedded sandbox."""
-    return not configured().tenants
+    return runtime().is_sandbox
 
 
 def sandbox() -> RunningSandbox:
     """The embedded sandbox of this server process (started on first use)."""
-    data_dir = os.environ.get(SANDBOX_DIR_ENV) or ".orgconn/sandbox"
-    customers = int(os.environ.get(SANDBOX_CUSTOMERS_ENV) or 40)
-    return _embedded_sandbox(data_dir, customers)
+    return runtime().sandbox()
 
 
 def tenants() -> dict[str, TenantConfig]:
     """The tenants pages may use, by name: the configured ones, else the sandbox's."""
-    config = configured()
-    if config.tenants:
-        return dict(config.tenants)
-    box = sandbox()
-    return {
-        name: TenantConfig(name=name, label=f"Sandbox {name.upper()}", url=box.stack_url(name),
-                           token=box.token(name))
-        for name in box.tenants
-    }
+    return runtime().tenants()
 
 
 def tenant(name: str) -> TenantConfig:
     """The tenant called ``name`` (ConfigError listing the known ones otherwise)."""
-    known = tenants()
-    if name not in known:
-        return configured().tenant(name)  # raises the ConfigError that names the choices
-    return known[name]
-
-
-@st.cache_resource(show_spinner=False, on_release=PrismaticClient.close)
-def _client(name: str, url: str, credentials: str, _tenant: TenantConfig) -> PrismaticClient:
-    return PrismaticClient(_tenant)
-
-
-def _credentials_digest(config: TenantConfig) -> str:
-    """A digest of the tenant's whole configuration, secrets included: a cache key only."""
-    secrets = [s.get_secret_value() if s else "" for s in (config.token, config.refresh_token)]
-    text = "\0".join([config.model_dump_json(), *secrets])
-    return hashlib.sha256(text.encode()).hexdigest()
+    return runtime().tenant(name)
 
 
 def client(name: str) -> PrismaticClient:
     """The (pooled, cached) client of tenant ``name``."""
-    config = tenant(name)
-    return _client(name, config.url, _credentials_digest(config), config)
-
-
-@st.cache_resource(show_spinner=False, on_release=Store.close)
-def _store(url: str | None) -> Store:
-    return open_store(url)
+    return runtime().client(name)
 
 
 def store() -> Store:
-    """orgconn's store (audit log, snapshots, bulk jobs), opened once per server process."""
-    return _store(os.environ.get("ORGCONN_DATABASE_URL") or configured().database_url)
+    """orgconn's store (audit log, snapshots, bulk jobs), whose records know their tenant."""
+    return runtime().store()
 
 
 def secret_key() -> bytes:
     """The key that fingerprints secret values on this installation."""
-    return fingerprint_key(configured().fingerprint_key)
+    return runtime().fingerprint_key()
 
 
 @st.cache_resource(show_spinner=False)
