@@ -23,8 +23,8 @@ K_CONNECTION = "values.connection"
 K_CUSTOMER = "values.customer"
 
 st.title("Customer values")
-st.caption("One customer's values for one org-activated connection. Inputs marked :red[*] are "
-           "required. Secrets are never shown: leave a set secret blank to keep it.")
+st.caption("One customer's values for one org-activated connection; a required input says so "
+           "in its label. Secrets are never shown: leave a set secret blank to keep it.")
 
 actor = current_actor()
 if actor is None:

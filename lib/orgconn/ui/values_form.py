@@ -105,8 +105,17 @@ def loaded_form(prefix: str, selection: Hashable, load: Callable[[], ValuesForm]
     return form
 
 
+REQUIRED = " (required)"
+
+
+def required_label(label: str, required: bool) -> str:
+    """A field's label with the one required mark of every form: plain words, no Markdown, so
+    the accessible name a screen reader says is exactly what is shown."""
+    return f"{label}{REQUIRED}" if required else label
+
+
 def _label(item: FormField) -> str:
-    return f"{item.label} :red[*]" if item.required else item.label
+    return required_label(item.label, item.required)
 
 
 def _widget(prefix: str, item: FormField) -> str:
