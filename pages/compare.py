@@ -60,10 +60,12 @@ with heat:
 with table:
     st.markdown("**Per stable key**: where it exists and % of customers complete")
     tables.table(overview, key="compare.overview", config={
+        "stable_key": st.column_config.TextColumn("Stable key", width=135),
+        "exists_in": st.column_config.TextColumn("Exists in", width=70),
         "differences": st.column_config.NumberColumn(
-            "Differences", help="Known differences of the key, each counted once"),
+            "Differences", width=85, help="Known differences of the key, each counted once"),
         **{f"coverage {t}": st.column_config.NumberColumn(
-            f"Complete in {t}", format="%.1f%%",
+            f"Complete in {t}", format="%.1f%%", width=95,
             help=f"% of {t}'s customers with complete values (blank: no such key there)")
            for t in chosen}})
 

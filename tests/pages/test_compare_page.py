@@ -78,7 +78,7 @@ def test_the_heatmap_says_what_its_numbers_count_and_agrees_with_the_overview(
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     rows = spec["data"][0]["y"]
     for key, total in zip(overview["stable_key"], overview["differences"], strict=True):
-        assert f"{key} ({total:,} in all)" in rows
+        assert f"{key}<br>({total:,} in all)" in rows
     assert any("takes part in" in c.value and "each counted once" in c.value
                for c in at.caption)
 

@@ -298,7 +298,7 @@ def test_the_heatmap_rows_name_their_total_which_agrees_with_the_overview() -> N
     matrix = drift_matrix(frame, ["acme-api-key"])
     assert matrix.loc["acme-api-key"].sum() > totals["acme-api-key"], "a row may add up to more"
     figure = drift_heatmap(matrix, totals)
-    assert list(figure.data[0].y) == ["acme-api-key (2 in all)"]
+    assert list(figure.data[0].y) == ["acme-api-key<br>(2 in all)"]
 
 
 def test_the_overview_gives_where_each_key_exists_and_coverage_in_each_tenant() -> None:

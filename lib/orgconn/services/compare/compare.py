@@ -205,8 +205,9 @@ def drift_totals(frame: pd.DataFrame) -> dict[str, int]:
 
 def drift_heatmap(matrix: pd.DataFrame, totals: Mapping[str, int] | None = None) -> go.Figure:
     """A Plotly heatmap of `drift_matrix`: darker cells hold more differences. With ``totals``
-    (`drift_totals`) each row's label ends with its total, e.g. ``acme-api-key (54 in all)``."""
-    labels = [f"{row} ({(totals or {}).get(str(row), 0):,} in all)" if totals is not None
+    (`drift_totals`) each row's label ends with its total, e.g. ``acme-api-key<br>(54 in all)``
+    (on a second line, so that a narrow column does not clip it)."""
+    labels = [f"{row}<br>({(totals or {}).get(str(row), 0):,} in all)" if totals is not None
               else str(row) for row in matrix.index]
     figure = go.Figure(go.Heatmap(
         z=matrix.to_numpy(), x=list(matrix.columns), y=labels, text=matrix.to_numpy(),
@@ -215,7 +216,8 @@ def drift_heatmap(matrix: pd.DataFrame, totals: Mapping[str, int] | None = None)
         hovertemplate="%{y}: %{x} takes part in %{z} of them<extra></extra>"))
     figure.update_layout(height=max(220, 48 * len(matrix.index) + 80),
                          margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         yaxis={"autorange": "reversed"}, xaxis={"side": "top"})
+                         yaxis={"autorange": "reversed", "automargin": True},
+                         xaxis={"side": "top"})
     return figure
 
 
