@@ -15,8 +15,7 @@ from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
 IDENTITY = ["tenant", "customer_name", "customer_external_id"]  # the columns shown first
-PINNED = {"customer_name": st.column_config.TextColumn("Customer", pinned=True),
-          "tenant": st.column_config.TextColumn("Tenant", width=60)}
+NARROW = {"tenant": st.column_config.TextColumn("Tenant", width=60)}
 
 
 def render(chosen: list[str]) -> None:
@@ -95,7 +94,7 @@ def render(chosen: list[str]) -> None:
                    f"inputs a cell names are empty. {coverage.NOT_APPLICABLE}: the customer's "
                    "tenant has no such connection.")
         tables.table(matrix, key="coverage.matrix", first=IDENTITY,
-                     statuses=[str(c) for c in matrix.columns[len(IDENTITY):]], config=PINNED)
+                     statuses=[str(c) for c in matrix.columns[len(IDENTITY):]], config=NARROW)
     with gaps_tab:
         gaps = coverage.gap_export(shown)
         # the CSV is built when the button is clicked, not on every rerun (0.5 s at 10,000)
@@ -104,7 +103,7 @@ def render(chosen: list[str]) -> None:
                            disabled=gaps.empty)
         tables.table(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
                      first=[*IDENTITY, "connection", "status", "fix"], statuses=["status"],
-                     config={**PINNED, "fix": st.column_config.LinkColumn(
+                     config={**NARROW, "fix": st.column_config.LinkColumn(
                          "Fix", display_text="Edit values", width="small")})
         _bulk_templates(gaps)
     with other_tab:
