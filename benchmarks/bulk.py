@@ -42,7 +42,8 @@ import pandas as pd
 from orgconn.client import PrismaticClient
 from orgconn.client.batch import BATCH_SIZE
 from orgconn.commands.bulk import bulk_apply_gc
-from orgconn.config import TenantConfig
+from orgconn.config import OrgconnConfig, TenantConfig
+from orgconn.runtime import Runtime
 from orgconn.sandbox import RunningSandbox, SandboxSettings, start_sandbox_process
 from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
@@ -187,6 +188,8 @@ def run(box: RunningSandbox, args: argparse.Namespace, folder: Path) -> tuple[fl
     with (open_store(f"sqlite:///{folder / 'store.db'}") as store, bulk_apply_gc(),
           Clock() as applied):  # the GC tuned as the CLI tunes it
         result = bulk.apply_upload(tenant, "bench.csv", content, options,
+                                   open_client=Runtime(OrgconnConfig(
+                                       tenants={"us": tenant})).async_client,
                                    actor=Actor("benchmark", Role.OPERATOR), store=store,
                                    key=b"benchmark", concurrency=args.concurrency,
                                    batch_size=args.batch_size)

@@ -129,15 +129,8 @@ def naive(box: RunningSandbox, sample: int) -> tuple[int, float, int, float]:
 
 def page_render(box: RunningSandbox, renders: int) -> tuple[float, float, float]:
     """The coverage page in AppTest: (cold first run, warm median, rerun after a search)."""
-    import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.pages_manager import PagesManager
+    import streamlit.testing.v1.app_test as app_test  # app.py renders the coverage page
 
-    class NavigatedPagesManager(PagesManager):  # as on a server where app.py has run once
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    app_test.PagesManager = NavigatedPagesManager  # type: ignore[misc]
     folder = Path(tempfile.mkdtemp(prefix="orgconn-bench-"))
     config = folder / "orgconn.toml"
     config.write_text(f'[tenants.us]\nurl = "{box.stack_url("us")}"\n'

@@ -11,14 +11,12 @@ import time
 import streamlit as st
 
 from orgconn.services import bulk
-from orgconn.store import BulkOptions
 from orgconn.ui import context, state, values_form
-from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 from orgconn.ui.widgets import typed_confirmation
 
-shell("bulk_upload")
+view = shell("bulk_upload")
 
 K_TENANT, K_CONNECTION, K_TEMPLATE = "bulk.tenant", "bulk.connection", "bulk.template"
 K_FILE, K_OVERWRITE, K_VALID_ONLY = "bulk.file", "bulk.overwrite", "bulk.valid_only"
@@ -31,11 +29,9 @@ st.title("Bulk upload")
 st.caption("Download a template, fill it in, upload it: orgconn checks every row and shows "
            "the plan before anything is sent. Blank cells never change anything; without "
            "*overwrite* only inputs that have no value are filled.")
-actor = current_actor()
-if actor is None:
-    st.stop()
+actor = view.actor
 
-tenant = values_form.linked_tenant(K_TENANT)
+tenant = values_form.linked_tenant(K_TENANT, view.tenants)
 with user_errors(f"Tenant {tenant.name}"):
     snapshot = context.snapshot(tenant.name, tenant.url)
 connections = {c.stable_key: c for c in snapshot.connections if c.is_org_activated_customer}
@@ -84,7 +80,7 @@ if uploaded is None:
     st.stop()
 
 content = uploaded.getvalue()
-options = BulkOptions(overwrite=overwrite, valid_only=valid_only, connection=stable_key)
+options = bulk.BulkOptions(overwrite=overwrite, valid_only=valid_only, connection=stable_key)
 check_key = (tenant.name, uploaded.name, bulk.file_sha256(content), options.canonical())
 if st.session_state.get(K_PLAN, (None,))[0] != check_key:
     with st.spinner("Checking the file against the tenant…"), user_errors("Checking the file"):
@@ -137,9 +133,9 @@ if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
 
     with user_errors("Applying the file", stop=False):
         result = bulk.apply_upload(
-            tenant, uploaded.name, content, options, actor=actor, store=store,
-            key=context.secret_key(), confirmation=typed, on_progress=show,
-            limits=context.configured().bulk)
+            tenant, uploaded.name, content, options, open_client=context.async_client,
+            actor=actor, store=store, key=context.secret_key(), confirmation=typed,
+            on_progress=show, limits=context.configured().bulk)
         bar.progress(1.0, text=result.progress.describe())
         st.session_state[K_JOB] = result.job.id
         st.session_state.pop(K_PLAN, None)  # check again: the plan now shows what is left

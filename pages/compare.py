@@ -8,12 +8,11 @@ from orgconn.services import export
 from orgconn.services.access import Action
 from orgconn.services.compare import compare, sync_apply, sync_plan
 from orgconn.ui import context, state, tables, widgets
-from orgconn.ui.access import current_actor
 from orgconn.ui.comparison import comparison, components
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
-shell("compare")
+view = shell("compare")
 
 K_TENANTS, Q_TENANTS = "compare.tenants", "compare"
 K_KIND, Q_KIND = "compare.kind", "kind"
@@ -27,8 +26,7 @@ st.caption("Org-activated connections matched by stable key, customers by extern
 
 names = list(context.tenants())
 if K_TENANTS not in st.session_state and not st.query_params.get_all(Q_TENANTS):
-    sidebar = widgets.chosen_tenants()
-    st.session_state[K_TENANTS] = sidebar if len(sidebar) >= 2 else names
+    st.session_state[K_TENANTS] = view.tenants if len(view.tenants) >= 2 else names
 chosen = widgets.linked_multiselect("Tenants to compare", names, key=K_TENANTS,
                                     param=Q_TENANTS, help="Two or more; the first is shown first.")
 if len(chosen) < 2:
@@ -100,8 +98,8 @@ tables.table(compare.with_customer_links(shown), key="compare.table", first=[
         **{f"link {t}": st.column_config.LinkColumn(
             f"Open in {t}", display_text=f"Edit in {t}", width="small") for t in chosen}})
 
-actor = current_actor()
-if actor is None or not actor.can(Action.SYNC_CREATE):
+actor = view.actor
+if not actor.can(Action.SYNC_CREATE):
     st.stop()
 
 st.subheader("Sync plan")

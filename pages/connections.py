@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from orgconn.services import definitions
-from orgconn.ui import connection_wizard, context, state, widgets
+from orgconn.ui import connection_wizard, context, widgets
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
-shell("connections")
+view = shell("connections")
 
 # --- widget and session-state keys of this page ------------------------------------------------
 K_SECTION = "connections.section"
@@ -44,7 +44,7 @@ if flash := st.session_state.pop(K_FLASH, None):
     st.success(flash, icon="✅")
 
 if section == "Definitions":
-    chosen = st.session_state.get(state.K_TENANTS) or []
+    chosen = view.tenants
     if not chosen:
         st.info("Pick at least one tenant in the sidebar.")
     for name in chosen:
@@ -73,11 +73,11 @@ if section == "Definitions":
                              hide_index=True, width="stretch")
     st.stop()
 
-tenant = widgets.one_tenant(K_TENANT)
+tenant = widgets.one_tenant(K_TENANT, view.tenants)
 
 if section == "New connection":
     with user_errors(f"Tenant {tenant.name}"):
-        connection_wizard.render(tenant)
+        connection_wizard.render(tenant, view.actor)
     st.stop()
 
 with user_errors(f"Tenant {tenant.name}"):
@@ -111,7 +111,7 @@ if save:
     updated = None
     with user_errors("Saving the connection", stop=False):
         updated = definitions.update_connection(
-            context.client(tenant.name), connection_wizard.write_context(tenant, typed),
+            context.client(tenant.name), connection_wizard.write_context(tenant, view.actor, typed),
             connection, name=name, description=description)
     if updated is connection:
         st.info("Nothing changed: nothing was saved.")

@@ -11,11 +11,10 @@ import streamlit as st
 from orgconn.models import Customer
 from orgconn.services.values.form import ValuesForm, load_form
 from orgconn.ui import context, state, values_form
-from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
-shell("customer_values")
+view = shell("customer_values")
 
 PREFIX = "values"
 K_TENANT = "values.tenant"
@@ -26,11 +25,9 @@ st.title("Customer values")
 st.caption("One customer's values for one org-activated connection; a required input says so "
            "in its label. Secrets are never shown: leave a set secret blank to keep it.")
 
-actor = current_actor()
-if actor is None:
-    st.stop()
+actor = view.actor
 
-tenant = values_form.linked_tenant(K_TENANT)
+tenant = values_form.linked_tenant(K_TENANT, view.tenants)
 with user_errors(f"Tenant {tenant.name}"):
     snapshot = context.snapshot(tenant.name, tenant.url)
 connections = {c.stable_key: c for c in snapshot.connections}

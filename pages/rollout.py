@@ -14,11 +14,10 @@ from orgconn.services.rollout import rollout, snapshots
 from orgconn.services.rollout import rollout_charts as charts
 from orgconn.services.rollout import rollout_progress as progress
 from orgconn.ui import context, state, tables, widgets
-from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
-shell("rollout")
+view = shell("rollout")
 
 Q_SEGMENT, Q_MEASURE = "segment", "measure"
 ALL = "(all customers)"
@@ -57,7 +56,7 @@ st.caption("How coverage moves: orgconn records a snapshot whenever coverage is 
            "from when values were last configured and when customers were created: dashed and "
            "shaded, and marked in every download.")
 
-chosen = st.session_state.get(state.K_TENANTS) or []
+chosen = view.tenants
 if not chosen:
     st.info("Pick at least one tenant in the sidebar.")
     st.stop()
@@ -119,8 +118,8 @@ else:
     downloads("segments", breakdown, figure)
 
 st.subheader(f"{names[focus]}: target")
-actor = current_actor()
-if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET):
+actor = view.actor
+if actor.can(Action.SET_ROLLOUT_TARGET):
     with st.expander("Set a target (admins)"), st.form("rollout.target_form"):
         target_tenant = st.selectbox("Tenant", list(frame["tenant"].unique()),
                                      key="rollout.target_tenant")
@@ -137,7 +136,7 @@ if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET):
 targets = progress.targets_of(store, focus, chosen)
 if not targets:
     st.caption("No target set for this connection" + (
-        "." if actor is not None and actor.can(Action.SET_ROLLOUT_TARGET)
+        "." if actor.can(Action.SET_ROLLOUT_TARGET)
         else ": an admin can set one."))
 results = [progress.progress_toward(focused, t) for t in targets]
 for result in results:

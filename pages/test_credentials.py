@@ -10,11 +10,10 @@ import streamlit as st
 
 from orgconn.services.values.form import ValuesForm, load_form
 from orgconn.ui import context, state, tables, values_form
-from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
-shell("test_credentials")
+view = shell("test_credentials")
 
 PREFIX = "testcreds"
 K_TENANT = "testcreds.tenant"
@@ -25,11 +24,9 @@ st.caption("Each org-activated connection has one set of test credentials, used 
            "integration is tested in the designer. Change them at any time: test runs use the "
            "new ones at once. Secrets are never shown: leave a set secret blank to keep it.")
 
-actor = current_actor()
-if actor is None:
-    st.stop()
+actor = view.actor
 
-tenant = values_form.linked_tenant(K_TENANT)
+tenant = values_form.linked_tenant(K_TENANT, view.tenants)
 with user_errors(f"Tenant {tenant.name}"):
     connections = {c.stable_key: c for c in context.snapshot(tenant.name, tenant.url).connections}
     overview = values_form.test_credentials_overview(tenant.name, tenant.url)

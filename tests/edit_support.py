@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from orgconn.client import PrismaticClient
-from orgconn.config import TenantConfig
+from orgconn.config import OrgconnConfig, TenantConfig
 from orgconn.models import CustomerValues, OrgConnection
+from orgconn.runtime import Runtime
 from orgconn.sandbox import RunningSandbox
+from orgconn.services.bulk import AsyncClientOpener
 from orgconn.store import AuditEntry, Store
 
 CANARY = "canary-"
@@ -21,6 +23,12 @@ def tenant_config(box: RunningSandbox, name: str = "us", **extra: object) -> Ten
     """The configuration of tenant ``name`` of a running sandbox."""
     return TenantConfig.model_validate(
         {"name": name, "url": box.stack_url(name), "token": box.token(name), **extra})
+
+
+def async_clients(tenant: TenantConfig) -> AsyncClientOpener:
+    """How a bulk apply opens its client of ``tenant``: through a runtime configured with it,
+    as the CLI and the page do (nothing is started: the runtime only builds the client)."""
+    return Runtime(OrgconnConfig(tenants={tenant.name: tenant})).async_client
 
 
 def sandbox_client(box: RunningSandbox, name: str = "us") -> PrismaticClient:

@@ -13,6 +13,7 @@ from orgconn.config import (
     OrgconnConfig,
     TenantConfig,
     build_config,
+    environment_overrides,
     import_prism_profiles,
     load_config,
 )
@@ -227,6 +228,26 @@ def test_bulk_limits_come_from_the_bulk_table_and_the_old_variables(tmp_path):
                                      max_value_chars=2000)
     assert load_config(write(tmp_path, ""), env={}).bulk == BulkLimits(
         max_bytes=5_000_000, max_rows=20_000, max_columns=500, max_value_chars=1_000_000)
+
+
+@pytest.mark.parametrize(("old", "key"), [
+    ("ORGCONN_SANDBOX_DIR", ("sandbox", "data_dir")),
+    ("ORGCONN_SANDBOX_CUSTOMERS", ("sandbox", "customers")),
+    ("ORGCONN_BULK_MAX_BYTES", ("bulk", "max_bytes")),
+    ("ORGCONN_BULK_MAX_ROWS", ("bulk", "max_rows")),
+])
+def test_an_old_variable_name_sets_its_key_and_the_current_name_wins_in_either_order(
+        old: str, key: tuple[str, str], tmp_path: Path) -> None:
+    current = f"ORGCONN_{key[0].upper()}__{key[1].upper()}"
+
+    alone = environment_overrides({old: "7"})
+    both = [environment_overrides(dict(pairs)) for pairs in (
+        [(old, "7"), (current, "8")], [(current, "8"), (old, "7")])]
+
+    assert alone == {key[0]: {key[1]: "7"}}
+    assert both == [{key[0]: {key[1]: "8"}}] * 2
+    loaded = load_config(write(tmp_path, ""), env={old: "7"})
+    assert str(getattr(getattr(loaded, key[0]), key[1])) == "7"
 
 
 def test_a_bad_bulk_limit_names_the_key_and_the_variable_that_sets_it(tmp_path):

@@ -3,6 +3,7 @@ tenant identities that keep the records of two stacks both called "us" apart."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from orgconn.client import AsyncPrismaticClient, Limits, RetryPolicy
 from orgconn.config import ConfigError, build_config, load_config
+from orgconn.models import WhoAmI
 from orgconn.runtime import Runtime, origin, sandbox_identity, tenant_identity
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.access import Role
@@ -50,6 +53,26 @@ def test_a_configured_tenant_is_known_by_its_api_tenant_id_and_origin_asked_once
         asked = runtime.client("us").stats.requests
         assert runtime.identity("us") == expected
         assert runtime.client("us").stats.requests == asked
+
+
+def test_an_async_client_is_opened_for_the_caller_with_its_pool_and_retry_and_not_kept(
+        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    pool, retry = Limits(max_connections=3, max_concurrency=3), RetryPolicy(attempts=2)
+    with Runtime.load(_config(tmp_path, sandbox)) as runtime:
+        opened = runtime.async_client("us", limits=pool, retry=retry)
+        again = runtime.async_client("us")
+
+        who = asyncio.run(_whoami_and_close(opened))
+        asyncio.run(again.aclose())
+
+    assert who.tenant_id == sandbox.tenant_id("us") and opened.tenant.name == "us"
+    assert (opened.limits, opened.retry) == (pool, retry)
+    assert again is not opened and again.limits == Limits()
+
+
+async def _whoami_and_close(client: AsyncPrismaticClient) -> WhoAmI:
+    async with client:
+        return await client.whoami()
 
 
 def test_the_embedded_sandbox_has_one_fixed_identity_whatever_its_port(tmp_path: Path) -> None:

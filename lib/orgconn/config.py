@@ -10,8 +10,10 @@ clients from its `TenantConfig` objects. Where the TOML comes from, first found 
 Environment variables then override single keys: ``ORGCONN_<KEY>`` for a top-level key and
 ``ORGCONN_TENANTS__<NAME>__<KEY>`` for a tenant's (``__`` separates levels, names are
 lowercased), e.g. ``ORGCONN_TENANTS__US__TOKEN``, ``ORGCONN_DATABASE_URL`` or
-``ORGCONN_ACCESS__LOCAL_ROLE``. The older names ``ORGCONN_SANDBOX_DIR`` and
-``ORGCONN_SANDBOX_CUSTOMERS`` still set ``[sandbox] data_dir`` and ``customers``.
+``ORGCONN_ACCESS__LOCAL_ROLE``. Older names still work, each setting one key (`LEGACY_ENV`):
+``ORGCONN_SANDBOX_DIR`` / ``_CUSTOMERS`` (``[sandbox] data_dir`` / ``customers``) and
+``ORGCONN_BULK_MAX_BYTES`` / ``_ROWS`` (``[bulk] max_bytes`` / ``max_rows``); the current
+name wins when both are set.
 This module is the only one that reads orgconn's environment (`orgconn.runtime` builds everything
 else from the `OrgconnConfig`).
 
@@ -54,9 +56,12 @@ __all__ = [
 
 DEFAULT_PATH = Path(".streamlit") / "secrets.toml"
 ENV_PREFIX = "ORGCONN_"
-# older variable names, kept working: each sets one key of a table
+# older variable names, kept working: each sets one key of a table (its current name,
+# ORGCONN_<TABLE>__<KEY>, wins when both are set)
 LEGACY_ENV = {"ORGCONN_SANDBOX_DIR": ("sandbox", "data_dir"),
-              "ORGCONN_SANDBOX_CUSTOMERS": ("sandbox", "customers")}
+              "ORGCONN_SANDBOX_CUSTOMERS": ("sandbox", "customers"),
+              "ORGCONN_BULK_MAX_BYTES": ("bulk", "max_bytes"),
+              "ORGCONN_BULK_MAX_ROWS": ("bulk", "max_rows")}
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 EXAMPLE_URL = 'e.g. url = "https://app.prismatic.io"'
 # the fix to suggest when a key is missing or has the wrong type
@@ -75,8 +80,6 @@ FIXES = {
     "max_columns": "[bulk] max_columns = 500, a positive number",
     "max_value_chars": "[bulk] max_value_chars = 1000000, a positive number",
 }
-# the old single-level variables ORGCONN_BULK_MAX_BYTES / _ROWS arrive as these top-level keys
-LEGACY_BULK_KEYS = {"bulk_max_bytes": "max_bytes", "bulk_max_rows": "max_rows"}
 
 
 def _is_loopback(host: str) -> bool:
@@ -276,18 +279,6 @@ class OrgconnConfig(BaseModel):
             data = {**data, "tenants": tenants}
         return data
 
-    @model_validator(mode="before")
-    @classmethod
-    def _legacy_bulk_keys(cls, data: Any) -> Any:
-        """Move ``bulk_max_bytes`` / ``bulk_max_rows`` (ORGCONN_BULK_MAX_*) into ``[bulk]``."""
-        if isinstance(data, Mapping) and any(k in data for k in LEGACY_BULK_KEYS):
-            bulk = dict(data.get("bulk") or {}) if isinstance(data.get("bulk"), Mapping) else {}
-            for old, new in LEGACY_BULK_KEYS.items():
-                if old in data:
-                    bulk[new] = data[old]
-            data = {k: v for k, v in data.items() if k not in LEGACY_BULK_KEYS} | {"bulk": bulk}
-        return data
-
     def tenant(self, name: str) -> TenantConfig:
         """Return the tenant called ``name``; `ConfigError` listing the known names otherwise."""
         try:
@@ -352,9 +343,13 @@ def build_config(data: Mapping[str, Any], *, source: str | None = None) -> Orgco
 
 
 def environment_overrides(env: Mapping[str, str]) -> dict[str, Any]:
-    """Return the nested mapping that ``ORGCONN_*`` variables set (``__`` separates levels)."""
+    """Return the nested mapping that ``ORGCONN_*`` variables set (``__`` separates levels).
+
+    An old name of `LEGACY_ENV` sets its key unless the current name sets it too.
+    """
     overrides: dict[str, Any] = {}
-    for name, value in env.items():
+    # old names first, so that a current name, set with it, overrides it in any order
+    for name, value in sorted(env.items(), key=lambda item: item[0].upper() not in LEGACY_ENV):
         if not name.upper().startswith(ENV_PREFIX) or name.upper() == "ORGCONN_CONFIG":
             continue
         legacy = LEGACY_ENV.get(name.upper())

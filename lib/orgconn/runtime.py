@@ -7,6 +7,8 @@ the notebook API alike:
 - ``tenants()``: the configured tenants; with none configured, the embedded sandbox's, the
   sandbox started on demand on a free loopback port (``[sandbox] data_dir`` and ``customers``);
 - ``client(name)``: one pooled client per tenant, closed by ``close()``;
+  ``async_client(name, limits=..., retry=...)``: a new asyncio client of a tenant (bulk apply's,
+  sized for its concurrency), closed by whoever opened it;
 - ``store()``: the store at ``database_url``, told the tenants and how to resolve their
   identities, so that its records know their tenant (see `orgconn.store.base`);
 - ``fingerprint_key()``, the key secrets are fingerprinted with;
@@ -36,7 +38,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
-from orgconn.client import PrismaticClient
+from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient, RetryPolicy
 from orgconn.config import OrgconnConfig, TenantConfig, load_config
 from orgconn.errors import OrgconnError
 from orgconn.sandbox import SandboxSettings, start_sandbox
@@ -136,6 +138,13 @@ class Runtime:
             if name not in self._clients:
                 self._clients[name] = PrismaticClient(self.tenant(name))
             return self._clients[name]
+
+    def async_client(self, name: str, *, limits: Limits | None = None,
+                     retry: RetryPolicy | None = None) -> AsyncPrismaticClient:
+        """A new asyncio client of tenant ``name`` with these pool ``limits`` and ``retry``
+        policy (the client's defaults otherwise). It belongs to the caller's event loop:
+        close it there (``async with``); the runtime does not keep it."""
+        return AsyncPrismaticClient(self.tenant(name), limits=limits, retry=retry)
 
     def store(self) -> Store:
         """The store at ``database_url`` (default SQLite file), opened once, knowing the

@@ -17,6 +17,7 @@ from orgconn.services.access import Actor, Role
 from orgconn.services.bulk.parse import read_upload
 from orgconn.services.bulk.plan import plan_upload
 from orgconn.store import AuditFilter, BulkOptions, open_store
+from tests.edit_support import async_clients
 from tests.services.bulk.tenant import NEW_SECRET, snapshot
 
 SANDBOX_SCHEMA = Path(__file__).resolve().parents[2] / "lib/orgconn/sandbox/schema.graphql"
@@ -70,7 +71,8 @@ def test_batches_whose_answers_are_all_lost_are_read_back_and_never_written_twic
 
     with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         result = bulk.apply_upload(tenant, "lost.csv", content, BulkOptions(connection="crm-sync"),
-                                   actor=Actor("ops", Role.OPERATOR), store=store, key=b"k")
+                                   actor=Actor("ops", Role.OPERATOR), store=store, key=b"k",
+                                   open_client=async_clients(tenant))
         report = bulk.report_frame(store, result.job.id)
         ok = Counter(e.customer_external_id for e in store.audit(
             AuditFilter(job_id=result.job.id, outcome="ok"), limit=None))

@@ -22,6 +22,7 @@ from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
 from orgconn.store import BulkOptions, open_store
+from tests.edit_support import async_clients
 from tests.pages.conftest import Downloads, open_page
 
 PAGE = "pages/bulk_upload.py"
@@ -134,7 +135,7 @@ def test_an_interrupted_apply_of_the_same_file_is_offered_and_resumed(
         bulk.apply_upload(tenant, "warehouse.csv", content,
                           BulkOptions(connection="customer-warehouse"), store=store,
                           actor=Actor("ops", Role.OPERATOR), key=b"k",
-                          on_progress=stop_after_three)
+                          on_progress=stop_after_three, open_client=async_clients(tenant))
     at = open_page(app, PAGE, tenant="us", connection="customer-warehouse")
     at.file_uploader(key="bulk.file").set_value(("warehouse.csv", content, "text/csv"))
     at.run()

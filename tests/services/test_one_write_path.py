@@ -30,6 +30,7 @@ from orgconn.services.values import form
 from orgconn.services.values.form import ValuesForm
 from orgconn.services.values.save import delete, save
 from orgconn.store import BulkOptions, Store, open_store
+from tests.edit_support import async_clients
 from tests.services.test_audit import CONNECTION
 
 KEY = b"k" * 32
@@ -85,7 +86,7 @@ WRITERS: dict[str, tuple[Action, Callable[[Store], object]]] = {
         s, ADMIN, US, "acme-api-key", 80, date(2030, 1, 1), date(2026, 1, 1))),
     "bulk apply": (Action.BULK_APPLY, lambda s: bulk.apply_upload(
         US, "values.csv", b"external_id\n", BulkOptions(connection="acme-api-key"),
-        actor=ADMIN, store=s, key=KEY)),
+        actor=ADMIN, store=s, key=KEY, open_client=async_clients(US))),
 }
 
 

@@ -200,7 +200,8 @@ def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> 
     with bulk_apply_gc():
         result = bulk.apply_upload(
             tenant, args.file.name, _content(args.file, runtime.config), plan.options,
-            actor=actor, store=store, key=runtime.fingerprint_key(), confirmation=typed,
+            open_client=runtime.async_client, actor=actor, store=store,
+            key=runtime.fingerprint_key(), confirmation=typed,
             on_progress=progress, concurrency=args.concurrency, limits=runtime.config.bulk)
     frame = bulk.report_frame(store, result.job.id)
     progress.done(result.progress)

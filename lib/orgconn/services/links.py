@@ -2,9 +2,9 @@
 bulk-upload template prefilled. Links are relative URLs with query parameters, so a pasted link
 reproduces the view on any orgconn server.
 
-The paths are the page files' stems (``pages/customer_values.py`` -> ``customer_values``): on
-a server's first request Streamlit resolves the path against the ``pages/`` folder before
-app.py's ``st.navigation`` has run, and any other path would show "Page not found" there."""
+The paths are the page files' stems (``pages/customer_values.py`` -> ``customer_values``):
+Streamlit runs in its pages-directory mode, where ``/NAME`` runs ``pages/NAME.py``, and any
+other path would show "Page not found"."""
 
 from __future__ import annotations
 

@@ -25,7 +25,10 @@ def sign_in_configured() -> bool:
 
 
 def current_actor() -> Actor | None:
-    """The acting user; None when sign-in is configured and nobody has signed in yet."""
+    """The acting user; None when sign-in is configured and nobody has signed in yet.
+
+    Only `orgconn.ui.shell.shell` calls it: pages use the actor their shell returns.
+    """
     runtime = context.runtime()
     if sign_in_configured():
         if not st.user.is_logged_in:

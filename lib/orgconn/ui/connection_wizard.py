@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from orgconn.config import TenantConfig
-from orgconn.errors import AccessDenied, OrgconnError
+from orgconn.errors import OrgconnError
 from orgconn.models import (
     Component,
     ComponentConnection,
@@ -25,10 +25,10 @@ from orgconn.models import (
     OrgConnection,
 )
 from orgconn.services import definitions
+from orgconn.services.access import Actor
 from orgconn.services.audit import WriteContext
 from orgconn.services.values import form as edit
 from orgconn.ui import context, widgets
-from orgconn.ui.access import current_actor
 from orgconn.ui.errors import user_errors
 from orgconn.ui.values_form import NOT_SET, required_label
 
@@ -64,11 +64,8 @@ def components(name: str, url: str) -> tuple[Component, ...]:
     return tuple(context.client(name).components())
 
 
-def write_context(tenant: TenantConfig, typed: str | None) -> WriteContext:
-    """Who writes (the current actor), where, and where the audit row goes."""
-    actor = current_actor()
-    if actor is None:
-        raise AccessDenied("Sign in before changing connection definitions.")
+def write_context(tenant: TenantConfig, actor: Actor, typed: str | None) -> WriteContext:
+    """Who writes (``actor``, the page's shell's), where, and where the audit row goes."""
     return WriteContext(actor=actor, tenant=tenant, store=context.store(),
                                     fingerprint_key=context.secret_key(),
                                     typed_confirmation=typed)
@@ -115,8 +112,9 @@ def restart() -> None:
     st.session_state[K_STEP] = STEPS[0]
 
 
-def render(tenant: TenantConfig) -> None:
-    """Draw the wizard's current step for ``tenant`` (switching tenant starts it again)."""
+def render(tenant: TenantConfig, actor: Actor) -> None:
+    """Draw the wizard's current step for ``tenant`` (switching tenant starts it again);
+    ``actor`` (the page's shell's) writes."""
     if _plan().get("tenant") != tenant.name:
         restart()
         _plan()["tenant"] = tenant.name
@@ -125,10 +123,10 @@ def render(tenant: TenantConfig) -> None:
     st.progress(index / count, text=f"Step {index + 1} of {count}: {TITLES[index]}"
                 if index < count else f"Done: all {count} steps")
     {"connection": _step_connection, "identity": _step_identity, "inputs": _step_inputs,
-     "globals": _step_globals, "test": _step_test, "done": _step_done}[step](tenant)
+     "globals": _step_globals, "test": _step_test, "done": _step_done}[step](tenant, actor)
 
 
-def _step_connection(tenant: TenantConfig) -> None:
+def _step_connection(tenant: TenantConfig, actor: Actor) -> None:
     options = _catalog(tenant)
     _seed(K_CONNECTION, _plan().get("connection") or next(iter(options)))
     with st.form("connections.wizard.form.connection"):
@@ -159,7 +157,7 @@ def _suggestions(tenant: TenantConfig, connection: ComponentConnection
     return definitions.suggest_stable_keys(connection, here, elsewhere)
 
 
-def _step_identity(tenant: TenantConfig) -> None:
+def _step_identity(tenant: TenantConfig, actor: Actor) -> None:
     plan, connection = _plan(), _chosen(tenant)
     found = _suggestions(tenant, connection)
     if found and not plan.get("seeded"):
@@ -232,7 +230,7 @@ def _value_widget(spec: InputDefinition, key: str) -> str:
                              type="password" if spec.is_secret else "default"))
 
 
-def _step_inputs(tenant: TenantConfig) -> None:
+def _step_inputs(tenant: TenantConfig, actor: Actor) -> None:
     plan, connection = _plan(), _chosen(tenant)
     labels = {s.value: definitions.SCOPE_LABELS[s] for s in InputScope}
     with st.form("connections.wizard.form.inputs"):
@@ -260,7 +258,7 @@ def _new_connection(tenant: TenantConfig, confirmed: bool) -> definitions.NewCon
         global_values=plan["global_values"], confirmed=confirmed)
 
 
-def _step_globals(tenant: TenantConfig) -> None:
+def _step_globals(tenant: TenantConfig, actor: Actor) -> None:
     plan, connection = _plan(), _chosen(tenant)
     globals_ = [s for s in connection.inputs if plan["scopes"].get(s.key) == InputScope.ORG.value]
     st.markdown(f"**{plan['name']}** · stable key `{plan['stable_key']}` · "
@@ -289,14 +287,14 @@ def _step_globals(tenant: TenantConfig) -> None:
     created = None
     with user_errors("Creating the connection", stop=False):
         created = definitions.create_connection(context.client(tenant.name),
-                                                write_context(tenant, typed), new)
+                                                write_context(tenant, actor, typed), new)
     if created is not None:
         context.refresh()
         plan.update(created=created.stable_key, global_values={})
         _go("test")
 
 
-def _step_test(tenant: TenantConfig) -> None:
+def _step_test(tenant: TenantConfig, actor: Actor) -> None:
     plan = _plan()
     connection = next(c for c in context.all_connections(tenant.name, tenant.url)
                       if c.stable_key == plan["created"])
@@ -322,7 +320,8 @@ def _step_test(tenant: TenantConfig) -> None:
     with user_errors("Saving the test credentials", stop=False):
         try:
             saved = definitions.set_test_credentials(
-                context.client(tenant.name), write_context(tenant, typed), connection, values)
+                context.client(tenant.name), write_context(tenant, actor, typed), connection,
+                values)
         except edit.FormInvalid as invalid:
             _show([definitions.Issue(i.input_key, i.message) for i in invalid.issues])
     if saved is not None:
@@ -330,7 +329,7 @@ def _step_test(tenant: TenantConfig) -> None:
         _go("done")
 
 
-def _step_done(tenant: TenantConfig) -> None:
+def _step_done(tenant: TenantConfig, actor: Actor) -> None:
     plan = _plan()
     tested = ("with test credentials" if plan.get("tested")
               else "without test credentials yet (set them on the Test credentials page)")

@@ -29,7 +29,7 @@ from typing import Protocol, TypeVar
 import pandas as pd
 import streamlit as st
 
-from orgconn.client import PrismaticClient
+from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient, RetryPolicy
 from orgconn.config import (
     OrgconnConfig,
     TenantConfig,
@@ -120,6 +120,13 @@ def tenant(name: str) -> TenantConfig:
 def client(name: str) -> PrismaticClient:
     """The (pooled, cached) client of tenant ``name``."""
     return runtime().client(name)
+
+
+def async_client(name: str, *, limits: Limits | None = None,
+                 retry: RetryPolicy | None = None) -> AsyncPrismaticClient:
+    """A new asyncio client of tenant ``name`` (bulk apply opens and closes its own; see
+    `orgconn.runtime.Runtime.async_client`)."""
+    return runtime().async_client(name, limits=limits, retry=retry)
 
 
 def store() -> Store:

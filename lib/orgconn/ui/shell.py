@@ -14,7 +14,8 @@ page file starts with ``shell("NAME")`` (a test fails any that does not), which 
 5. the tenant picker (`widgets.tenant_picker`), each chosen token's org and tenant, Refresh,
    and the notice when the data is the embedded sandbox's.
 
-It returns what pages need: the acting user and the chosen tenants.
+It returns what pages need: the acting user and the chosen tenants. Pages and the ui helpers
+they call take both from it and never ask again (one acting user per run; a test checks it).
 """
 
 from __future__ import annotations

@@ -57,11 +57,12 @@ def seed_from_link(key: str, param: str, options: list[str], default: str | None
         st.session_state[key] = linked if linked in options else default
 
 
-def linked_tenant(key: str) -> TenantConfig:
-    """One tenant of those picked in the sidebar, prefilled from the link's ``?tenant=``."""
-    names = st.session_state.get(state.K_TENANTS) or list(context.tenants())
+def linked_tenant(key: str, chosen: list[str]) -> TenantConfig:
+    """One of the ``chosen`` tenants (the page's shell's: those picked in the sidebar; all, if
+    none are), prefilled from the link's ``?tenant=``."""
+    names = chosen or list(context.tenants())
     seed_from_link(key, state.Q_TENANT, names, default=names[0])
-    return widgets.one_tenant(key)
+    return widgets.one_tenant(key, names)
 
 
 def input_key(prefix: str, key: str) -> str:

@@ -81,14 +81,10 @@ def _remember_for_the_browser_session(chosen: list[str]) -> None:
                     unsafe_allow_javascript=True)
 
 
-def chosen_tenants() -> list[str]:
-    """The tenants picked in the sidebar's tenant picker (possibly none), in menu order."""
-    return list(st.session_state.get(state.K_TENANTS_CHOSEN) or [])
-
-
-def one_tenant(key: str, label: str = "Tenant") -> TenantConfig:
-    """A selectbox choosing one of the tenants picked in the sidebar (all, if none are)."""
-    names = chosen_tenants() or list(context.tenants())
+def one_tenant(key: str, chosen: list[str], label: str = "Tenant") -> TenantConfig:
+    """A selectbox choosing one of the ``chosen`` tenants (the page's shell's: those picked in
+    the sidebar; all, if none are)."""
+    names = chosen or list(context.tenants())
     name = st.selectbox(label, names, key=key,
                         format_func=lambda n: context.tenants()[n].label or n)
     return context.tenant(str(name))

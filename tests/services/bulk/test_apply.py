@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orgconn.client import PrismaticClient
+from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient, RetryPolicy
 from orgconn.config import TenantConfig
 from orgconn.models import TenantSnapshot
 from orgconn.sandbox import RunningSandbox
@@ -22,6 +22,7 @@ from orgconn.services import bulk
 from orgconn.services.access import AccessDenied, Actor, Role
 from orgconn.services.bulk import send as bulk_send
 from orgconn.store import AuditFilter, BulkJob, BulkOptions, Store, open_store
+from tests.edit_support import async_clients
 
 SECRET = "canary-bulk-apply-Wk3"
 OPTIONS = BulkOptions(connection="customer-warehouse")
@@ -72,7 +73,8 @@ def test_applying_a_file_writes_every_row_once_with_an_audit_row_and_no_secret_a
     seen: list[bulk.Progress] = []
 
     result = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                               store=store, key=KEY, on_progress=seen.append)
+                               store=store, key=KEY, on_progress=seen.append,
+                               open_client=async_clients(tenant(fresh_sandbox)))
 
     written = warehouse_values(fresh_sandbox)
     for row in frame.itertuples():
@@ -90,15 +92,37 @@ def test_applying_a_file_writes_every_row_once_with_an_audit_row_and_no_secret_a
         assert SECRET not in text
 
 
+def test_an_apply_writes_through_the_client_its_caller_opens_sized_for_its_concurrency(
+        fresh_sandbox: RunningSandbox, store: Store) -> None:
+    name, content, frame = filled_template(fresh_sandbox)
+    runtime_opens = async_clients(tenant(fresh_sandbox))
+    opened: list[tuple[str, Limits | None, RetryPolicy | None]] = []
+
+    def open_client(name: str, *, limits: Limits | None = None,
+                    retry: RetryPolicy | None = None) -> AsyncPrismaticClient:
+        opened.append((name, limits, retry))
+        return runtime_opens(name, limits=limits, retry=retry)
+
+    result = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
+                               store=store, key=KEY, open_client=open_client, concurrency=3,
+                               retry=RetryPolicy(attempts=2))
+
+    assert result.summary.outcomes["done"] == len(frame)
+    ((tenant_name, limits, retry),) = opened  # one client for the whole apply, none of its own
+    assert tenant_name == "us" and retry == RetryPolicy(attempts=2)
+    assert limits is not None and limits.max_concurrency == limits.max_connections == 3
+
+
 def test_applying_the_same_file_twice_changes_nothing_the_second_time(
         fresh_sandbox: RunningSandbox, store: Store) -> None:
     name, content, frame = filled_template(fresh_sandbox)
     bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                      store=store, key=KEY)
+                      store=store, key=KEY, open_client=async_clients(tenant(fresh_sandbox)))
     before = read(fresh_sandbox)
 
     again = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                              store=store, key=KEY)
+                              store=store, key=KEY,
+                              open_client=async_clients(tenant(fresh_sandbox)))
 
     assert again.summary.planned["unchanged"] == len(frame)
     assert again.summary.outcomes["skipped"] == len(frame) and again.progress.total == 0
@@ -115,7 +139,8 @@ def interrupted_apply(box: RunningSandbox, store: Store, name: str, content: byt
 
     with pytest.raises(KeyboardInterrupt):
         bulk.apply_upload(tenant(box), name, content, OPTIONS, actor=OPERATOR, store=store,
-                          key=KEY, on_progress=stop, **knobs)
+                          key=KEY, on_progress=stop, **knobs,
+                          open_client=async_clients(tenant(box)))
     job = store.find_job("us", bulk.file_sha256(content), OPTIONS)
     assert job is not None
     return job
@@ -130,7 +155,8 @@ def test_an_interrupted_apply_continues_where_it_stopped_and_writes_nothing_twic
     assert stopped.outcomes["done"] == 5 and stopped.outcomes["pending"] == len(frame) - 5
 
     resumed = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                                store=store, key=KEY)
+                                store=store, key=KEY,
+                                open_client=async_clients(tenant(fresh_sandbox)))
 
     assert resumed.resumed and resumed.job.id == job.id and resumed.job.status == "done"
     assert resumed.progress.earlier == 5 and resumed.progress.total == len(frame) - 5
@@ -154,7 +180,8 @@ def test_an_apply_interrupted_before_its_job_held_every_row_stores_the_rest_on_r
     assert "not sent yet" in bulk.describe_summary(stopped)
 
     resumed = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                                store=store, key=KEY)
+                                store=store, key=KEY,
+                                open_client=async_clients(tenant(fresh_sandbox)))
 
     assert resumed.resumed and resumed.job.status == "done"
     assert resumed.progress.earlier == 3 and resumed.progress.total == len(frame) - 3
@@ -175,12 +202,14 @@ def test_writes_whose_outcome_was_never_recorded_are_found_applied_on_resume(
         patched.setattr(store, "mark_rows", crash)
         with pytest.raises(RuntimeError, match="crashed"):
             bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                              store=store, key=KEY)
+                              store=store, key=KEY,
+                              open_client=async_clients(tenant(fresh_sandbox)))
     job = store.find_job("us", bulk.file_sha256(content), OPTIONS)
     assert job is not None and store.job_summary(job.id).outcomes["done"] == 0
 
     resumed = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                                store=store, key=KEY)
+                                store=store, key=KEY,
+                                open_client=async_clients(tenant(fresh_sandbox)))
 
     report = bulk.report_frame(store, resumed.job.id)
     found = report[report["message"].str.startswith("already applied")]
@@ -195,7 +224,7 @@ def test_a_file_with_problems_sends_nothing_and_keeps_no_job(
 
     with pytest.raises(bulk.BulkFileError, match=r"1 bad type\. Nothing was sent") as raised:
         bulk.apply_upload(tenant(fresh_sandbox), "bad.csv", content, OPTIONS, actor=OPERATOR,
-                          store=store, key=KEY)
+                          store=store, key=KEY, open_client=async_clients(tenant(fresh_sandbox)))
 
     assert [i.column for i in raised.value.issues] == ["port"]
     assert read(fresh_sandbox) == before and store.list_jobs() == []
@@ -208,7 +237,8 @@ def test_valid_only_applies_the_valid_rows_and_reports_the_others_as_left_out(
     options = BulkOptions(connection="customer-warehouse", valid_only=True)
 
     result = bulk.apply_upload(tenant(fresh_sandbox), name, content, options, actor=OPERATOR,
-                               store=store, key=KEY)
+                               store=store, key=KEY,
+                               open_client=async_clients(tenant(fresh_sandbox)))
 
     assert result.summary.outcomes["done"] == len(frame)
     assert result.summary.planned["invalid"] == 1 and result.job.status == "done"
@@ -224,14 +254,15 @@ def test_an_editor_may_not_apply_and_a_protected_tenant_needs_its_name_typed(
 
     with pytest.raises(AccessDenied, match="operator role"):
         bulk.apply_upload(guarded, name, content, OPTIONS, store=store, key=KEY,
-                          actor=Actor("cs@example.com", Role.EDITOR), confirmation="us")
+                          actor=Actor("cs@example.com", Role.EDITOR), confirmation="us",
+                          open_client=async_clients(guarded))
     with pytest.raises(AccessDenied, match="type its name"):
         bulk.apply_upload(guarded, name, content, OPTIONS, actor=OPERATOR, store=store,
-                          key=KEY, confirmation="eu")
+                          key=KEY, confirmation="eu", open_client=async_clients(guarded))
     assert store.list_jobs() == []
 
     result = bulk.apply_upload(guarded, name, content, OPTIONS, actor=OPERATOR, store=store,
-                               key=KEY, confirmation="us")
+                               key=KEY, confirmation="us", open_client=async_clients(guarded))
     assert result.summary.outcomes["done"] == len(frame)
 
 
@@ -256,7 +287,8 @@ def test_an_apply_leaves_the_garbage_collector_to_the_process_that_runs_it(
         seen.add((gc.get_freeze_count(), gc.get_threshold(), gc.isenabled()))
 
     bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                      store=store, key=KEY, on_progress=note_gc)
+                      store=store, key=KEY, on_progress=note_gc,
+                      open_client=async_clients(tenant(fresh_sandbox)))
     assert seen == {before}  # a service shares its process (a server's): it tunes nothing
 
 
@@ -264,7 +296,8 @@ def test_the_page_reads_a_finished_job_and_finds_no_earlier_job_to_continue(
         fresh_sandbox: RunningSandbox, store: Store) -> None:
     name, content, frame = filled_template(fresh_sandbox)
     result = bulk.apply_upload(tenant(fresh_sandbox), name, content, OPTIONS, actor=OPERATOR,
-                               store=store, key=KEY)
+                               store=store, key=KEY,
+                               open_client=async_clients(tenant(fresh_sandbox)))
 
     job, summary = bulk.job_outcome(store, result.job.id)
 

@@ -21,6 +21,7 @@ from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
 from orgconn.store import AuditFilter, BulkOptions, open_store
+from tests.edit_support import async_clients
 
 ROWS = 1000
 
@@ -42,7 +43,8 @@ def test_a_thousand_rows_under_twenty_percent_faults_are_each_applied_exactly_on
 
     with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         result = bulk.apply_upload(tenant, "crm.csv", content, options, store=store,
-                                   actor=Actor("ops", Role.OPERATOR), key=b"reliability")
+                                   actor=Actor("ops", Role.OPERATOR), key=b"reliability",
+                                   open_client=async_clients(tenant))
         report = bulk.report_frame(store, result.job.id)
         ok = Counter(e.customer_external_id for e in store.audit(
             AuditFilter(job_id=result.job.id, outcome="ok"), limit=None))

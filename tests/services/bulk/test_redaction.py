@@ -21,6 +21,7 @@ from orgconn.services.access import Actor, Role
 from orgconn.store import BulkOptions, open_store
 from tests.client.conftest import FAST, TOKEN, make_tenant
 from tests.client.fake_prismatic import SECRET, FakePrismatic, route_every_client
+from tests.edit_support import async_clients
 
 NEW_SECRET = "canary-bulk-echo-new-5531"
 CANARIES = (TOKEN, NEW_SECRET, SECRET)
@@ -58,7 +59,7 @@ def test_no_canary_echoed_by_the_tenant_reaches_the_report_the_store_or_the_audi
     with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         result = bulk.apply_upload(make_tenant(), "echo.csv", CONTENT.encode(), options,
                                    actor=Actor("ops", Role.OPERATOR), store=store, key=b"k",
-                                   retry=FAST)
+                                   retry=FAST, open_client=async_clients(make_tenant()))
         kept = [bulk.report_csv(bulk.report_frame(store, result.job.id)).decode(),
                 repr(store.job_rows(result.job.id)), repr(store.audit()),
                 store.audit_frame().to_csv(), repr(result)]

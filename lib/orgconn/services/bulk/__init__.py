@@ -11,13 +11,15 @@
 Typical use::
 
     plan = check_upload(client, name, content, BulkOptions(connection="acme-api-key"))
-    result = apply_upload(tenant, name, content, plan.options, actor=actor, store=store,
-                          key=fingerprint_key(), on_progress=print)
+    result = apply_upload(tenant, name, content, plan.options,
+                          open_client=runtime.async_client, actor=actor, store=store,
+                          key=runtime.fingerprint_key(), on_progress=print)
     frame = report_frame(store, result.job.id)
 """
 
 from orgconn.services.bulk.apply import (
     ApplyResult,
+    AsyncClientOpener,
     BulkFileError,
     apply_upload,
     apply_upload_async,
@@ -42,11 +44,14 @@ from orgconn.services.bulk.template import (
     template_file_name,
     template_frame,
 )
+from orgconn.store import BulkOptions  # the options of an upload, kept with its job
 
 __all__ = [
     "ApplyResult",
+    "AsyncClientOpener",
     "BulkFileError",
     "BulkLimits",
+    "BulkOptions",
     "BulkPlan",
     "FileIssue",
     "FileIssueKind",

@@ -1,7 +1,9 @@
 """Checking and applying an uploaded file: concurrent safe writes, and a job that can resume.
 
 `check_upload` is the dry run (read the file, read the tenant, plan). `apply_upload` does it
-again against fresh data and then writes:
+again against fresh data and then writes, through an async client it opens with
+``open_client`` (the runtime's `orgconn.runtime.Runtime.async_client`: services never build a
+client) sized for ``concurrency`` requests in flight:
 
 1. `services.audit.allow_batch`: the operator role and, for a protected tenant, the typed
    confirmation (a refusal is one audit row);
@@ -29,6 +31,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from orgconn.client import (
     AsyncPrismaticClient,
@@ -59,6 +62,14 @@ from orgconn.store.bulk_records import ACTIONS_TO_SEND as TO_SEND
 from orgconn.store.bulk_records import FINAL_OUTCOMES
 
 PASSES = 3
+
+
+class AsyncClientOpener(Protocol):
+    """Opens a new async client of the tenant called ``name`` with these pool limits and retry
+    policy (`orgconn.runtime.Runtime.async_client`); the caller closes it."""
+
+    def __call__(self, name: str, *, limits: Limits | None = None,
+                 retry: RetryPolicy | None = None) -> AsyncPrismaticClient: ...
 
 
 class BulkFileError(OrgconnError):
@@ -123,7 +134,8 @@ def check_upload(client: PrismaticClient, file_name: str, content: bytes,
 
 
 def apply_upload(tenant: TenantConfig, file_name: str, content: bytes, options: BulkOptions,
-                 *, actor: Actor, store: Store, key: bytes, confirmation: str | None = None,
+                 *, open_client: AsyncClientOpener, actor: Actor, store: Store, key: bytes,
+                 confirmation: str | None = None,
                  on_progress: ProgressCallback | None = None, concurrency: int = 8,
                  limits: BulkLimits | None = None, retry: RetryPolicy | None = None,
                  batch_size: int = BATCH_SIZE) -> ApplyResult:
@@ -133,16 +145,19 @@ def apply_upload(tenant: TenantConfig, file_name: str, content: bytes, options: 
     from reading the tenant. Row failures do not raise: they are in the result and the job.
     An exception from ``on_progress`` stops the apply; the job is kept, marked interrupted,
     and a later call with the same file and options continues it. ``key`` fingerprints
-    secrets for the store and audit log. Use `apply_upload_async` inside an event loop.
+    secrets for the store and audit log. ``open_client`` opens the client of ``tenant.name``
+    (pass ``runtime.async_client``). Use `apply_upload_async` inside an event loop.
     """
     return asyncio.run(apply_upload_async(
-        tenant, file_name, content, options, actor=actor, store=store, key=key,
+        tenant, file_name, content, options, open_client=open_client, actor=actor, store=store,
+        key=key,
         confirmation=confirmation, on_progress=on_progress, concurrency=concurrency,
         limits=limits, retry=retry, batch_size=batch_size))
 
 
 async def apply_upload_async(tenant: TenantConfig, file_name: str, content: bytes,
-                             options: BulkOptions, *, actor: Actor, store: Store, key: bytes,
+                             options: BulkOptions, *, open_client: AsyncClientOpener,
+                             actor: Actor, store: Store, key: bytes,
                              confirmation: str | None = None,
                              on_progress: ProgressCallback | None = None, concurrency: int = 8,
                              limits: BulkLimits | None = None, retry: RetryPolicy | None = None,
@@ -152,12 +167,13 @@ async def apply_upload_async(tenant: TenantConfig, file_name: str, content: byte
                        typed_confirmation=confirmation, source="bulk")
     allow_batch(ctx, AuditRow(Action.BULK_APPLY, options.connection or "-",
                               detail=f"apply {file_name}"))
-    return await _apply(tenant, file_name, content, options, actor, store, key, on_progress,
-                        concurrency, limits, retry, batch_size)
+    return await _apply(tenant, file_name, content, options, open_client, actor, store, key,
+                        on_progress, concurrency, limits, retry, batch_size)
 
 
 async def _apply(tenant: TenantConfig, file_name: str, content: bytes, options: BulkOptions,
-                 actor: Actor, store: Store, key: bytes, on_progress: ProgressCallback | None,
+                 open_client: AsyncClientOpener, actor: Actor, store: Store, key: bytes,
+                 on_progress: ProgressCallback | None,
                  concurrency: int, limits: BulkLimits | None, retry: RetryPolicy | None,
                  batch_size: int) -> ApplyResult:
     parsed = read_upload(file_name, content, limits)
@@ -166,7 +182,7 @@ async def _apply(tenant: TenantConfig, file_name: str, content: bytes, options: 
     table = parsed.table
     pool = Limits(max_connections=concurrency, max_keepalive_connections=concurrency,
                   max_concurrency=concurrency)
-    async with AsyncPrismaticClient(tenant, limits=pool, retry=retry) as client:
+    async with open_client(tenant.name, limits=pool, retry=retry) as client:
         async def fresh_plan() -> BulkPlan:
             state = await client.run(tenant_state(client.methods,
                                                   stable_keys_needed(table, options)))
