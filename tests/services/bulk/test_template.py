@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from orgconn.services.bulk.parse import read_upload
 from orgconn.services.bulk.plan import plan_upload
 from orgconn.services.bulk.template import (
     TemplateFormat,
+    left_out_of_template,
     template_bytes,
     template_file_name,
     template_frame,
 )
+from orgconn.services.coverage import coverage_frame, gap_export
 from orgconn.store import BulkOptions
 from tests.services.bulk.tenant import OLD_SECRET, WAREHOUSE, snapshot
 
@@ -55,3 +58,21 @@ def test_a_template_uploaded_back_untouched_plans_nothing_to_send(fmt: TemplateF
 def test_the_file_name_says_tenant_connection_and_which_rows() -> None:
     assert template_file_name("eu", "sftp-drop", missing_only=True, fmt="xlsx") == \
         "bulk-eu-sftp-drop-missing.xlsx"
+
+
+def test_a_lacking_values_template_covers_every_gap_but_those_it_says_it_leaves_out() -> None:
+    tenant = snapshot()
+    gaps = gap_export(coverage_frame("us", tenant))
+    gaps = gaps[gaps["stable_key"] == WAREHOUSE.stable_key]
+    covered = gaps.drop(left_out_of_template(gaps).index)
+    frame = template_frame(WAREHOUSE, tenant, missing_only=True)
+    assert list(frame["external_id"]) == list(covered["customer_external_id"])
+
+
+def test_error_rows_and_customers_without_external_id_are_left_out_saying_why() -> None:
+    gaps = pd.DataFrame({"customer_external_id": ["a", "b", "", "c"],
+                         "status": ["missing", "error", "missing", "incomplete"]})
+    left_out = left_out_of_template(gaps)
+    assert list(left_out.index) == [1, 2]
+    assert "reports an error" in left_out.loc[1, "why"]
+    assert "no external ID" in left_out.loc[2, "why"]
