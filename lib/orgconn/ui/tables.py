@@ -36,6 +36,8 @@ HEADERS: dict[str, str] = {
     "inputs": "Inputs", "type_in": "Secrets to type in", "reason": "Why", "outcome": "Outcome",
     "test_credentials": "Test credentials", "inputs_set": "Inputs set",
     "missing_required": "Required inputs missing", "description": "Description",
+    "label": "Label", "type": "Type", "required": "Required", "scope": "Scope",
+    "global_value": "Global value", "fingerprint": "Fingerprint", "differs": "Differs",
 }
 # Streamlit's palette-safe colours, one per status (the coverage chart's hues, darkened so white
 # text on them is readable)
