@@ -57,6 +57,9 @@ with st.container(border=True):
     st.caption(f"{len(template):,} customers · columns: external_id, customer_name (ignored on "
                f"upload), {', '.join(template.columns[2:]) or 'no per-customer input'}. "
                "Secret cells are always empty: fill them in, or leave them blank to keep them.")
+    _, left_out = bulk.left_out(connection, snapshot, missing_only=which == "missing")
+    if left_out:
+        st.caption(left_out)
     buttons = st.columns(4)
     for column, fmt in zip(buttons, ("csv", "xlsx"), strict=False):
         column.download_button(
@@ -101,6 +104,9 @@ if plan.issues:
 totals = plan.totals()
 for column, action in zip(st.columns(len(ACTIONS)), ACTIONS, strict=True):
     column.metric(action.capitalize(), f"{totals[action]:,}")
+if plan.warnings:
+    st.warning(f"{len(plan.warnings):,} value(s) do not look like their inputs' names suggest "
+               "(see the warnings column); they are sent as written.", icon=":material/warning:")
 if plan.rows:
     st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch", column_config={
         "row": st.column_config.NumberColumn("Row", format="%d", width="small"),

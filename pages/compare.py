@@ -35,6 +35,9 @@ if len(chosen) < 2:
 with user_errors(f"Comparing {', '.join(chosen)}"):
     result = comparison(chosen)
 frame, overview = result.frame, result.overview
+if left_out := compare.customers_left_out(dict(zip(result.tenants, result.snapshots,
+                                                   strict=True))):
+    st.caption(left_out)
 
 counts = compare.drift_counts(frame).set_index("kind")
 drifting = int(counts.loc[counts["is_drift"], "differences"].sum())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orgconn.services import definitions
+from orgconn.services import coverage, definitions
 from orgconn.ui import connection_wizard, context, tables, widgets
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
@@ -20,12 +20,13 @@ K_EDIT_CONNECTION = "connections.edit.connection"
 K_EDIT_LOADED = "connections.edit.loaded"
 K_EDIT_NAME = "connections.edit.name"
 K_EDIT_DESCRIPTION = "connections.edit.description"
+K_EDIT_DEFAULT = "connections.edit.default_for_component"
 K_EDIT_TYPED = "connections.edit.typed"
 K_EDIT_SAVE = "connections.edit.save"
 K_FLASH = "connections.flash"
 SECTIONS = ("Definitions", "Edit", "New connection")
 COLUMN_ORDER = ("stable_key", "name", "coverage_percent", "per_customer_inputs", "global_values",
-                "component", "description")
+                "default_for_component", "component", "description")
 
 st.title("Connection definitions")
 st.caption("Org-activated connections: each customer gives its own values for the per-customer "
@@ -63,6 +64,9 @@ if section == "Definitions":
                                  "Per-customer inputs", width="medium"),
                              "global_values": st.column_config.TextColumn(
                                  "Global values (secrets masked)", width="large"),
+                             "default_for_component": st.column_config.CheckboxColumn(
+                                 "Default for component", help="The integration designer uses "
+                                 "this connection by default for its component"),
                              "coverage_percent": st.column_config.ProgressColumn(
                                  "Coverage", format="%.1f%%", min_value=0, max_value=100,
                                  width="small")})
@@ -70,6 +74,16 @@ if section == "Definitions":
                 inputs = definitions.inputs_frame(
                     name, context.all_connections(name, tenant.url), context.secret_key())
                 tables.table(inputs, key=f"connections.inputs.{name}", hide=["tenant"])
+            owned = coverage.owned_connections_frame(
+                name, context.all_connections(name, tenant.url),
+                context.snapshot(name, tenant.url).customer_values)
+            if len(owned):
+                with st.expander(f"Connections owned by one customer in {tenant.label or name} "
+                                 f"({len(owned)})"):
+                    st.caption("Each concerns its owner alone: covered only for that customer, "
+                               "never copied to another tenant.")
+                    tables.table(owned, key=f"connections.owned.{name}",
+                                 hide=["tenant", "customer_id"])
     st.stop()
 
 tenant = widgets.one_tenant(K_TENANT, view.tenants)
@@ -87,19 +101,24 @@ if not managed:
             "New connection.")
     st.stop()
 by_key = {c.stable_key: c for c in managed}
-chosen_key = st.selectbox("Connection", list(by_key), key=K_EDIT_CONNECTION,
-                          format_func=lambda k: f"{by_key[k].name} ({k})")
+chosen_key = st.selectbox(
+    "Connection", list(by_key), key=K_EDIT_CONNECTION,
+    format_func=lambda k: f"{by_key[k].name} ({k})" + (
+        f" — {by_key[k].owner.name}'s own" if by_key[k].owner else ""))
 connection = by_key[str(chosen_key)]
 if st.session_state.get(K_EDIT_LOADED) != (tenant.name, connection.stable_key):
     st.session_state[K_EDIT_NAME] = connection.name
     st.session_state[K_EDIT_DESCRIPTION] = connection.description
+    st.session_state[K_EDIT_DEFAULT] = connection.default_for_component
     st.session_state[K_EDIT_LOADED] = (tenant.name, connection.stable_key)
 
 with st.form("connections.edit.form"):
     st.markdown(f"Stable key `{connection.stable_key}` and the global values never change; "
-                "the name and description can.")
+                "the name, description and default for its component can.")
     name = st.text_input("Name", key=K_EDIT_NAME)
     description = st.text_area("Description", key=K_EDIT_DESCRIPTION)
+    default = st.checkbox("Default for its component (the integration designer uses it by "
+                          "default)", key=K_EDIT_DEFAULT)
     typed = widgets.typed_confirmation(tenant, K_EDIT_TYPED)
     save = st.form_submit_button("Save", key=K_EDIT_SAVE, type="primary")
 for item in connection.global_inputs:
@@ -111,7 +130,7 @@ if save:
     with user_errors("Saving the connection", stop=False):
         updated = definitions.update_connection(
             context.client(tenant.name), connection_wizard.write_context(tenant, view.actor, typed),
-            connection, name=name, description=description)
+            connection, name=name, description=description, default_for_component=default)
     if updated is connection:
         st.info("Nothing changed: nothing was saved.")
     elif updated is not None:

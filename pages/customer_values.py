@@ -1,7 +1,8 @@
 """Customer values: fill in or fix one customer's values for one org-activated connection.
 
 A link ``customer_values?tenant=us&connection=STABLE_KEY&customer=EXTERNAL_ID`` (as the
-coverage page makes with `services.links`) opens it prefilled.
+coverage page makes with `services.links`) opens it prefilled; a customer without an external ID
+is chosen (and linked) by its Prismatic ID.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ with right:
     values_form.seed_from_link(K_CUSTOMER, state.Q_CUSTOMER, list(customers),
                                default=next(iter(customers)))
     external_id = st.selectbox("Customer", list(customers), key=K_CUSTOMER,
-                               help="Type a customer's name or external ID to find them",
-                               format_func=lambda k: f"{customers[k].name} · {k}")
+                               help="Type a customer's name, external ID or ID to find them",
+                               format_func=lambda k: f"{customers[k].name} · " + (
+                                   k if customers[k].external_id else f"no external ID · {k}"))
 st.query_params.update({state.Q_TENANT: tenant.name, state.Q_CONNECTION: stable_key or "",
                         state.Q_CUSTOMER: external_id or ""})
 if stable_key is None or external_id is None:

@@ -195,6 +195,7 @@ KEEP: dict[str, dict[str, list[str]] | None] = {
         "comments": [],
         "placeholder": [],
         "example": [],
+        "language": [],
     },
     "InputFieldConnection": {"nodes": [], "edges": [], "pageInfo": [], "totalCount": []},
     "InputFieldEdge": {"node": [], "cursor": []},

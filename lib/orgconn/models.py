@@ -58,7 +58,7 @@ class InputDefinition(ApiModel):
 
     ``type`` is Prismatic's InputFieldType (``"STRING"``, ``"PASSWORD"``, ``"BOOLEAN"``,
     ``"CODE"``...); ``default`` is text (JSON defaults are serialised); ``comments`` is the
-    help text.
+    help text; ``language`` the code editor's language of a CODE input (``json`` is checked).
     """
 
     key: str
@@ -69,6 +69,7 @@ class InputDefinition(ApiModel):
     comments: str | None = None
     placeholder: str | None = None
     shown: bool = True
+    language: str | None = None
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any]) -> InputDefinition:
@@ -79,7 +80,8 @@ class InputDefinition(ApiModel):
         return cls(key=node["key"], label=node.get("label") or node["key"],
                    type=node.get("type") or "STRING", required=bool(node.get("required")),
                    default=default, comments=node.get("comments"),
-                   placeholder=node.get("placeholder"), shown=node.get("shown", True) is not False)
+                   placeholder=node.get("placeholder"), shown=node.get("shown", True) is not False,
+                   language=node.get("language"))
 
     @property
     def is_secret(self) -> bool:
@@ -179,6 +181,13 @@ class OrgConnection(ApiModel):
     Org-activated customer connections (`is_org_activated_customer`) are the ones orgconn
     manages; org-activated global (ORG/ORG) and customer-activated (CUSTOMER/CUSTOMER) ones are
     listed but not edited. ``inputs`` follow the component connection's order.
+
+    ``owner`` is set on a definition that belongs to one customer
+    (``ScopedConfigVariable.customer``, read only with ``includeCustomer``): it concerns that
+    customer alone, so it is listed apart, never counted as a tenant-wide gap and never copied
+    to another tenant.
+    ``default_for_component`` makes the integration designer use this connection by default for
+    its component (Prismatic's ``defaultForComponent``).
     """
 
     id: str
@@ -197,6 +206,8 @@ class OrgConnection(ApiModel):
     is_in_use: bool = False
     has_deployed_instances: bool = False
     last_configured_at: datetime | None = None
+    owner: Customer | None = None
+    default_for_component: bool = False
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any]) -> OrgConnection:
@@ -226,7 +237,9 @@ class OrgConnection(ApiModel):
             connection_label=conn.get("label"), inputs=tuple(inputs),
             is_in_use=bool(node.get("isInUse")),
             has_deployed_instances=bool(node.get("hasDeployedInstances")),
-            last_configured_at=node.get("lastConfiguredAt"))
+            last_configured_at=node.get("lastConfiguredAt"),
+            owner=Customer.from_node(node["customer"]) if node.get("customer") else None,
+            default_for_component=bool(node.get("defaultForComponent")))
 
     @property
     def is_org_activated_customer(self) -> bool:
@@ -275,6 +288,9 @@ class Customer(ApiModel):
         return cls(id=node["id"], name=node.get("name") or "", external_id=node.get("externalId"),
                    labels=tuple(node.get("labels") or ()), created_at=node.get("createdAt"),
                    description=node.get("description") or "")
+
+
+OrgConnection.model_rebuild()  # its owner is a Customer, defined after it
 
 
 class CustomerValues(ApiModel):
@@ -340,6 +356,10 @@ class ComponentConnection(ApiModel):
     component_key: str
     component_label: str
     inputs: tuple[InputDefinition, ...] = ()
+    component_id: str = ""
+    component_public: bool = True
+    component_version: int | None = None
+    component_owner: str | None = None  # the customer a private component belongs to, if any
 
     @property
     def is_oauth2(self) -> bool:
@@ -355,19 +375,32 @@ class Component(ApiModel):
     label: str
     description: str = ""
     connections: tuple[ComponentConnection, ...] = ()
+    public: bool = True
+    version_number: int | None = None
+    category: str | None = None
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any]) -> Component:
-        """Build from a ``Component`` node of the Components query."""
+        """Build from a ``Component`` node of the Components query.
+
+        Several components may share a key (a public and a private one, several versions):
+        ``id`` tells them apart, ``public`` and ``version_number`` say which is which.
+        """
+        public = node.get("public") is not False
+        version = node.get("versionNumber")
+        owner = (node.get("customer") or {}).get("name")
         connections = tuple(
             ComponentConnection(
                 id=c["id"], key=c["key"], label=c.get("label") or c["key"],
                 comments=c.get("comments"), oauth2_type=c.get("oauth2Type"),
                 component_key=node["key"], component_label=node.get("label") or node["key"],
-                inputs=tuple(InputDefinition.from_node(d) for d in _nodes(c.get("inputs"))))
+                inputs=tuple(InputDefinition.from_node(d) for d in _nodes(c.get("inputs"))),
+                component_id=node["id"], component_public=public, component_version=version,
+                component_owner=owner)
             for c in _nodes(node.get("connections")))
         return cls(id=node["id"], key=node["key"], label=node.get("label") or node["key"],
-                   description=node.get("description") or "", connections=connections)
+                   description=node.get("description") or "", connections=connections,
+                   public=public, version_number=version, category=node.get("category"))
 
 
 class WhoAmI(ApiModel):

@@ -67,6 +67,19 @@ def test_org_activated_connections_come_with_inputs_scopes_and_global_values(us)
     assert globals_["baseUrl"].display.startswith("https://")
 
 
+def test_a_customers_own_definition_is_read_with_its_owner_only_among_all_connections(us):
+    owned = [c for c in us.all_connections() if c.owner is not None]
+    assert [(c.stable_key, c.owner.external_id) for c in owned if c.owner] == [
+        ("northwind-acme-key", "cust-00002")]
+    assert owned[0].is_org_activated_customer
+    assert "northwind-acme-key" not in {c.stable_key for c in us.org_connections()}
+
+
+def test_default_for_component_is_read_as_the_seed_sets_it(us):
+    defaults = {c.stable_key: c.default_for_component for c in us.org_connections()}
+    assert defaults["acme-api-key"] and defaults["sftp-drop"] and not defaults["billing-api"]
+
+
 def test_org_connections_can_be_limited_to_stable_keys(us):
     picked = us.org_connections(stable_keys=["acme-api-key", "sftp-drop"])
     assert sorted(c.stable_key for c in picked) == ["acme-api-key", "sftp-drop"]
@@ -75,7 +88,8 @@ def test_org_connections_can_be_limited_to_stable_keys(us):
 def test_all_connections_include_the_kinds_orgconn_leaves_alone(us):
     every = us.all_connections()
     others = [c for c in every if not c.is_org_activated_customer]
-    assert others and len(every) == len(others) + len(us.org_connections())
+    owned = [c for c in every if c.owner is not None]
+    assert others and len(every) == len(others) + len(owned) + len(us.org_connections())
     kinds = {(c.variable_scope, c.managed_by) for c in others}
     assert kinds == {("ORG", "ORG"), ("CUSTOMER", "CUSTOMER")}
     secret_globals = [i.global_value for c in others for i in c.global_inputs
@@ -94,7 +108,9 @@ def test_a_connection_is_found_by_stable_key_or_id(us):
 
 def test_customers_are_listed_and_found_by_external_id(us):
     customers = us.customers()
-    assert len(customers) == 40 and len({c.id for c in customers}) == 40
+    assert len(customers) == 42 and len({c.id for c in customers}) == 42  # 2 without ext. ID
+    assert [c.name for c in customers if c.external_id is None] == [
+        "Lakeside Veterinary Clinic", "Old Mill Bakery"]
     assert all(c.id.startswith("Q3Vzd") for c in customers)
     found = us.customer("my-external-id")
     assert found is not None and found.external_id == "my-external-id"
@@ -346,6 +362,6 @@ def test_a_rate_limited_tenant_is_read_fully_by_honouring_retry_after(make_sandb
     sandbox = make_sandbox(rate_limit=3)
     with PrismaticClient(tenant_of(sandbox)) as client:
         for _ in range(3):
-            assert len(client.customers()) == 40
+            assert len(client.customers()) == 42
             assert client.org_connections()
         assert client.stats.retries >= 1

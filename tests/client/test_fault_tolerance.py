@@ -76,7 +76,7 @@ def test_upserts_for_every_customer_survive_a_fault_rate_of_one_in_five(tmp_path
     with start_sandbox_process(faulty) as sandbox:
         seen = asyncio.run(upsert_everyone(sandbox))
 
-    assert len(seen["first"]) == CUSTOMERS * len(STABLE_KEYS)
+    assert len(seen["first"]) == (CUSTOMERS + 2) * len(STABLE_KEYS)  # + 2 without external ID
     assert seen["first"].count("created") >= 100 and seen["first"].count("updated") >= 100
     assert seen["first"] == seen["expected"]  # each upsert reports what it really did
     assert set(seen["second"]) == {"unchanged"}  # repeating the upserts changes nothing

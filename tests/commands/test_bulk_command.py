@@ -55,6 +55,8 @@ def test_template_check_and_apply_fill_the_customers_lacking_values(
 
     status, out, _ = _run(capsys, config, "template", str(template), "--connection", "sftp-drop")
     assert status == 0 and "customers lacking values" in out
+    assert ("Left out of the template: 2 customer(s) without an external ID, which a template "
+            "row cannot name: Lakeside Veterinary Clinic") in out
     frame = _filled(template)
     assert len(frame) > 0 and set(frame["external_id"]).isdisjoint(
         e for e, v in _values(fresh_sandbox).items() if v.get("password"))
@@ -190,3 +192,28 @@ def test_the_cli_tunes_the_garbage_collector_for_an_apply_and_restores_it_even_o
     with pytest.raises(RuntimeError), bulk_apply_gc():
         raise RuntimeError("the apply failed")
     assert (gc.get_freeze_count(), gc.get_threshold()) == (0, threshold)
+
+
+def test_a_value_unlike_its_inputs_name_is_warned_in_check_and_apply_and_sent(
+        tmp_path: Path, fresh_sandbox: RunningSandbox,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, fresh_sandbox)
+    with PrismaticClient(TenantConfig(name="us", url=fresh_sandbox.stack_url("us"),
+                                      token=fresh_sandbox.token("us"))) as client:
+        held = client.snapshot(["billing-api"]).customer_values
+    external_id = next(v.customer.external_id for v in held if v.customer
+                       and v.has_value("password") and v.has_value("username"))
+    upload = tmp_path / "billing.csv"
+    upload.write_text(f"external_id,accountNumber\n{external_id},AC-004211\n", encoding="utf-8")
+
+    for step in ("check", "apply"):
+        status, out, _ = _run(capsys, config, step, str(upload), "--connection", "billing-api",
+                              "--yes")
+        assert status == 0, out
+        assert ("warning: row 2: accountNumber: Account number does not look like a number"
+                in out)
+    with PrismaticClient(TenantConfig(name="us", url=fresh_sandbox.stack_url("us"),
+                                      token=fresh_sandbox.token("us"))) as client:
+        after = client.snapshot(["billing-api"]).customer_values
+    saved = next(v for v in after if v.customer and v.customer.external_id == external_id)
+    assert saved.values["accountNumber"].secret_value() == "AC-004211"

@@ -39,14 +39,24 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 def test_the_demo_tenants_drift_so_the_table_lists_them_and_exits_1(
         demo_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = _run(capsys, "--config", str(demo_config), "--tenant", "us", "--tenant", "eu")
+    status, out, err = _run(capsys, "--config", str(demo_config), "--tenant", "us", "--tenant",
+                            "eu")
     assert status == 1
     crm = next(line for line in out.splitlines() if "connection_missing" in line)
     assert crm.split()[:4] == ["connection_missing", "crm-sync", "present", "missing"]
     summary = out.rstrip().splitlines()[-1]  # the counts per kind close the table
-    # seed: crm-sync us only, baseUrl scoped differently, 4 customers us-only and 4 eu-only
-    for count in ("1 connection_missing", "1 input_scope", "8 customer_missing"):
+    # seed: crm-sync us only, baseUrl scoped differently, 4 customers us-only and 4 eu-only,
+    # sftp-drop and billing-api the designer's default in one tenant each
+    for count in ("1 connection_missing", "1 input_scope", "8 customer_missing",
+                  "2 default_for_component"):
         assert count in summary
+    default = next(line for line in out.splitlines() if line.startswith("default_for_component")
+                   and "sftp-drop" in line)
+    assert default.split()[:4] == ["default_for_component", "sftp-drop", "on", "off"]
+    # the two customers without an external ID cannot be matched: said, never silently
+    note = next(line for line in err.splitlines() if line.startswith("note: "))
+    assert "having no external ID" in note
+    assert "us: 2 (Lakeside Veterinary Clinic, Old Mill Bakery)" in note and "eu: 2" in note
 
 
 def test_csv_has_one_difference_per_row_with_a_detail_column_per_tenant(

@@ -108,8 +108,45 @@ def test_a_secret_given_literally_works_but_warns_without_echoing_it(
     assert TYPED not in out + err
 
 
+def test_an_account_number_that_is_not_a_number_is_saved_with_a_warning(
+        config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        us: PrismaticClient, store: Store) -> None:
+    _, values = values_where(us, "billing-api", in_use=False, filled=("password",))
+    external_id = values.customer.external_id  # type: ignore[union-attr]
+    assert external_id is not None
+
+    status = orgconn_set(config, monkeypatch, "accountNumber=AC-004211",
+                         connection="billing-api", customer=external_id)
+
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert current(us, "billing-api", external_id)["accountNumber"] == "AC-004211"
+    assert ("warning: accountNumber: Account number does not look like a number, such as 30 "
+            "(from its name); it is saved as typed") in err
+    assert "Updated" in out or "Created" in out
+    assert len(audit_rows(store)) == 1
+
+
+def test_a_customer_without_an_external_id_is_reached_by_name_or_prismatic_id(
+        config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        us: PrismaticClient, store: Store) -> None:
+    [bakery] = [c for c in us.customers(name_contains="Old Mill Bakery")]
+    assert bakery.external_id is None
+
+    assert orgconn_set(config, monkeypatch, "apiKey=-", stdin=TYPED + "\n",
+                       customer="Old Mill Bakery") == 0
+    assert orgconn_set(config, monkeypatch, "timeoutSeconds=50", customer=bakery.id) == 0
+
+    out = capsys.readouterr().out
+    assert "Created Old Mill Bakery's values" in out and "Updated Old Mill Bakery's values" in out
+    [held] = us.customer_values(stable_key="acme-api-key", customer_id=bakery.id)
+    assert {k: v.secret_value() for k, v in held.values.items()} == {
+        "apiKey": TYPED, "timeoutSeconds": "50"}
+    assert len(audit_rows(store)) == 2
+
+
 @pytest.mark.parametrize(("values", "words"), [
-    (("apiKey=-", "timeoutSeconds=soon"), "timeoutSeconds: Timeout (seconds) must be a number"),
+    (("apiKey=-", "timeoutSeconds=30", "colour=red"), "colour: colour is not a per-customer"),
     (("timeoutSeconds=30",), "apiKey: API key is required"),
     (("apiKey=-", "baseUrl=https://x.example"), "baseUrl: baseUrl is a global input"),
     (("apiKey=-", "colour=red"), "colour: colour is not a per-customer input"),
@@ -129,7 +166,7 @@ def test_invalid_values_exit_2_naming_the_input_and_send_nothing(
     (("apiKey=-",), "", {}, "stdin has no more lines"),
     (("apiKey=env:ORGCONN_TEST_UNSET",), "", {}, "ORGCONN_TEST_UNSET is not set"),
     (("apiKey=-", "apiKey=-"), "a\nb\n", {}, "apiKey is given twice"),
-    (("apiKey=-",), "x\n", {"customer": "nobody-here"}, "no customer has the external ID"),
+    (("apiKey=-",), "x\n", {"customer": "nobody-here"}, "no customer of tenant us has the"),
     (("apiKey=-",), "x\n", {"connection": "nope"}, "acme-api-key, sftp-drop"),
     (("apiKey=-",), "x\n", {"connection": "ops-alerts"}, "not an org-activated customer"),
     (("apiKey=-",), "x\n", {"tenant": "mars"}, "no such tenant"),

@@ -138,7 +138,8 @@ def test_with_no_tenant_configured_the_app_runs_on_a_sandbox_and_says_so(
         "a second session reuses the sandbox of the server process (same URL)"
     assert list((tmp_path / "embedded").iterdir()), "the sandbox keeps its data where told"
     assert app.sidebar.multiselect(key="sidebar.tenants").value == ["us", "eu"]
-    assert [m.value for m in app.metric if m.label == "Customers"] == ["8", "8"]
+    # 8 seeded customers per tenant and the two without an external ID
+    assert [m.value for m in app.metric if m.label == "Customers"] == ["10", "10"]
 
 
 def test_a_configured_tenant_gets_no_sandbox_notice(app: AppTest, sandbox_config: Path) -> None:

@@ -104,9 +104,9 @@ def test_an_uploaded_file_shows_its_plan_and_applying_it_gives_a_report_without_
 
 def test_a_file_with_problems_shows_them_grouped_by_kind_and_cannot_be_applied(
         app: AppTest, sandbox_config: Path) -> None:
-    content = (b"external_id,customer_name,host,port\n"
-               b"nobody-by-that-id,,db.example.com,5432\n"
-               b"my-external-id,,db.example.com,not-a-port\n")
+    content = (b"external_id,customer_name,host,port,options\n"
+               b"nobody-by-that-id,,db.example.com,5432,{}\n"
+               b"my-external-id,,db.example.com,5432,{oops\n")
     at = open_page(app, PAGE, tenant="us", connection="customer-warehouse")
     at.file_uploader(key="bulk.file").set_value(("bad.csv", content, "text/csv"))
     at.run()
@@ -116,8 +116,24 @@ def test_a_file_with_problems_shows_them_grouped_by_kind_and_cannot_be_applied(
     groups = {e.label: e for e in at.expander}
     assert set(groups) == {"unknown external ID · 1", "bad type · 1"}
     bad_type = groups["bad type · 1"].dataframe[0].value
-    assert list(bad_type["row"]) == [3] and list(bad_type["column"]) == ["port"]
+    assert list(bad_type["row"]) == [3] and list(bad_type["column"]) == ["options"]
     assert at.button(key="bulk.apply").disabled
+
+
+def test_a_value_unlike_its_inputs_name_is_warned_in_the_preview_and_can_be_applied(
+        app: AppTest, sandbox_config: Path, sandbox: RunningSandbox) -> None:
+    _, filled = warehouse_file(read_us(sandbox))
+    frame = filled.assign(port="not-a-port")
+    at = open_page(app, PAGE, tenant="us", connection="customer-warehouse")
+    at.file_uploader(key="bulk.file").set_value(
+        ("odd.csv", bulk.template_bytes(frame, "csv"), "text/csv"))
+    at.run()
+
+    assert not at.exception and not at.error
+    assert any("do not look like their inputs' names suggest" in w.value for w in at.warning)
+    plan = table(at, "warnings")
+    assert plan["warnings"].str.contains("port: Port does not look like a port number").all()
+    assert metric(at, "Create") == len(frame) and not at.button(key="bulk.apply").disabled
 
 
 def test_an_interrupted_apply_of_the_same_file_is_offered_and_resumed(

@@ -68,6 +68,10 @@ def test_both_tenants_are_compared_by_default_with_the_seeded_drift_counted(
     assert (crm["stable_key"], crm["us"], crm["eu"]) == ("crm-sync", "present", "missing")
     assert "canary-" not in rows.to_csv()
     assert at.get("plotly_chart")  # the heatmap
+    assert {"sftp-drop", "billing-api"} == set(
+        rows.loc[rows["kind"] == "default_for_component", "stable_key"])
+    left_out = [c.value for c in at.caption if "Left out of the customer comparison" in c.value]
+    assert left_out and "us: 2 (Lakeside Veterinary Clinic, Old Mill Bakery)" in left_out[0]
 
 
 def test_the_heatmap_says_what_its_numbers_count_and_agrees_with_the_overview(
@@ -159,19 +163,25 @@ def test_an_admin_applies_the_demo_plan_and_the_missing_connection_is_gone(
     plan = frame_with(at, "reason").set_index("stable_key")
     assert plan.loc["crm-sync", "action"] == "create"
     assert plan.loc["acme-api-key", "action"] == "needs manual action"
+    assert plan.loc["sftp-drop", "action"] == "update" and plan.loc["sftp-drop",
+                                                                     "default_for_component"]
     assert at.button(key="compare.sync.apply").disabled  # until the plan is confirmed
     at.checkbox(key="compare.sync.ok").check().run()
     at.button(key="compare.sync.apply").click().run()
     assert not at.exception and not at.error
     results = frame_with(at, "outcome")
     assert results.to_dict("records") == [
-        {"stable_key": "crm-sync", "action": "create", "outcome": "ok"}]
+        {"stable_key": "crm-sync", "action": "create", "outcome": "ok"},
+        {"stable_key": "billing-api", "action": "update", "outcome": "ok"},
+        {"stable_key": "sftp-drop", "action": "update", "outcome": "ok"}]
     rows = table(at)
     crm = rows[rows["stable_key"] == "crm-sync"]  # now customers' values differ instead
     assert set(crm["kind"]) == {"customer_configured"}
+    assert "default_for_component" not in set(rows["kind"])  # carried by the plan
     assert metrics(at)["Connection missing"] == "0"
     with open_store(f"sqlite:///{fresh_sandbox_config.parent / 'orgconn.db'}") as store:
         assert [(e.action, e.tenant, e.stable_key) for e in store.audit()] == [
+            ("sync_update", "eu", "sftp-drop"), ("sync_update", "eu", "billing-api"),
             ("sync_create", "eu", "crm-sync")]
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
-from orgconn.config import TenantConfig
+from orgconn.config import TenantConfig, load_config
 from orgconn.models import InputScope
 from orgconn.store import open_store
 from orgconn.ui import connection_wizard as wizard
@@ -44,9 +44,21 @@ def open_wizard(app: AppTest, tenant: str = "us") -> AppTest:
     return at
 
 
-def choose(at: AppTest, connection: str) -> AppTest:
-    """Step 1: pick ``component/connection`` and press Next."""
-    at.selectbox(key=wizard.K_CONNECTION).set_value(connection)
+def component_connection_id(tenant: str, connection: str, *, public: bool = True) -> str:
+    """The ID of ``component/connection`` (of the public component, or the private one) in
+    ``tenant`` of the app's configuration."""
+    component, key = connection.split("/")
+    with PrismaticClient(load_config().tenant(tenant)) as client:
+        return next(c.id for comp in client.components()
+                    if comp.key == component and comp.public is public
+                    for c in comp.connections if c.key == key)
+
+
+def choose(at: AppTest, connection: str, tenant: str = "us", *, public: bool = True
+           ) -> AppTest:
+    """Step 1: pick ``component/connection`` (by its ID, as the wizard does) and press Next."""
+    at.selectbox(key=wizard.K_CONNECTION).set_value(
+        component_connection_id(tenant, connection, public=public))
     return at.button(key=wizard.K_NEXT).click().run()
 
 
@@ -171,6 +183,29 @@ def test_the_wizard_creates_a_connection_then_its_test_credentials(app, fresh_sa
     assert "partner-api" in set(definition_tables(at)[0]["stable_key"])
 
 
+def test_components_sharing_a_key_are_told_apart_and_the_one_picked_is_used(
+        app, fresh_sandbox, fresh_sandbox_config):
+    at = open_wizard(app)
+    shown = [o for o in at.selectbox(key=wizard.K_CONNECTION).options if o.startswith("Acme ·")]
+    assert sorted(shown) == ["Acme · Acme API key (private, v1)",
+                             "Acme · Acme API key (public, v3)"]
+    choose(at, "acme/apiKey", public=False)
+    identify(at, "Acme private key", "acme-private-key")
+    assert step(at) == "inputs"
+    assert at.radio(key=wizard.K_SCOPE + "region") is not None  # the private one's own input
+    scope(at)
+    at.checkbox(key=wizard.K_DEFAULT).check()
+    at.button(key=wizard.K_CREATE).click().run()
+    assert not errors(at) and step(at) == "test"
+    with client_of(fresh_sandbox) as us:
+        created = us.connection("acme-private-key")
+    assert created.connection_id == component_connection_id("us", "acme/apiKey", public=False)
+    assert created.default_for_component
+    at.segmented_control(key=SECTION).set_value("Definitions").run()
+    listed = definition_tables(at)[0].set_index("stable_key")
+    assert listed.loc["acme-private-key", "default_for_component"]
+
+
 def test_an_oauth2_connection_is_refused_at_the_first_step(app, sandbox_config):
     at = choose(open_wizard(app), "salesforce/oauth2")
     assert step(at) == "connection"
@@ -196,12 +231,13 @@ def test_global_values_are_validated_and_need_the_confirmation(app, sandbox_conf
     at.text_input(key=wizard.K_GLOBAL + "port").set_value("99999")
     at.button(key=wizard.K_CREATE).click().run()
     assert step(at) == "globals"
-    shown = errors(at)
-    assert any("port number from 1 to 65535" in e for e in shown)
-    assert any("cannot be changed once set" in e for e in shown)
+    assert errors(at) == [e for e in errors(at) if "cannot be changed once set" in e]
+    assert len(errors(at)) == 1  # an odd port only warns: the confirmation is what is missing
+    assert any("port number from 1 to 65535" in w.value for w in at.warning)
     at.text_input(key=wizard.K_GLOBAL + "port").set_value("2222")
     at.button(key=wizard.K_CREATE).click().run()
-    assert step(at) == "globals" and len(errors(at)) == 1  # only the confirmation is missing
+    assert step(at) == "globals" and len(errors(at)) == 1
+    assert not any("port number" in w.value for w in at.warning)
     at.button(key=wizard.K_BACK).click().run()
     assert step(at) == "inputs"
     assert at.radio(key=wizard.K_SCOPE + "host").value == InputScope.ORG.value  # kept
@@ -214,7 +250,7 @@ def test_the_stable_key_is_suggested_from_the_same_connection_in_another_tenant(
                        if (c.component_key, c.key) == ("zendesk", "apiToken"))
         us.create_org_connection(zendesk, name="Support desk", stable_key="support-desk",
                                  description="Each customer's Zendesk")
-    at = choose(open_wizard(app, "eu"), "zendesk/apiToken")
+    at = choose(open_wizard(app, "eu"), "zendesk/apiToken", "eu")
     assert any("support-desk" in i.value and "tenant us" in i.value for i in at.info)
     assert at.text_input(key=wizard.K_STABLE_KEY).value == "support-desk"
     assert at.text_input(key=wizard.K_NAME).value == "Support desk"

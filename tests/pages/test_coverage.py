@@ -44,12 +44,13 @@ class Expected:
     frame: pd.DataFrame
     others: dict[str, set[str]]
 
-    def gaps(self, frame: pd.DataFrame | None = None) -> set[tuple[str, str, str, str]]:
-        """(tenant, stable key, external ID, status) of every cell that is not complete."""
+    def gaps(self, frame: pd.DataFrame | None = None) -> set[tuple[str, str, str, str, str]]:
+        """(tenant, stable key, external ID, customer name, status) of every cell that is not
+        complete (the name tells apart customers without an external ID)."""
         rows = self.frame if frame is None else frame
         rows = rows[rows["status"].astype(str) != "complete"]
         return set(zip(rows["tenant"], rows["stable_key"], rows["customer_external_id"],
-                       rows["status"].astype(str), strict=True))
+                       rows["customer_name"], rows["status"].astype(str), strict=True))
 
 
 def read_tenant(box: RunningSandbox, name: str) -> PrismaticClient:
@@ -65,7 +66,7 @@ def read_expected(box: RunningSandbox) -> Expected:
         with read_tenant(box, name) as client:
             snapshots[name] = client.snapshot()
             others[name] = {c.stable_key for c in client.all_connections()
-                            if not c.is_org_activated_customer}
+                            if not c.is_org_activated_customer or c.owner is not None}
         frames.append(coverage_frame(name, snapshots[name]))
     frame = pd.concat(frames, ignore_index=True)
     frame["status"] = frame["status"].astype(str)
@@ -100,11 +101,11 @@ def cells_matching(at: AppTest) -> int:
     return int(re.search(r"([\d,]+) of [\d,]+ customer", caption).group(1).replace(",", ""))
 
 
-def shown_gaps(at: AppTest) -> set[tuple[str, str, str, str]]:
-    """(tenant, stable key, external ID, status) of the rows of the Gaps tab."""
+def shown_gaps(at: AppTest) -> set[tuple[str, str, str, str, str]]:
+    """(tenant, stable key, external ID, customer name, status) of the rows of the Gaps tab."""
     gaps = dataframe(at, "Gaps")
     return set(zip(gaps["tenant"], gaps["stable_key"], gaps["customer_external_id"],
-                   gaps["status"].str[0], strict=True))  # a coloured label: [status]
+                   gaps["customer_name"], gaps["status"].str[0], strict=True))  # [status]
 
 
 def shown_customers(at: AppTest) -> set[tuple[str, str]]:
@@ -135,13 +136,17 @@ def test_the_matrix_has_a_status_in_every_cell_naming_missing_inputs(
         app: AppTest, sandbox_config: Path, expected: Expected) -> None:
     at = open_page(app, PAGE)
     matrix = dataframe(at, "Matrix")
-    customers = {(t, c.external_id) for t, s in expected.snapshots.items() for c in s.customers}
-    assert shown_customers(at) == customers and len(matrix) == len(customers)
+    customers = [(t, c.external_id or "", c.name) for t, s in expected.snapshots.items()
+                 for c in s.customers]  # two customers have no external ID: names tell apart
+    assert len(set(customers)) == len(customers) == len(matrix)
+    assert set(zip(matrix["tenant"], matrix["customer_external_id"], matrix["customer_name"],
+                   strict=True)) == set(customers)
     cells = matrix.melt(id_vars=ID_COLUMNS, var_name="connection", value_name="labels")
-    shown = {(r.tenant, r.customer_external_id, r.connection): list(r.labels)
+    shown = {(r.tenant, r.customer_external_id, r.customer_name, r.connection): list(r.labels)
              for r in cells.itertuples()}
     for row in expected.frame.itertuples():
-        labels = shown.pop((row.tenant, row.customer_external_id, row.connection))
+        labels = shown.pop((row.tenant, row.customer_external_id, row.customer_name,
+                            row.connection))
         assert labels[0] == row.status, "the status is a cell's first (coloured) label"
         if row.status == "incomplete":
             assert labels[1:] == row.missing_inputs.split(";")
@@ -198,6 +203,9 @@ def test_connections_orgconn_does_not_manage_are_listed_apart(
         listed = set(others.loc[others["tenant"] == name, "stable_key"])
         assert listed == expected.others[name]
         assert not listed & set(expected.frame["stable_key"])
+    owned = tab(at, "Other connections").dataframe[1].value
+    assert set(owned["stable_key"]) == {"northwind-acme-key"}
+    assert set(owned["status"]) == {"missing"} and set(owned["tenant"]) == set(TENANTS)
 
 
 # --- filters, by widget and by link ---------------------------------------------------------------
@@ -339,11 +347,14 @@ def test_each_gap_links_to_the_customer_values_page_prefilled(
     at = open_page(app, PAGE, gaps="1")
     gaps = dataframe(at, "Gaps")
     assert len(gaps) == len(expected.gaps())
+    ids = {(t, c.name): c.id for t, s in expected.snapshots.items() for c in s.customers}
     for row in gaps.itertuples():
         link = urlsplit(row.fix)
         assert link.path == "customer_values"
+        customer = row.customer_external_id or ids[(row.tenant, row.customer_name)]
         assert parse_qs(link.query) == {"tenant": [row.tenant], "connection": [row.stable_key],
-                                        "customer": [row.customer_external_id]}
+                                        "customer": [customer]}
+    assert "" in set(gaps["customer_external_id"])  # customers without one: linked by ID
 
 
 def test_bulk_upload_templates_are_offered_per_tenant_and_connection_with_gaps(
@@ -353,7 +364,7 @@ def test_bulk_upload_templates_are_offered_per_tenant_and_connection_with_gaps(
     links = [parse_qs(urlsplit(u).query) for u in re.findall(r"\]\((bulk_upload\?[^)]+)\)", text)]
     assert all(q["template"] == ["missing"] for q in links)
     offered = [(q["tenant"][0], q["connection"][0]) for q in links]
-    assert sorted(offered) == sorted({(t, k) for t, k, _, _ in expected.gaps()})
+    assert sorted(offered) == sorted({(t, k) for t, k, *_ in expected.gaps()})
 
 
 def test_each_template_link_says_how_many_gaps_it_covers_and_which_it_leaves_out(
@@ -364,13 +375,17 @@ def test_each_template_link_says_how_many_gaps_it_covers_and_which_it_leaves_out
     assert (gaps["status"] == "error").any(), "the sandbox has error rows to leave out"
     for (tenant, key), rows in gaps.groupby(["tenant", "stable_key"]):
         line = next(x for x in text.splitlines() if f"tenant={tenant}&connection={key}&" in x)
-        errors = rows[rows["status"] == "error"]
-        assert f"covers {len(rows) - len(errors)} of these {len(rows)} gaps" in line
+        no_id = rows[rows["customer_external_id"] == ""]
+        errors = rows[(rows["status"] == "error") & (rows["customer_external_id"] != "")]
+        left = len(errors) + len(no_id)
+        assert f"covers {len(rows) - left} of these {len(rows)} gaps" in line
+        if len(no_id):
+            assert f"leaves out {len(no_id)} (no external ID" in line
         if len(errors):
             assert f"leaves out {len(errors)} (values set, but the connection reports an " \
                    "error" in line
             assert errors["customer_name"].iloc[0] in line
-        else:
+        if not left:
             assert "leaves out" not in line
 
 
@@ -413,7 +428,7 @@ def test_a_tenant_without_org_activated_connections_is_said_to_have_none(
     assert not at.exception and not at.error
     assert any("no org-activated customer connection yet" in i.value and "eu" in i.value
                for i in at.info)
-    assert shown_customers(at) == {("us", c.external_id)
+    assert shown_customers(at) == {("us", c.external_id or "")
                                    for c in expected.snapshots["us"].customers}
 
 

@@ -61,11 +61,11 @@ def test_the_orgconn_sandbox_command_prints_urls_and_tokens_and_serves(tmp_path:
         answer = httpx.post(f"{base.group(1)}/eu/api",
                             json={"query": "{ customers { totalCount } }"},
                             headers={"Authorization": "Bearer eu-secret"})
-        assert answer.json()["data"]["customers"]["totalCount"] == 13
+        assert answer.json()["data"]["customers"]["totalCount"] == 15  # + 2 without external ID
         at_stack = httpx.post(f"{stack.group(1)}/api",
                               json={"query": "{ customers { totalCount } }"},
                               headers={"Authorization": "Bearer eu-secret"})
-        assert at_stack.json()["data"]["customers"]["totalCount"] == 13
+        assert at_stack.json()["data"]["customers"]["totalCount"] == 15
     finally:
         process.terminate()
         process.wait(timeout=10)

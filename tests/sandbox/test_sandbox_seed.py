@@ -69,8 +69,19 @@ def test_some_customers_exist_in_one_tenant_only(us: Api, eu: Api) -> None:
                                                        "isSystem: false")}
 
     us_ids, eu_ids = external_ids(us), external_ids(eu)
-    assert len(us_ids) == len(eu_ids) == 40
+    assert len(us_ids) == len(eu_ids) == 41  # 40 external IDs and None (two customers)
     assert us_ids - eu_ids and eu_ids - us_ids and "my-external-id" in us_ids & eu_ids
+
+
+def test_two_customers_without_an_external_id_come_last_in_every_tenant(us: Api, eu: Api
+                                                                        ) -> None:
+    for api in (us, eu):
+        customers = api.all_pages("customers", "name externalId createdAt",
+                                  "isSystem: false, sortBy: [{field: CREATED_AT, direction: ASC}]")
+        assert len(customers) == 42
+        assert [(c["name"], c["externalId"]) for c in customers[-2:]] == [
+            ("Lakeside Veterinary Clinic", None), ("Old Mill Bakery", None)]
+        assert all(c["externalId"] for c in customers[:-2])
 
 
 def test_customers_have_segment_labels_and_were_created_over_months(us: Api) -> None:

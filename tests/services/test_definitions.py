@@ -20,8 +20,10 @@ from orgconn.services.definitions import (
     check_component_connection,
     check_global_values,
     check_identity,
+    component_choices,
     create_connection,
     definitions_frame,
+    global_value_warnings,
     inputs_frame,
     set_test_credentials,
     slugify,
@@ -96,6 +98,53 @@ def test_the_definitions_list_only_org_activated_connections_with_scopes_and_cov
         "sftp-drop", "percent_complete"]
 
 
+def test_the_definitions_say_which_connections_the_designer_uses_by_default(us):
+    frame = definitions_frame("us", us.snapshot(), KEY).set_index("stable_key")
+    assert frame.loc["acme-api-key", "default_for_component"]
+    assert frame.loc["sftp-drop", "default_for_component"]
+    assert not frame.loc["billing-api", "default_for_component"]
+
+
+def test_components_sharing_a_key_are_told_apart_by_public_private_and_version(us):
+    acme = [c for c in us.components() if c.key == "acme"]
+    assert sorted((c.public, c.version_number) for c in acme) == [(False, 1), (True, 3)]
+    choices = component_choices(acme)
+    assert sorted(choices.values()) == ["Acme · Acme API key (private, v1)",
+                                        "Acme · Acme API key (public, v3)"]
+    assert set(choices) == {c.id for a in acme for c in a.connections}
+
+
+def test_the_wizard_creates_on_the_component_connection_picked_by_id_and_default_for_it(
+        fresh_sandbox, writer, store):
+    private = next(c for comp in writer.components() if comp.key == "acme" and not comp.public
+                   for c in comp.connections)
+    plan = NewConnection(private, name="Acme private key", stable_key="acme-private-key",
+                         default_for_component=True)
+    created = create_connection(writer, context(fresh_sandbox, store), plan)
+    assert created.connection_id == private.id and created.default_for_component
+    again = writer.connection("acme-private-key")
+    assert again is not None and again.default_for_component
+    assert again.input("region") is not None  # the private component's own input
+    [row] = store.audit()
+    assert "default for its component" in row.detail
+
+
+def test_default_for_component_can_be_turned_off_with_one_audit_row(fresh_sandbox, writer,
+                                                                    store):
+    sftp = writer.connection("sftp-drop")
+    assert sftp is not None and sftp.default_for_component
+    updated = update_connection(writer, context(fresh_sandbox, store), sftp, name=sftp.name,
+                                description=sftp.description, default_for_component=False)
+    assert not updated.default_for_component
+    again = writer.connection("sftp-drop")
+    assert again is not None and not again.default_for_component
+    [row] = store.audit()
+    assert row.detail == "default for its component: off"
+    same = update_connection(writer, context(fresh_sandbox, store), again, name=again.name,
+                             description=again.description, default_for_component=False)
+    assert same is again and len(store.audit()) == 1
+
+
 def test_each_input_is_listed_with_its_scope_and_global_value(us):
     connections = us.org_connections()
     frame = inputs_frame("us", connections, KEY)
@@ -157,11 +206,13 @@ def test_global_values_are_validated_and_need_the_confirmation(us):
     scopes = {"host": InputScope.ORG, "port": InputScope.ORG}
     issues = check_global_values(sftp, scopes, {"host": "sftp.example.com", "port": "99999"},
                                  confirmed=False)
-    assert {i.field for i in issues} == {"global:port", "confirmation"}
-    assert "port number" in next(i for i in issues if i.field == "global:port").message
+    assert {i.field for i in issues} == {"confirmation"}  # an odd port only warns
+    [warning] = global_value_warnings(sftp, scopes, {"host": "h", "port": "99999"})
+    assert warning.field == "global:port" and "port number" in warning.message
     ok = check_global_values(sftp, scopes, {"host": "sftp.example.com", "port": "2222"}, True)
     assert ok == []
     assert check_global_values(sftp, {}, {}, confirmed=False) == []
+    assert global_value_warnings(sftp, scopes, {"host": "h", "port": "2222"}) == []
 
 
 def test_a_blank_global_value_takes_the_inputs_default():

@@ -75,6 +75,7 @@ class AsyncPrismaticClient(BaseClient):
     connection_by_id = _awaiting(ClientMethods.connection_by_id)
     customers = _awaiting(ClientMethods.customers)
     customer = _awaiting(ClientMethods.customer)
+    customer_by_id = _awaiting(ClientMethods.customer_by_id)
     customer_values = _awaiting(ClientMethods.customer_values)
     customer_values_by_id = _awaiting(ClientMethods.customer_values_by_id)
     test_credentials = _awaiting(ClientMethods.test_credentials)

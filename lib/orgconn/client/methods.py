@@ -77,6 +77,10 @@ class ClientMethods:
         return reads.customers(external_id=external_id, name_contains=name_contains,
                                page_size=self._page)
 
+    def customer_by_id(self, customer_id: str) -> Plan[Customer | None]:
+        """The customer with this Prismatic ID (``Customer:...`` in base64), or None."""
+        return reads.customer_by_id(customer_id)
+
     def customer(self, external_id: str) -> Plan[Customer | None]:
         """The customer with this external ID, or None."""
         found = yield from reads.customers(external_id=external_id, page_size=self._page)
@@ -190,23 +194,30 @@ class ClientMethods:
     def create_org_connection(self, connection: ComponentConnection, *, name: str,
                               stable_key: str, description: str = "",
                               scopes: Mapping[str, InputScope] | None = None,
-                              global_values: Values | None = None) -> Plan[OrgConnection]:
+                              global_values: Values | None = None,
+                              default_for_component: bool = False) -> Plan[OrgConnection]:
         """Create an org-activated customer connection on a component connection.
 
         ``scopes`` gives each input's scope (default per-customer); ``global_values`` the
         values of global inputs — they can never be changed afterwards, and the stable key
-        neither. Validate the stable key's format and uniqueness before calling.
+        neither. ``default_for_component`` is set by an update right after the create (the
+        create input has no such field). Validate the stable key's format and uniqueness
+        before calling.
         """
         return writes.create_connection(
             self._definitions, connection, name=name, stable_key=stable_key,
             description=description, scopes=scopes or {}, global_values=global_values or {},
-            attempts=self._attempts)
+            default_for_component=default_for_component, attempts=self._attempts)
 
     def update_org_connection(self, connection: OrgConnection, *, name: str | None = None,
-                              description: str | None = None) -> Plan[OrgConnection]:
-        """Change a connection's name and/or description (None leaves it as is)."""
+                              description: str | None = None,
+                              default_for_component: bool | None = None) -> Plan[OrgConnection]:
+        """Change a connection's name, description and/or whether the designer uses it by
+        default (None leaves it as is)."""
         return writes.update_connection(self._definitions, connection, name=name,
-                                        description=description, attempts=self._attempts)
+                                        description=description,
+                                        default_for_component=default_for_component,
+                                        attempts=self._attempts)
 
     def write_values_batch(self, kind: WriteKind, rows: Sequence[ValuesWrite], *,
                            overwrite: bool = True) -> Plan[list[RowAnswer]]:

@@ -126,6 +126,12 @@ def customers(*, external_id: str | None = None, name_contains: str | None = Non
     return [Customer.from_node(n) for n in nodes]
 
 
+def customer_by_id(customer_id: str) -> Plan[Customer | None]:
+    """The customer with this Prismatic ID, or None."""
+    node = yield from by_id("CustomerById", customer_id, "customer")
+    return Customer.from_node(node) if node else None
+
+
 def _values(definitions: Definitions, nodes: Iterable[dict[str, Any]]) -> list[CustomerValues]:
     return [CustomerValues.from_node(n, definitions.secret_keys(
         (n.get("scopedConfigVariable") or {}).get("id", ""))) for n in nodes]

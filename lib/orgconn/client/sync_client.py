@@ -75,6 +75,7 @@ class PrismaticClient(BaseClient):
     connection_by_id = _blocking(ClientMethods.connection_by_id)
     customers = _blocking(ClientMethods.customers)
     customer = _blocking(ClientMethods.customer)
+    customer_by_id = _blocking(ClientMethods.customer_by_id)
     customer_values = _blocking(ClientMethods.customer_values)
     customer_values_by_id = _blocking(ClientMethods.customer_values_by_id)
     test_credentials = _blocking(ClientMethods.test_credentials)

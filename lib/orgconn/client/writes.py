@@ -270,8 +270,13 @@ def upsert_values(definitions: Definitions, connection: OrgConnection, customer_
 
 def create_connection(definitions: Definitions, connection: ComponentConnection, *, name: str,
                       stable_key: str, description: str, scopes: Mapping[str, InputScope],
-                      global_values: Values, attempts: int) -> Plan[OrgConnection]:
-    """Create an org-activated customer connection on a component connection."""
+                      global_values: Values, default_for_component: bool = False,
+                      attempts: int) -> Plan[OrgConnection]:
+    """Create an org-activated customer connection on a component connection.
+
+    ``CreateScopedConfigVariableInput`` has no ``defaultForComponent``: when asked, it is set
+    by an update of the connection just created (as Prismatic's provisioning script does).
+    """
     keys = [i.key for i in connection.inputs]
     for key in [*scopes, *global_values]:
         if key not in keys:
@@ -299,9 +304,13 @@ def create_connection(definitions: Definitions, connection: ComponentConnection,
         existing = yield from connection_by_stable_key(definitions, stable_key)
         return Applied(existing) if existing is not None else None
 
-    return (yield from reconciled(
+    created = yield from reconciled(
         call, read_back=read_back, attempts=attempts,
-        parse=lambda data: _connection(definitions, data, "createScopedConfigVariable", call)))
+        parse=lambda data: _connection(definitions, data, "createScopedConfigVariable", call))
+    if default_for_component and not created.default_for_component:
+        created = yield from update_connection(definitions, created, name=None, description=None,
+                                               default_for_component=True, attempts=attempts)
+    return created
 
 
 def _connection(definitions: Definitions, data: Mapping[str, Any], field: str, call: Call
@@ -312,17 +321,21 @@ def _connection(definitions: Definitions, data: Mapping[str, Any], field: str, c
 
 
 def update_connection(definitions: Definitions, connection: OrgConnection, *,
-                      name: str | None, description: str | None, attempts: int
+                      name: str | None, description: str | None,
+                      default_for_component: bool | None = None, attempts: int
                       ) -> Plan[OrgConnection]:
-    """Rename a connection or change its description (its stable key never changes)."""
-    body = {"id": connection.id, "key": name, "description": description}
+    """Rename a connection, change its description or whether the designer uses it by default
+    (its stable key never changes); None leaves a field as it is."""
+    body = {"id": connection.id, "key": name, "description": description,
+            "defaultForComponent": default_for_component}
     call = Call(operation("UpdateOrgConnection"),
                 {"input": {k: v for k, v in body.items() if v is not None}})
 
     def read_back() -> Plan[Applied[OrgConnection] | None]:
         now = yield from connection_by_id(definitions, connection.id)
         if now is not None and name in (None, now.name) and description in (
-                None, now.description):
+                None, now.description) and default_for_component in (
+                None, now.default_for_component):
             return Applied(now)
         return None
 

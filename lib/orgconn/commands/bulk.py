@@ -136,6 +136,9 @@ def _template(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticC
     args.file.write_bytes(bulk.template_bytes(frame, "xlsx" if fmt == "xlsx" else "csv"))
     which = "customers" if args.all else "customers lacking values"
     print(f"wrote {len(frame):,} {which} of {connection.name} to {args.file}")
+    _, note = bulk.left_out(connection, state, missing_only=not args.all)
+    if note:
+        print(note)
     return 0
 
 
@@ -152,9 +155,22 @@ def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
     plan = bulk.check_upload(client, args.file.name, _content(args.file, config),
                              _options(args), limits=config.bulk)
     _print_issues(plan.issues)
+    _print_warnings(plan.warnings)
     totals = " · ".join(f"{count:,} {action}" for action, count in plan.totals().items())
     print(f"{args.file.name} on {tenant.name}: {totals}")
     return plan
+
+
+def _print_warnings(warnings: list[tuple[int, str]]) -> None:
+    if not warnings:
+        return
+    print(f"{len(warnings):,} value(s) do not look like their inputs' names suggest; they are "
+          "sent as written (warnings never block a row):")
+    for number, warning in warnings[:SHOWN_PER_KIND]:
+        print(f"  warning: row {number}: {warning}")
+    if len(warnings) > SHOWN_PER_KIND:
+        print(f"  … and {len(warnings) - SHOWN_PER_KIND:,} more")
+    print()
 
 
 def _content(path: Path, config: OrgconnConfig) -> bytes:

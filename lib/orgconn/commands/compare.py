@@ -6,12 +6,15 @@
 
 Each row is one difference: ``kind, stable_key, customer_external_id, input``, the detail for
 each tenant (a column named after it), ``customer_name`` and ``drift_in`` (the tenants that
-differ). Kinds: connection_missing, name, description, component, input_missing, input_scope,
-global_value (per stable key); customer_missing, customer_configured, customer_value (per
-customer, by external ID); cant_compare (a tenant does not return secret values). Customers'
-values — plain ones too — are shown only as fingerprints; plain global values are shown.
-``table`` (default) ends with the counts per kind; ``csv`` and ``json`` print only the rows
-(the counts go to stderr), CSV cells neutralised against spreadsheet formulas.
+differ). Kinds: connection_missing, name, description, component, default_for_component,
+input_missing, input_scope, global_value (per stable key); customer_missing,
+customer_configured, customer_value (per customer, by external ID); cant_compare (a tenant
+does not return secret values). Customers' values — plain ones too — are shown only as
+fingerprints; plain global values are shown.
+Customers without an external ID cannot be matched across tenants: a ``note:`` line on stderr
+names those left out. ``table`` (default) ends with the counts per kind; ``csv`` and ``json``
+print only the rows (the counts go to stderr), CSV cells neutralised against spreadsheet
+formulas.
 
 Exit status (drift counted among the rows shown, after ``--kind`` / ``--connection``):
   0  no drift (rows of kind cant_compare alone are not drift)
@@ -101,6 +104,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     view = compare.CompareFilter(kinds=tuple(kinds), stable_keys=tuple(args.connection or ()))
     shown = compare.apply_filter(frame, view).reset_index(drop=True)
     _print(shown, args.format, out, err)
+    if note := compare.customers_left_out(snapshots):
+        print(f"note: {note}", file=err)
     return EXIT_DRIFT if compare.has_drift(shown) else EXIT_SAME
 
 

@@ -3,13 +3,20 @@
     orgconn set --tenant us --connection acme-api-key --customer my-external-id \\
         apiKey=- timeoutSeconds=45 < api-key.txt
     orgconn set --tenant eu --connection acme-api-key --customer c-1 apiKey=env:ACME_KEY
+    orgconn set --tenant us --connection acme-api-key --customer "Old Mill Bakery" apiKey=-
+
+``--customer`` is the customer's external ID, else its Prismatic customer ID, else its exact name
+(customers created in Prismatic may have no external ID); a name shared by several customers is
+refused with each one's Prismatic ID.
 
 Each ``KEY=VALUE`` sets one per-customer input. ``KEY=-`` reads the value from one line of
 standard input (several ``-`` read one line each, in order) and ``KEY=env:VAR`` from the
 environment variable ``VAR``, so that secrets stay out of argv and shell history (a secret given
 literally works, with a warning). Inputs not named keep their current value (on a first write:
 their default); a secret not named is kept. Every per-customer input is sent. Values are checked
-by the same validators as the dashboard's form, and the write leaves the same single audit row
+by the same validators as the dashboard's form (a value that only does not look like its input's
+name suggests, e.g. a non-numeric account number, is saved with a ``warning:`` line on stderr),
+and the write leaves the same single audit row
 (source ``cli``, actor the OS user with the configuration's ``[access] local_role``, admin
 unless set — also when sign-in is configured for the dashboard; see `orgconn.runtime`).
 
@@ -58,7 +65,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add = parser.add_argument
     add("--tenant", required=True, help="the configured tenant's name, e.g. us")
     add("--connection", required=True, metavar="STABLE_KEY", help="the connection's stable key")
-    add("--customer", required=True, metavar="EXTERNAL_ID", help="the customer's external ID")
+    add("--customer", required=True, metavar="CUSTOMER",
+        help="the customer's external ID, else its Prismatic customer ID, else its exact name "
+             "(for customers without an external ID)")
     add("values", nargs="+", metavar="KEY=VALUE",
         help="an input's value; KEY=- reads it from stdin, KEY=env:VAR from the environment")
     add("--redeploy", action="store_true",
@@ -145,6 +154,8 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
                           f"shell history and process lists keep it: prefer {item.key}=- or "
                           f"{item.key}=env:VAR", file=sys.stderr)
             submission = prepare_values(form, {f.key: f.initial for f in form.fields} | given)
+            for warning in submission.warnings:
+                print(f"warning: {warning.input_key}: {warning.message}", file=sys.stderr)
         except FormInvalid as invalid:
             return fail("nothing was sent:\n" + "\n".join(f"  {i.input_key}: {i.message}"
                                                            for i in invalid.issues), EXIT_USAGE)

@@ -26,6 +26,7 @@ class InputDef:
     placeholder: str | None = None
     example: str | None = None
     shown: bool = True
+    language: str | None = None  # a CODE input's editor language
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ COMPONENTS: tuple[ComponentDef, ...] = (
             InputDef("algorithm", "Algorithm", required=False, default="sha256",
                      comments="sha256 or sha512"),
             InputDef("extraHeaders", "Extra headers", "CODE", required=False, default="{}",
+                     language="json",
                      comments="A JSON object of headers added to every delivery."),
         )),
     ), public=False, category="Custom", version_number=2),
@@ -129,6 +131,7 @@ COMPONENTS: tuple[ComponentDef, ...] = (
             InputDef("database", "Database"), *_USER_PASSWORD,
             InputDef("ssl", "Require SSL", "BOOLEAN", required=False, default="true"),
             InputDef("options", "Connection options", "CODE", required=False, default="{}",
+                     language="json",
                      comments="A JSON object of libpq options, e.g. {\"sslmode\": \"require\"}."),
         )),
     ), category="Data Platforms", version_number=9),

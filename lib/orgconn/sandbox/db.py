@@ -27,7 +27,8 @@ from orgconn.sandbox.checkpoint import FALLBACK_PAGES, WAL_LIMIT_BYTES, Checkpoi
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "5"  # 3: #13's tables alone, 4: instances/integrations alone, 5: both
+SCHEMA_VERSION = "6"  # 3: #13's tables alone, 4: instances/integrations alone, 5: both,
+# 6: input_fields.language (a CODE input's editor language)
 """Bumped when the tables change; a file of another version is seeded anew (with a note)."""
 
 DDL = """
@@ -50,7 +51,7 @@ CREATE TABLE IF NOT EXISTS input_fields (
   id TEXT PRIMARY KEY, connection_id TEXT NOT NULL REFERENCES connections(id), key TEXT NOT NULL,
   label TEXT NOT NULL, type TEXT NOT NULL, required INTEGER NOT NULL, shown INTEGER NOT NULL,
   default_value TEXT, comments TEXT, placeholder TEXT, example TEXT, position INTEGER NOT NULL,
-  UNIQUE (connection_id, key));
+  language TEXT, UNIQUE (connection_id, key));
 CREATE TABLE IF NOT EXISTS scoped_config_variables (
   id TEXT NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE, stable_key TEXT NOT NULL UNIQUE,
   description TEXT, variable_scope TEXT NOT NULL, managed_by TEXT NOT NULL, status TEXT,

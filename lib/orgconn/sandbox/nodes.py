@@ -132,7 +132,8 @@ class CatalogIndex:
                 "label": row["label"], "type": row["type"], "required": bool(row["required"]),
                 "shown": bool(row["shown"]), "default": row["default_value"],
                 "comments": row["comments"], "placeholder": row["placeholder"],
-                "example": row["example"], "_position": row["position"],
+                "example": row["example"], "language": row["language"],
+                "_position": row["position"],
             })
         self._secrets = {
             conn_id: {f["key"] for f in fields if f["type"] == "PASSWORD"}

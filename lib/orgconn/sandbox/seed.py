@@ -49,6 +49,9 @@ Pool indexes ending in 3 are us-only; eu replaces them with as many eu-only cust
 index ``customers + 1`` on. Same name, labels and creation time for the same external ID in
 every tenant. Labels ``tier:enterprise|growth|starter``, ``region:na|emea|apac``, sometimes
 ``beta``; created 275 to 5 days before the seed day, in index order.
+Then, in every tenant, two customers WITHOUT an external ID, as real tenants have (created in
+Prismatic directly): "Lakeside Veterinary Clinic" and "Old Mill Bakery" (2 and 1 days before the
+seed day, after every other customer; no values): reachable by Prismatic ID or name only.
 
 Instances: integrations use the org-activated connections (each plan's ``integrations``);
 customers with values have instances of them, and so do some customers WITHOUT values
@@ -81,6 +84,12 @@ PAGE_SCV_ID = "623f365b-3777-41dd-a280-50c69b2420d8"
 PAGE_CUSTOMER_ID = "71eccbc4-b798-4c43-b3d0-f7fc19912c9c"
 PAGE_EXTERNAL_ID = "my-external-id"
 SYSTEM_CUSTOMER_NAME = "Acme SaaS Test Runner"
+CUSTOMERS_WITHOUT_EXTERNAL_ID = (  # name, description, labels, created days before the seed day
+    ("Lakeside Veterinary Clinic", "Starter plan, NA (signed up in Prismatic; no external ID)",
+     ("tier:starter", "region:na"), 2),
+    ("Old Mill Bakery", "Starter plan, EMEA (signed up in Prismatic; no external ID)",
+     ("tier:starter", "region:emea"), 1),
+)
 
 _FIRST = ("Northwind", "Blue Harbor", "Granite", "Summit", "Silver Pine", "Redwood", "Brightline",
           "Cobalt", "Evergreen", "Harborview", "Ironclad", "Juniper", "Keystone", "Lakeside",

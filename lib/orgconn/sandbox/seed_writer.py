@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from orgconn.sandbox.catalog import COMPONENTS, find_connection
 from orgconn.sandbox.db import SCHEMA_VERSION
 from orgconn.sandbox.seed import (
+    CUSTOMERS_WITHOUT_EXTERNAL_ID,
     PAGE_CUSTOMER_ID,
     PAGE_EXTERNAL_ID,
     PAGE_SCV_ID,
@@ -55,6 +56,13 @@ def seed_tenant(conn: sqlite3.Connection, *, tenant: str, primary: bool, seed: i
          "System customer that runs test instances from the integration designer.",
          system_created, system_created),
     )
+    conn.executemany(  # after every other row, so that the others keep their order and IDs
+        "INSERT INTO customers VALUES (?, ?, ?, NULL, ?, 0, ?, ?, ?)",
+        [(stable_uuid(seed, tenant, "customer-without-external-id", number), name, description,
+          json.dumps(list(labels)), iso(anchor - timedelta(days=days)),
+          iso(anchor - timedelta(days=days)), len(members) + 1 + number)
+         for number, (name, description, labels, days)
+         in enumerate(CUSTOMERS_WITHOUT_EXTERNAL_ID, start=1)])
     ccvs: list[Row] = []
     inputs: list[Row] = []
     instances: list[Row] = []
@@ -117,10 +125,11 @@ def _write_catalog(conn: sqlite3.Connection, tenant: str, anchor: datetime) -> N
                 (conn_id, comp_id, conn_def.key, conn_def.label, conn_def.comments,
                  conn_def.oauth2_type, cpos),
             )
-            conn.executemany("INSERT INTO input_fields VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
+            conn.executemany("INSERT INTO input_fields VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [
                 (stable_uuid(tenant, "input", identity, conn_def.key, spec.key), conn_id,
                  spec.key, spec.label, spec.type, int(spec.required), int(spec.shown),
-                 spec.default, spec.comments, spec.placeholder, spec.example, ipos)
+                 spec.default, spec.comments, spec.placeholder, spec.example, ipos,
+                 spec.language)
                 for ipos, spec in enumerate(conn_def.inputs, start=1)
             ])
 

@@ -10,7 +10,10 @@ and each non-system customer, checked in this order:
 - **complete**: otherwise.
 
 Org-activated global (ORG/ORG) and customer-activated (CUSTOMER/CUSTOMER) connections are
-listed apart by :func:`other_connections_frame` and never counted as gaps.
+listed apart by :func:`other_connections_frame` and never counted as gaps. So are definitions
+owned by one customer (``OrgConnection.owner``, read with ``includeCustomer``): they concern
+their owner alone, so :func:`owned_connections_frame` gives only the owner's status, and they are
+never rows of the tenant-wide coverage.
 
 Everything here is a plain function over models and DataFrames; nothing fetches or renders.
 The long frame has one row per tenant × connection × customer, so 10,000 customers × 6
@@ -82,7 +85,8 @@ def coverage_frame(tenant: str, snapshot: TenantSnapshot) -> pd.DataFrame:
     Columns are :data:`COLUMNS`; ``labels`` is the customer's labels joined with ``;`` and
     ``missing_inputs`` the lacking input keys joined with ``;``. Test credentials are ignored.
     """
-    managed = [c for c in snapshot.connections if c.is_org_activated_customer]
+    managed = [c for c in snapshot.connections
+               if c.is_org_activated_customer and c.owner is None]
     by_cell: dict[tuple[str, str], CustomerValues] = {}
     for ccv in snapshot.customer_values:
         if not ccv.is_test and ccv.customer is not None:
@@ -118,18 +122,51 @@ def nothing_to_cover(tenant: str, snapshot: TenantSnapshot) -> str | None:
     return None
 
 
+def _owner(connection: OrgConnection) -> str:
+    owner = connection.owner
+    if owner is None:
+        return ""
+    return f"{owner.name} ({owner.external_id or 'no external ID'})"
+
+
 def other_connections_frame(tenant: str, connections: Iterable[OrgConnection]) -> pd.DataFrame:
-    """Connections orgconn lists but does not manage (org-activated global, customer-activated)."""
+    """Connections orgconn lists but does not cover tenant-wide: org-activated global,
+    customer-activated, and any definition owned by one customer (``owner`` names it)."""
     kinds = {("ORG", "ORG"): "org-activated global", ("CUSTOMER", "CUSTOMER"): "customer-activated"}
     rows = [
         {"tenant": tenant, "stable_key": c.stable_key, "connection": c.name,
-         "kind": kinds.get((c.variable_scope, c.managed_by),
-                           f"{c.variable_scope.lower()}/{c.managed_by.lower()}"),
-         "component": c.component_label or c.component_key or ""}
+         "kind": "one customer's" if c.owner is not None and c.is_org_activated_customer
+         else kinds.get((c.variable_scope, c.managed_by),
+                        f"{c.variable_scope.lower()}/{c.managed_by.lower()}"),
+         "component": c.component_label or c.component_key or "", "owner": _owner(c)}
         for c in connections
-        if not c.is_org_activated_customer
+        if not c.is_org_activated_customer or c.owner is not None
     ]
-    return pd.DataFrame(rows, columns=["tenant", "stable_key", "connection", "kind", "component"])
+    return pd.DataFrame(rows, columns=["tenant", "stable_key", "connection", "kind", "component",
+                                       "owner"])
+
+
+OWNED_COLUMNS = ["tenant", "stable_key", "connection", "owner", "customer_id", "status",
+                 "missing_inputs"]
+
+
+def owned_connections_frame(tenant: str, connections: Iterable[OrgConnection],
+                            values: Iterable[CustomerValues]) -> pd.DataFrame:
+    """One row per org-activated definition owned by one customer: that owner's status.
+
+    ``values`` are customers' values (test credentials are ignored); only the owner's count,
+    so a definition nobody else may use is never a gap of the other customers.
+    """
+    owned = [c for c in connections if c.is_org_activated_customer and c.owner is not None]
+    held = {(v.connection_id, v.customer.id): v for v in values
+            if not v.is_test and v.customer is not None}
+    rows = []
+    for connection in owned:
+        assert connection.owner is not None
+        status, lacking = cell_status(connection, held.get((connection.id, connection.owner.id)))
+        rows.append((tenant, connection.stable_key, connection.name, _owner(connection),
+                     connection.owner.id, status.value, ";".join(lacking)))
+    return pd.DataFrame.from_records(rows, columns=OWNED_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -256,10 +293,15 @@ def matrix_frame(frame: pd.DataFrame, marks: Mapping[str, str] | None = None) ->
     return out.reset_index(drop=True)
 
 
+def gap_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The gaps (missing, incomplete, error) with every column, numbered from 0 as in
+    `gap_export` (so that links made from these rows line up with its rows)."""
+    return frame[frame["status"] != Status.COMPLETE.value].reset_index(drop=True)
+
+
 def gap_export(frame: pd.DataFrame) -> pd.DataFrame:
     """The gaps (missing, incomplete, error) with the documented export columns."""
-    gaps = frame[frame["status"] != Status.COMPLETE.value]
-    return gaps[EXPORT_COLUMNS].astype({"status": str}).reset_index(drop=True)
+    return gap_rows(frame)[EXPORT_COLUMNS].astype({"status": str})
 
 
 def label_choices(frame: pd.DataFrame) -> list[str]:

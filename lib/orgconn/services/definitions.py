@@ -1,19 +1,24 @@
 """Connection definitions: list a tenant's org-activated connections, plan and create new ones,
 rename them and set their test credentials.
 
-- Listing: `definitions_frame` (one row per org-activated connection: inputs, scopes, global
-  values with secrets masked and fingerprinted, coverage %) and `inputs_frame` (one row per input).
+- Listing: `definitions_frame` (one row per tenant-wide org-activated connection: inputs, global
+  values with secrets masked and fingerprinted, whether the designer uses it by default, coverage
+  %) and `inputs_frame` (one row per input). Definitions owned by one customer are listed apart
+  (`coverage.owned_connections_frame`).
+- Choosing a component connection: `component_choices` keys each by its ID and labels it with
+  public/private and version, since components may share a key.
 - Planning a new connection, one checker per wizard step, each returning `Issue`s (empty: go on):
   `check_component_connection` (OAuth 2.0 refused), `check_identity` (name; stable key format and
   uniqueness), `check_global_values` (`values.validation`, and the "cannot be changed once set"
   confirmation). `suggest_stable_keys` proposes the stable key the same component connection has
   in other tenants; `slugify` turns a name into a stable key.
-- Writing (each one `services.audit.audited_write` with its `WriteContext`): `create_connection`,
-  `update_connection` (name and description only: the stable key and global values never
-  change) and `set_test_credentials` (the customer-values save of `services.values.save`, with
-  no customer). Each first checks the actor's role and, for a protected tenant, the typed
-  confirmation; each leaves exactly one audit row, failures included (a call that changes
-  nothing writes nothing and records nothing).
+- Writing (each one `services.audit.audited_write` with its `WriteContext`): `create_connection`
+  (with ``defaultForComponent`` if asked), `update_connection` (name, description and
+  ``defaultForComponent``: the stable key and global values never change) and
+  `set_test_credentials` (the customer-values save of `services.values.save`, with no customer).
+  Each first checks the actor's role and, for a protected tenant, the typed confirmation;
+  each leaves exactly one audit row, failures included (a call that changes nothing writes
+  nothing and records nothing).
 """
 
 from __future__ import annotations
@@ -27,7 +32,14 @@ from pydantic import SecretStr
 
 from orgconn.client import PrismaticClient
 from orgconn.errors import InvalidValuesError, OrgconnError
-from orgconn.models import MASK, ComponentConnection, InputScope, OrgConnection, TenantSnapshot
+from orgconn.models import (
+    MASK,
+    Component,
+    ComponentConnection,
+    InputScope,
+    OrgConnection,
+    TenantSnapshot,
+)
 from orgconn.secrets import fingerprint
 from orgconn.services import coverage
 from orgconn.services.access import Action
@@ -40,7 +52,8 @@ STABLE_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 STABLE_KEY_MAX = 100
 SCOPE_LABELS = {InputScope.CUSTOMER: "per customer", InputScope.ORG: "global"}
 DEFINITION_COLUMNS = ["tenant", "stable_key", "name", "description", "component",
-                      "per_customer_inputs", "global_values", "coverage_percent"]
+                      "per_customer_inputs", "global_values", "default_for_component",
+                      "coverage_percent"]
 INPUT_COLUMNS = ["tenant", "stable_key", "input", "label", "type", "required", "scope",
                  "global_value", "fingerprint"]
 
@@ -87,7 +100,7 @@ def definitions_frame(tenant: str, snapshot: TenantSnapshot, key: bytes) -> pd.D
     by_key = dict(zip(percent["stable_key"], percent["percent_complete"], strict=True))
     rows = []
     for connection in snapshot.connections:
-        if not connection.is_org_activated_customer:
+        if not connection.is_org_activated_customer or connection.owner is not None:
             continue
         inputs = [f"{i.key} (secret)" if i.is_secret else i.key
                   for i in connection.per_customer_inputs]
@@ -95,7 +108,7 @@ def definitions_frame(tenant: str, snapshot: TenantSnapshot, key: bytes) -> pd.D
                     for name, shown, mark in _global_display(connection, key)]
         rows.append((tenant, connection.stable_key, connection.name, connection.description,
                      _component(connection), ", ".join(inputs), "; ".join(globals_),
-                     by_key.get(connection.stable_key)))
+                     connection.default_for_component, by_key.get(connection.stable_key)))
     return pd.DataFrame.from_records(rows, columns=DEFINITION_COLUMNS)
 
 
@@ -119,6 +132,24 @@ def inputs_frame(tenant: str, connections: Sequence[OrgConnection], key: bytes) 
 
 
 # ----------------------------------------------------------------------------- planning
+
+def component_choices(components: Sequence[Component]) -> dict[str, str]:
+    """Each component connection's ID -> the label a picker shows.
+
+    Components may share a key (a public and a private one; each at some version), so a choice
+    is keyed by the connection's ID and labelled with public/private (and whose) and version,
+    e.g. ``Acme · API key (private to Northwind, v2)``. OAuth 2.0 ones are marked.
+    """
+    out: dict[str, str] = {}
+    for component in components:
+        for c in component.connections:
+            kind = "public" if c.component_public else (
+                f"private to {c.component_owner}" if c.component_owner else "private")
+            version = f", v{c.component_version}" if c.component_version is not None else ""
+            oauth = " — OAuth 2.0" if c.is_oauth2 else ""
+            out[c.id] = f"{c.component_label} · {c.label} ({kind}{version}){oauth}"
+    return out
+
 
 def slugify(text: str) -> str:
     """A stable key made from a name: lowercase letters and digits joined by single hyphens."""
@@ -181,6 +212,15 @@ def check_global_values(connection: ComponentConnection, scopes: Mapping[str, In
     return issues
 
 
+def global_value_warnings(connection: ComponentConnection, scopes: Mapping[str, InputScope],
+                          values: Mapping[str, str]) -> list[Issue]:
+    """Global values that do not look like their inputs' names suggest (a port, URL or number):
+    shown beside the value, never blocking the create (`values.validation.warn_value`)."""
+    found = (validation.warn_value(spec, values.get(spec.key)) for spec in connection.inputs
+             if scopes.get(spec.key, InputScope.CUSTOMER) is InputScope.ORG)
+    return [Issue(f"global:{w.input_key}", w.message) for w in found if w is not None]
+
+
 @dataclass(frozen=True)
 class NewConnection:
     """Everything the wizard gathered for a new org-activated connection."""
@@ -192,6 +232,7 @@ class NewConnection:
     scopes: Mapping[str, InputScope] = field(default_factory=dict)
     global_values: Mapping[str, str] = field(default_factory=dict, repr=False)
     confirmed: bool = False
+    default_for_component: bool = False
 
     def check(self, existing: Sequence[OrgConnection], tenant: str) -> list[Issue]:
         """Every issue of every step (empty: it may be created)."""
@@ -275,28 +316,38 @@ def create_connection(client: PrismaticClient, ctx: WriteContext, plan: NewConne
             raise InvalidValuesError(" ".join(i.message for i in issues))
         return client.create_org_connection(
             plan.connection, name=plan.name.strip(), stable_key=plan.stable_key,
-            description=plan.description.strip(), scopes=dict(plan.scopes), global_values=values)
+            description=plan.description.strip(), scopes=dict(plan.scopes), global_values=values,
+            default_for_component=plan.default_for_component)
 
     row = AuditRow(Action.CREATE_CONNECTION, plan.stable_key,
                    changed=_changed_globals(plan, values, ctx.fingerprint_key),
                    detail=_line(f"created {plan.name.strip()!r} on {plan.connection.component_key}"
                                 f"/{plan.connection.key}; global inputs: "
-                                f"{', '.join(values) or 'none'}"))
+                                f"{', '.join(values) or 'none'}"
+                                + ("; default for its component"
+                                   if plan.default_for_component else "")))
     return audited_write(ctx, row, lambda _: write())
 
 
 def update_connection(client: PrismaticClient, ctx: WriteContext, connection: OrgConnection, *,
-                      name: str, description: str) -> OrgConnection:
-    """Change a connection's name and description (admin; one audit row, none if unchanged).
+                      name: str, description: str, default_for_component: bool | None = None
+                      ) -> OrgConnection:
+    """Change a connection's name, description and whether the integration designer uses it
+    by default (None: as it is) (admin; one audit row, none if unchanged).
 
     The stable key and global values cannot change. A blank or already used name is refused
     with `InvalidValuesError`.
     """
     name, description = name.strip(), description.strip()
-    if (name, description) == (connection.name, connection.description):
+    default = (connection.default_for_component if default_for_component is None
+               else default_for_component)
+    if (name, description, default) == (connection.name, connection.description,
+                                        connection.default_for_component):
         return connection
     changes = [f"name {connection.name!r} → {name!r}"] if name != connection.name else []
     changes += ["description changed"] if description != connection.description else []
+    changes += [f"default for its component: {'on' if default else 'off'}"
+                ] if default != connection.default_for_component else []
 
     def write() -> OrgConnection:
         others = [c for c in client.all_connections() if c.id != connection.id]
@@ -304,7 +355,10 @@ def update_connection(client: PrismaticClient, ctx: WriteContext, connection: Or
                   if i.field == "name"]
         if issues:
             raise InvalidValuesError(issues[0].message)
-        return client.update_org_connection(connection, name=name, description=description)
+        return client.update_org_connection(
+            connection, name=name, description=description,
+            default_for_component=default if default != connection.default_for_component
+            else None)
 
     row = AuditRow(Action.UPDATE_CONNECTION, connection.stable_key,
                    detail=_line("; ".join(changes)))

@@ -42,6 +42,7 @@ K_DESCRIPTION = "connections.wizard.description"
 K_SCOPE = "connections.wizard.scope."
 K_GLOBAL = "connections.wizard.global."
 K_CONFIRM = "connections.wizard.confirm"
+K_DEFAULT = "connections.wizard.default_for_component"
 K_TYPED = "connections.wizard.typed"
 K_TEST = "connections.wizard.test."
 K_TEST_TYPED = "connections.wizard.test_typed"
@@ -91,15 +92,21 @@ def _show(issues: list[definitions.Issue]) -> None:
         st.error(issue.message, icon="✋")
 
 
+def _labels(tenant: TenantConfig) -> dict[str, str]:
+    """Each component connection's label by its ID (public/private and version shown)."""
+    return definitions.component_choices(components(tenant.name, tenant.url))
+
+
 def _connection_label(connection: ComponentConnection) -> str:
-    oauth = " — OAuth 2.0" if connection.is_oauth2 else ""
-    return f"{connection.component_label} · {connection.label}{oauth}"
+    return definitions.component_choices([Component(
+        id=connection.component_id, key=connection.component_key,
+        label=connection.component_label, connections=(connection,))])[connection.id]
 
 
 def _catalog(tenant: TenantConfig) -> dict[str, ComponentConnection]:
-    """The tenant's component connections by ``component/connection`` key (the widget's values)."""
-    return {f"{c.component_key}/{c.key}": c
-            for comp in components(tenant.name, tenant.url) for c in comp.connections}
+    """The tenant's component connections by ID (the widget's values): components may share
+    a key (public and private, several versions), so the ID is what picks the right one."""
+    return {c.id: c for comp in components(tenant.name, tenant.url) for c in comp.connections}
 
 
 def _chosen(tenant: TenantConfig) -> ComponentConnection:
@@ -127,13 +134,14 @@ def render(tenant: TenantConfig, actor: Actor) -> None:
 
 
 def _step_connection(tenant: TenantConfig, actor: Actor) -> None:
-    options = _catalog(tenant)
+    options, labels = _catalog(tenant), _labels(tenant)
     _seed(K_CONNECTION, _plan().get("connection") or next(iter(options)))
     with st.form("connections.wizard.form.connection"):
-        st.caption("Which component connection the new org-activated connection is built on. "
+        st.caption("Which component connection the new org-activated connection is built on "
+                   "(components sharing a key are told apart by public/private and version). "
                    "OAuth 2.0 connections cannot be organization-activated.")
         chosen = st.selectbox("Component → connection", list(options), key=K_CONNECTION,
-                              format_func=lambda i: _connection_label(options[i]))
+                              format_func=labels.__getitem__)
         go = st.form_submit_button("Next", key=K_NEXT, type="primary")
     if go:
         issues = definitions.check_component_connection(options[chosen])
@@ -255,7 +263,8 @@ def _new_connection(tenant: TenantConfig, confirmed: bool) -> definitions.NewCon
         _chosen(tenant), name=plan["name"], stable_key=plan["stable_key"],
         description=plan["description"],
         scopes={k: InputScope(v) for k, v in plan["scopes"].items()},
-        global_values=plan["global_values"], confirmed=confirmed)
+        global_values=plan["global_values"], confirmed=confirmed,
+        default_for_component=bool(plan.get("default_for_component")))
 
 
 def _step_globals(tenant: TenantConfig, actor: Actor) -> None:
@@ -270,12 +279,21 @@ def _step_globals(tenant: TenantConfig, actor: Actor) -> None:
             _seed(K_GLOBAL + spec.key, plan["global_values"].get(
                 spec.key, "" if spec.is_secret else spec.default or ""))
             _value_widget(spec, K_GLOBAL + spec.key)
+        for warning in definitions.global_value_warnings(
+                connection, {k: InputScope(v) for k, v in plan["scopes"].items()},
+                {s.key: st.session_state[K_GLOBAL + s.key] for s in globals_}):
+            st.warning(warning.message, icon=":material/warning:")
+        _seed(K_DEFAULT, bool(plan.get("default_for_component")))
+        default = st.checkbox(
+            f"Default for {connection.component_label}: the integration designer uses this "
+            "connection by default (defaultForComponent)", key=K_DEFAULT)
         confirmed = bool(globals_) and st.checkbox(
             "I understand that these global values **cannot be changed once set**, and that "
             f"the stable key `{plan['stable_key']}` never changes.", key=K_CONFIRM)
         typed = widgets.typed_confirmation(tenant, K_TYPED)
         back, create = _back_next("Create connection", K_CREATE)
     plan["global_values"] = {s.key: st.session_state[K_GLOBAL + s.key] for s in globals_}
+    plan["default_for_component"] = default
     if back:
         _go("inputs")
     if not create:

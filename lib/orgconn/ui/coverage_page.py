@@ -29,13 +29,15 @@ def render(chosen: list[str]) -> None:
         st.info("Pick at least one tenant in the sidebar.")
         st.stop()
 
-    frames, others, loaded = [], [], []
+    frames, others, owned, loaded = [], [], [], []
     for name in chosen:
         with user_errors(f"Tenant {name}", stop=False):
             url = context.tenant(name).url
             frames.append(context.coverage_frame(name, url))
             connections = context.all_connections(name, url)
             others.append(coverage.other_connections_frame(name, connections))
+            owned.append(coverage.owned_connections_frame(
+                name, connections, context.snapshot(name, url).customer_values))
             loaded.append(name)
     if not frames:
         st.stop()
@@ -101,16 +103,21 @@ def render(chosen: list[str]) -> None:
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        tables.table(gaps.assign(fix=customer_values_links(gaps)), key="coverage.gaps",
+        tables.table(gaps.assign(fix=customer_values_links(coverage.gap_rows(shown))),
+                     key="coverage.gaps",
                      first=[*IDENTITY, "connection", "status", "fix"], statuses=["status"],
                      config={**NARROW, "fix": st.column_config.LinkColumn(
                          "Fix", display_text="Edit values", width="small")})
         _bulk_templates(gaps)
     with other_tab:
-        st.caption("Org-activated global and customer-activated connections: listed, never "
-                   "counted as gaps.")
+        st.caption("Org-activated global and customer-activated connections, and connections "
+                   "owned by one customer: listed, never counted as gaps.")
         tables.table(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
                      key="coverage.others")
+        owners = pd.concat(owned, ignore_index=True) if owned else pd.DataFrame()
+        if len(owners):
+            st.caption("Connections owned by one customer: covered only for that customer.")
+            tables.table(owners, key="coverage.owned", hide=["customer_id"])
 
 
 def _tenant_cards(cells: pd.DataFrame, *, filtered: bool) -> None:

@@ -3,6 +3,7 @@
 `editor(...)` draws, for one `values.form.ValuesForm`: the global inputs (read-only, secrets
 masked), an ``st.form`` with one widget per per-customer input (required mark, default, help;
 PASSWORD inputs never prefilled, with set/not set and fingerprint), per-input validation errors,
+a warning beside a value that does not look like its input's name suggests (it saves all the same),
 the optional redeploy checkbox with its count, the protected-tenant confirmation and Save; and
 when the values changed since the form was loaded, the conflict view (both versions, keep mine
 or take theirs) instead of the form. The loaded form lives in session state, so reruns do not
@@ -32,7 +33,7 @@ from orgconn.services.values.form import (
     prepare,
 )
 from orgconn.services.values.save import Saved, delete, keep_mine, save
-from orgconn.services.values.validation import ValueKind
+from orgconn.services.values.validation import ValueKind, warn_value
 from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
@@ -137,7 +138,7 @@ def _widget(prefix: str, item: FormField) -> str:
                               format_func=lambda o: o or NOT_SET)
         return str(choice or "")
     hint = item.placeholder or (f"default: {item.default}" if item.default else None)
-    if item.kind is ValueKind.JSON:
+    if item.kind in (ValueKind.JSON, ValueKind.CODE):
         return str(st.text_area(_label(item), key=key, help=item.help, placeholder=hint,
                                 height=100))
     return str(st.text_input(_label(item), key=key, help=item.help, placeholder=hint))
@@ -212,6 +213,8 @@ def editor(prefix: str, tenant: TenantConfig, actor: Actor, form: ValuesForm, *,
         for item in form.fields:
             typed_values[item.key] = _widget(prefix, item)
             slots[item.key] = st.empty()
+            if warning := warn_value(item, typed_values[item.key]):
+                slots[item.key].warning(warning.message, icon=":material/warning:")
         redeploy = False
         if allow_redeploy and form.current is not None:
             count = form.dependents.total

@@ -2,7 +2,7 @@
 
 Connections:
 - ``customer-warehouse`` ("Customer warehouse"): per customer ``host`` (required), ``port``
-  (required), ``password`` (PASSWORD, required), ``ssl`` (BOOLEAN), ``options`` (CODE);
+  (required), ``password`` (PASSWORD, required), ``ssl`` (BOOLEAN), ``options`` (CODE, JSON);
   global ``region``.
 - ``acme-api-key`` ("Acme API key"): per customer ``apiKey`` (PASSWORD, required),
   ``timeoutSeconds``; global ``baseUrl``.
@@ -31,9 +31,10 @@ NEW_SECRET = "canary-new-secret-Pw2"
 
 
 def _input(key: str, label: str, type_: str = "STRING", *, required: bool = False,
-           scope: InputScope = InputScope.CUSTOMER, value: str | None = None
-           ) -> ConnectionInput:
-    definition = InputDefinition(key=key, label=label, type=type_, required=required)
+           scope: InputScope = InputScope.CUSTOMER, value: str | None = None,
+           language: str | None = None) -> ConnectionInput:
+    definition = InputDefinition(key=key, label=label, type=type_, required=required,
+                                 language=language)
     global_value = InputValue.of(key, value, secret=False) if value is not None else None
     return ConnectionInput(definition=definition, scope=scope, global_value=global_value)
 
@@ -43,7 +44,7 @@ WAREHOUSE = OrgConnection(
     variable_scope="CUSTOMER", managed_by="ORG", inputs=(
         _input("host", "Host", required=True), _input("port", "Port", required=True),
         _input("password", "Password", "PASSWORD", required=True),
-        _input("ssl", "Use SSL", "BOOLEAN"), _input("options", "Options", "CODE"),
+        _input("ssl", "Use SSL", "BOOLEAN"), _input("options", "Options", "CODE", language="json"),
         _input("region", "Region", scope=InputScope.ORG, value="eu-west-1")))
 API = OrgConnection(
     id="scv-api", name="Acme API key", stable_key="acme-api-key",

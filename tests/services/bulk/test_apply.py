@@ -220,13 +220,13 @@ def test_writes_whose_outcome_was_never_recorded_are_found_applied_on_resume(
 def test_a_file_with_problems_sends_nothing_and_keeps_no_job(
         fresh_sandbox: RunningSandbox, store: Store) -> None:
     before = read(fresh_sandbox)
-    content = b"external_id,host,port\nmy-external-id,db.example.com,not-a-port\n"
+    content = b"external_id,host,ssl\nmy-external-id,db.example.com,maybe\n"
 
     with pytest.raises(bulk.BulkFileError, match=r"1 bad type\. Nothing was sent") as raised:
         bulk.apply_upload(tenant(fresh_sandbox), "bad.csv", content, OPTIONS, actor=OPERATOR,
                           store=store, key=KEY, open_client=async_clients(tenant(fresh_sandbox)))
 
-    assert [i.column for i in raised.value.issues] == ["port"]
+    assert [i.column for i in raised.value.issues] == ["ssl"]
     assert read(fresh_sandbox) == before and store.list_jobs() == []
 
 

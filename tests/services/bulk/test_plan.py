@@ -72,12 +72,24 @@ def test_a_required_value_missing_names_the_input_on_a_row_that_creates_values()
 
 
 def test_a_bad_type_uses_the_forms_validator_and_never_quotes_a_secret() -> None:
-    found = plan(f"external_id,host,port,password,ssl\nbeta,h,70000,{NEW_SECRET},maybe\n")
+    found = plan(f"external_id,host,port,password,ssl,options\nbeta,h,5432,{NEW_SECRET},maybe,"
+                 "{oops\n")
 
     assert [(i.kind, i.column) for i in found.issues] == [
-        (FileIssueKind.BAD_TYPE, "port"), (FileIssueKind.BAD_TYPE, "ssl")]
-    assert "port number from 1 to 65535" in found.issues[0].message
+        (FileIssueKind.BAD_TYPE, "ssl"), (FileIssueKind.BAD_TYPE, "options")]
+    assert "true or false" in found.issues[0].message
     assert all(NEW_SECRET not in i.message for i in found.issues)
+
+
+def test_a_value_unlike_its_inputs_name_is_a_row_warning_that_never_blocks_it() -> None:
+    found = plan("external_id,host,port,password\nbeta,h,70000,x\ndelta,h,5432,y\n")
+
+    assert not found.issues and actions(found) == {"beta": "create", "delta": "create"}
+    assert found.warnings == [(2, "port: Port does not look like a port number from 1 to 65535 "
+                                  "(from its name); it is saved as typed: check it.")]
+    shown = plan_frame(found).set_index("external_id")["warnings"]
+    assert "port number" in shown["beta"] and shown["delta"] == ""
+    assert found.rows[0].values["port"] == "70000"
 
 
 def test_two_rows_for_one_customer_and_connection_are_both_left_out() -> None:
@@ -103,7 +115,8 @@ def test_a_file_naming_no_connection_says_to_choose_one() -> None:
 
 
 def test_problems_are_grouped_by_kind_in_a_fixed_order_with_a_summary() -> None:
-    found = plan("external_id,host,port,password\nnobody,h,1,x\nbeta,h,x,y\ngamma,h,y,z\n")
+    found = plan("external_id,host,port,password,ssl\nnobody,h,1,x,true\nbeta,h,1,y,x\n"
+                 "gamma,h,1,z,maybe\n")
 
     groups = grouped(found.issues)
     assert list(groups) == [FileIssueKind.UNKNOWN_EXTERNAL_ID, FileIssueKind.BAD_TYPE]

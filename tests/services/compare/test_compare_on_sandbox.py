@@ -52,6 +52,9 @@ def expected_rows(us: TenantSnapshot, eu: TenantSnapshot) -> set[Row]:
     rows: set[Row] = {
         ("connection_missing", "crm-sync", "", ""),  # "us ONLY (missing in eu)"
         ("input_scope", "acme-api-key", "", "baseUrl"),  # "GLOBAL in us and PER-CUSTOMER in eu"
+        # "defaultForComponent ... sftp-drop in us only and billing-api in eu only"
+        ("default_for_component", "sftp-drop", "", ""),
+        ("default_for_component", "billing-api", "", ""),
     }
     externals = [{c.external_id for c in s.customers} for s in (us, eu)]
     rows |= {("customer_missing", "", e, "") for e in externals[0] ^ externals[1]}
@@ -91,6 +94,11 @@ def test_the_documented_demo_differences_read_as_the_seed_describes(demo: pd.Dat
         "present", "missing"]
     assert frame.loc[("input_scope", "acme-api-key", "baseUrl"), ["us", "eu"]].tolist() == [
         "global", "per-customer"]
+    assert frame.loc[("default_for_component", "sftp-drop", ""), ["us", "eu"]].tolist() == [
+        "on", "off"]
+    assert frame.loc[("default_for_component", "billing-api", ""), ["us", "eu"]].tolist() == [
+        "off", "on"]
+    assert "northwind-acme-key" not in set(demo["stable_key"])  # one customer's own: not compared
     missing = frame.loc["customer_missing"]
     us_only = set(missing.loc[missing["eu"] == "missing", "customer_external_id"])
     assert us_only == {"cust-00003", "cust-00013", "cust-00023", "cust-00033"}  # index ends in 3

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from orgconn.errors import InvalidValuesError
-from orgconn.models import Component, ComponentConnection, InputDefinition, InputScope
+from orgconn.models import Component, ComponentConnection, Customer, InputDefinition, InputScope
 from orgconn.sandbox import RunningSandbox
 from orgconn.secrets import fingerprint
 from orgconn.services.access import AccessDenied, Actor, Role
@@ -52,6 +52,26 @@ def test_a_missing_connection_is_created_like_the_source_with_secrets_to_type_in
     assert plan.secrets_needed == (("acme-api-key", "token"),)
     shown = plan_frame(plan).to_csv()
     assert "canary" not in shown and "https://api.example.com" in shown
+
+
+def test_of_two_components_sharing_a_key_the_create_uses_the_one_with_the_sources_inputs(
+        ) -> None:
+    public = _components(("apiKey", "PASSWORD"))[0].model_copy(update={"id": "c0"})
+    public_connection = public.connections[0].model_copy(update={"id": "eu:cc:public"})
+    catalog = [public.model_copy(update={"connections": (public_connection,)}),
+               *_components()]
+    step = _step(build_sync_plan("us", [connection("us")], "eu", [], catalog))
+    assert step.action is SyncAction.CREATE and step.component_connection.id == "eu:cc:apiKey"
+
+
+def test_a_customers_own_definition_is_never_copied_nor_left_alone() -> None:
+    owner = Customer(id="us:cust:n", name="Northwind", external_id="cust-00002")
+    own = connection("us", "northwind-key", name="Northwind key").model_copy(
+        update={"owner": owner})
+    theirs = connection("eu", "northwind-key", name="Northwind key").model_copy(
+        update={"owner": owner})
+    plan = build_sync_plan("us", [own, connection("us")], "eu", [theirs], _components())
+    assert [s.stable_key for s in plan.steps] == ["acme-api-key"]
 
 
 @pytest.mark.parametrize(("target", "components", "reason"), [
@@ -123,16 +143,25 @@ def test_the_demo_plan_creates_crm_sync_and_leaves_the_scope_difference_to_a_per
     actions = {s.stable_key: s.action for s in plan.steps}
     assert actions["crm-sync"] is SyncAction.CREATE
     assert actions["acme-api-key"] is SyncAction.MANUAL
+    assert actions["sftp-drop"] is actions["billing-api"] is SyncAction.UPDATE
+    assert {s.stable_key: s.reason for s in plan.steps}["sftp-drop"] == (
+        "default for component differ")
+    assert "northwind-acme-key" not in actions  # one customer's own: never copied
     with sandbox_client(fresh_sandbox, "eu") as eu:
         results = apply_sync_plan(plan, eu, store, actor=ADMIN, target=tenant_config(
             fresh_sandbox, "eu", protected=True), confirmed=True, typed_name="eu",
             secret_values={}, key=KEY)
+        defaults = {c.stable_key: c.default_for_component for c in eu.org_connections()}
     assert results_frame(results).to_dict("records") == [
-        {"stable_key": "crm-sync", "action": "create", "outcome": "ok"}]
+        {"stable_key": "crm-sync", "action": "create", "outcome": "ok"},
+        {"stable_key": "billing-api", "action": "update", "outcome": "ok"},
+        {"stable_key": "sftp-drop", "action": "update", "outcome": "ok"}]
+    assert (defaults["sftp-drop"], defaults["billing-api"]) == (True, False)  # as in us
     assert _definition_rows(fresh_sandbox) == {("input_scope", "acme-api-key", "baseUrl")}
     rows = audit_rows(store)
     assert [(r.action, r.tenant, r.stable_key, r.outcome) for r in rows] == [
-        ("sync_create", "eu", "crm-sync", "ok")]
+        ("sync_create", "eu", "crm-sync", "ok"), ("sync_update", "eu", "billing-api", "ok"),
+        ("sync_update", "eu", "sftp-drop", "ok")]
 
 
 def test_secret_global_values_are_typed_in_audited_by_fingerprint_and_then_match(

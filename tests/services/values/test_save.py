@@ -133,8 +133,6 @@ def test_a_global_secret_is_masked_in_the_form() -> None:
 
 @pytest.mark.parametrize(("stable_key", "key", "bad", "words"), [
     ("sftp-drop", "username", "  ", "is required"),
-    ("customer-warehouse", "port", "70000", "port number"),
-    ("acme-api-key", "timeoutSeconds", "soon", "must be a number"),
     ("sftp-drop", "strictHostKeyChecking", "maybe", "true or false"),
     ("customer-warehouse", "options", "{not json", "valid JSON"),
 ])
@@ -149,13 +147,22 @@ def test_each_invalid_value_is_refused_before_sending_with_the_input_named(
     assert words in refused.value.issues[0].message
 
 
-def test_a_url_input_must_be_a_full_url(sandbox: RunningSandbox) -> None:
-    with sandbox_client(sandbox, "eu") as eu:
-        form = build_form("eu", find_connection(eu, "acme-api-key"), None, None, KEY)
-    with pytest.raises(FormInvalid) as refused:
-        prepare(form, typed_from(form.fields, apiKey="k", baseUrl="api.acme-saas.com"))
-    assert refused.value.issues[0].input_key == "baseUrl"
-    assert "full URL" in str(refused.value)
+@pytest.mark.parametrize(("tenant", "stable_key", "key", "odd", "words"), [
+    ("us", "customer-warehouse", "port", "70000", "port number"),
+    ("us", "acme-api-key", "timeoutSeconds", "soon", "a number"),
+    ("us", "billing-api", "accountNumber", "AC-004211", "a number"),
+    ("eu", "acme-api-key", "baseUrl", "api.acme-saas.com", "full URL"),
+])
+def test_a_value_unlike_its_inputs_name_is_sent_as_typed_with_a_warning(
+        sandbox: RunningSandbox, tenant: str, stable_key: str, key: str, odd: str,
+        words: str) -> None:
+    with sandbox_client(sandbox, tenant) as client:
+        form = build_form(tenant, find_connection(client, stable_key), None, None, KEY)
+    valid = {f.key: "5432" if f.key == "port" else "x" for f in form.fields if f.required}
+    submission = prepare(form, typed_from(form.fields, **valid) | {key: odd})
+    assert submission.raw()[key] == odd
+    assert [w.input_key for w in submission.warnings] == [key]
+    assert words in submission.warnings[0].message
 
 
 def test_global_and_unknown_inputs_are_refused_with_their_reason(

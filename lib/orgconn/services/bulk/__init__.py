@@ -39,6 +39,7 @@ from orgconn.services.bulk.report import (
 )
 from orgconn.services.bulk.send import Progress, ProgressCallback
 from orgconn.services.bulk.template import (
+    left_out,
     left_out_of_template,
     template_bytes,
     template_file_name,
@@ -68,6 +69,7 @@ __all__ = [
     "grouped",
     "issues_frame",
     "job_outcome",
+    "left_out",
     "left_out_of_template",
     "plan_frame",
     "plan_upload",

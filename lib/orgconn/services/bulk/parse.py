@@ -18,9 +18,9 @@ workbook orgconn cannot read, however it fails, is one ``unreadable encoding`` i
 Cells are kept as text: XLSX numbers and booleans are written as a person would type them
 (``5432``, ``true``); a leading apostrophe that orgconn's exports put before ``=+-@`` is taken
 off again, so a downloaded template uploads back unchanged. Column names are stripped; the
-reserved columns (`EXTERNAL_ID`, `CUSTOMER_NAME`, `STABLE_KEY`) are matched ignoring case and
-with spaces read as underscores (``External ID`` works). Rows whose cells are all blank are left
-out. Nothing here knows connections: `plan` checks the columns against them.
+reserved columns (`EXTERNAL_ID`, `CUSTOMER_ID`, `CUSTOMER_NAME`, `STABLE_KEY`) are matched
+ignoring case and with spaces read as underscores (``External ID`` works). Rows whose cells are
+all blank are left out. Nothing here knows connections: `plan` checks the columns against them.
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ __all__ = ["BulkLimits", "ParseResult", "UploadedRow", "UploadedTable", "file_sh
            "read_upload"]
 
 EXTERNAL_ID = "external_id"
+CUSTOMER_ID = "customer_id"  # the Prismatic ID, for customers without an external ID
 CUSTOMER_NAME = "customer_name"
 STABLE_KEY = "stable_key"
-RESERVED = (EXTERNAL_ID, CUSTOMER_NAME, STABLE_KEY)
+RESERVED = (EXTERNAL_ID, CUSTOMER_ID, CUSTOMER_NAME, STABLE_KEY)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_ZIP_MEMBERS = 10_000  # a workbook has a few dozen parts
@@ -75,6 +76,11 @@ class UploadedTable:
     def input_columns(self) -> tuple[str, ...]:
         """The columns that are not reserved: connection inputs, or mistakes."""
         return tuple(c for c in self.columns if c not in RESERVED)
+
+    @property
+    def has_customer_id(self) -> bool:
+        """Whether rows may name their customer by Prismatic ID in a ``customer_id`` column."""
+        return CUSTOMER_ID in self.columns
 
     @property
     def has_stable_key(self) -> bool:
@@ -264,10 +270,11 @@ def _table(file_name: str, sha: str, lines: list[Line], row_issues: list[FileIss
     width = max(len(cells) for _, cells in lines)
     names = [_column_name(c) for c in header] + [""] * (width - len(header))
     issues = _header_issues(names, header_number)
-    if EXTERNAL_ID not in names:
+    if EXTERNAL_ID not in names and CUSTOMER_ID not in names:
         issues.append(FileIssue(FileIssueKind.MISSING_COLUMN, (
             "The header has no external_id column: the first row must name the columns, "
-            "starting with external_id (the customer's external ID)."), row=header_number))
+            "starting with external_id (the customer's external ID; or customer_id, its "
+            "Prismatic ID, for customers without one)."), row=header_number))
     if not body:
         issues.append(FileIssue(FileIssueKind.EMPTY_FILE, (
             "The file has a header but no customer rows: add one row per customer under it.")))

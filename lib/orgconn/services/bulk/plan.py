@@ -20,11 +20,14 @@ replaces the current value. Values are compared after `validation.normalize` (``
 Secrets appear in changes only as "set" or "changed", never as values. Whether a row writes is
 decided by the client's own `orgconn.client.writes.intended_values`, so the plan and the write
 agree. A required input (no default) must have a value after the row is applied, on every row
-that writes.
+that writes. A value that only does not look like its input's name suggests (a port, URL or
+number guessed from the name) is a row **warning** (``PlanRow.warnings``): it never makes the row
+invalid.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -39,12 +42,18 @@ from orgconn.errors import InvalidValuesError
 from orgconn.models import Customer, CustomerValues, OrgConnection, TenantSnapshot
 from orgconn.services.audit import changed_inputs
 from orgconn.services.bulk.issues import FROM_VALIDATION, FileIssue, FileIssueKind
-from orgconn.services.bulk.parse import EXTERNAL_ID, STABLE_KEY, UploadedRow, UploadedTable
-from orgconn.services.values.validation import check_value, is_blank, normalize
+from orgconn.services.bulk.parse import (
+    CUSTOMER_ID,
+    EXTERNAL_ID,
+    STABLE_KEY,
+    UploadedRow,
+    UploadedTable,
+)
+from orgconn.services.values.validation import check_value, is_blank, normalize, warn_value
 from orgconn.store import BulkOptions, ChangedInput, PlannedAction, PlannedRow
 
 PLAN_COLUMNS = ["row", "action", "external_id", "customer", "changes", "kept", "message",
-                "stable_key"]
+                "stable_key", "warnings"]
 NO_NAME = "(none)"  # the store needs a non-empty key for a row that names no connection/customer
 _SHOWN_CHARS = 40
 
@@ -69,7 +78,11 @@ class InputChange:
 
 @dataclass(frozen=True)
 class PlanRow:
-    """One row's plan: the action, what changes, and (hidden from reprs) what will be sent."""
+    """One row's plan: the action, what changes, and (hidden from reprs) what will be sent.
+
+    ``external_id`` is how the row names its customer: the external ID, or the Prismatic ID of
+    a customer given in the ``customer_id`` column (customers without an external ID).
+    """
 
     row_number: int
     stable_key: str
@@ -79,6 +92,7 @@ class PlanRow:
     changes: tuple[InputChange, ...] = ()
     kept: tuple[str, ...] = ()
     message: str = ""
+    warnings: tuple[str, ...] = ()
     values: Mapping[str, str | SecretStr] = field(default_factory=dict, repr=False)
     connection: OrgConnection | None = field(default=None, repr=False)
     customer: Customer | None = field(default=None, repr=False)
@@ -94,6 +108,13 @@ class BulkPlan:
     options: BulkOptions
     rows: tuple[PlanRow, ...]
     issues: tuple[FileIssue, ...] = ()
+
+    @property
+    def warnings(self) -> list[tuple[int, str]]:
+        """``(row number, warning)`` for every value that does not look like its input's name
+        suggests, on rows that will be sent anyway (warnings never make a row invalid)."""
+        return [(r.row_number, w) for r in self.rows if r.action != "invalid"
+                for w in r.warnings]
 
     @property
     def has_errors(self) -> bool:
@@ -141,8 +162,9 @@ class _Planner:
         self.connections = {c.stable_key: c for c in snapshot.connections
                             if c.is_org_activated_customer}
         self.customers = {c.external_id: c for c in snapshot.customers if c.external_id}
-        self.values = {(v.stable_key, v.customer.external_id): v for v in snapshot.customer_values
-                       if v.customer is not None and v.customer.external_id and not v.is_test}
+        self.by_id = {c.id: c for c in snapshot.customers}
+        self.values = {(v.stable_key, v.customer.id): v for v in snapshot.customer_values
+                       if v.customer is not None and not v.is_test}
         self.bad_columns = {i.column for i in issues if i.row == 1 and i.column}
         self.bad_rows: dict[int, list[FileIssue]] = {}  # rows the file itself spoiled
         for issue in issues:
@@ -199,26 +221,49 @@ class _Planner:
             found.append(self._issue(FileIssueKind.UNKNOWN_CONNECTION, row, (
                 f"{key} is not an org-activated connection of {self.tenant} (its connections: "
                 f"{known}). Correct the stable_key."), STABLE_KEY))
-        customer = self.customers.get(external_id)
-        if not external_id:
-            found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
-                "external_id is empty: enter the customer's external ID, or delete the row."),
-                EXTERNAL_ID))
-        elif customer is None:
-            found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
-                f"no customer of {self.tenant} has the external ID {external_id}. Check the "
-                "spelling, or create the customer in Prismatic first."), EXTERNAL_ID))
-        base = _Where(row.number, key or NO_NAME, external_id or NO_NAME,
+        customer, who = self._customer(row, external_id, found)
+        base = _Where(row.number, key or NO_NAME, who or NO_NAME,
                       customer.name if customer else "")
         if connection is None:
             return _invalid(base, found)
-        values = self._values(row, connection, found)
+        warned: list[str] = []
+        values = self._values(row, connection, found, warned)
         if found or customer is None:
             return _invalid(base, found)
-        return self._action(row, base, connection, customer, values)
+        planned = self._action(row, base, connection, customer, values)
+        return dataclasses.replace(planned, warnings=tuple(warned)) if warned else planned
 
-    def _values(self, row: UploadedRow, connection: OrgConnection, found: list[FileIssue]
-                ) -> dict[str, str | SecretStr]:
+    def _customer(self, row: UploadedRow, external_id: str, found: list[FileIssue]
+                  ) -> tuple[Customer | None, str]:
+        """The row's customer, by external ID, else by Prismatic ID (``customer_id``), and
+        how the row names it."""
+        customer_id = row.cell(CUSTOMER_ID).strip() if self.table.has_customer_id else ""
+        if external_id:
+            customer = self.customers.get(external_id)
+            if customer is None:
+                found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+                    f"no customer of {self.tenant} has the external ID {external_id}. Check "
+                    "the spelling, or create the customer in Prismatic first."), EXTERNAL_ID))
+            elif customer_id and customer_id != customer.id:
+                found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+                    f"external_id {external_id} is customer {customer.id}, not customer_id "
+                    f"{customer_id}: keep one of the two."), CUSTOMER_ID))
+                customer = None
+            return customer, external_id
+        if customer_id:
+            customer = self.by_id.get(customer_id)
+            if customer is None:
+                found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+                    f"no customer of {self.tenant} has the Prismatic ID {customer_id}. Check "
+                    "it, or give the customer's external ID instead."), CUSTOMER_ID))
+            return customer, customer_id
+        found.append(self._issue(FileIssueKind.UNKNOWN_EXTERNAL_ID, row, (
+            "external_id is empty: enter the customer's external ID (or, for a customer without "
+            "one, its Prismatic ID in a customer_id column), or delete the row."), EXTERNAL_ID))
+        return None, ""
+
+    def _values(self, row: UploadedRow, connection: OrgConnection, found: list[FileIssue],
+                warned: list[str]) -> dict[str, str | SecretStr]:
         values: dict[str, str | SecretStr] = {}
         for column in self.table.input_columns:
             raw = row.cell(column)
@@ -239,13 +284,15 @@ class _Planner:
                 found.append(self._issue(FROM_VALIDATION[problem.kind], row, problem.message,
                                          column))
             else:
+                if (warning := warn_value(spec.definition, raw)) is not None:
+                    warned.append(f"{column}: {warning.message}")
                 text = normalize(spec.definition, raw)
                 values[column] = SecretStr(text) if spec.is_secret else text
         return values
 
     def _action(self, row: UploadedRow, base: _Where, connection: OrgConnection,
                 customer: Customer, values: dict[str, str | SecretStr]) -> PlanRow:
-        current = self.values.get((connection.stable_key, customer.external_id or ""))
+        current = self.values.get((connection.stable_key, customer.id))
 
         def planned(action: PlannedAction, message: str, changes: tuple[InputChange, ...] = (),
                     kept: tuple[str, ...] = ()) -> PlanRow:
@@ -281,7 +328,7 @@ class _Planner:
         for plan in rows:
             if NO_NAME in (plan.stable_key, plan.external_id):
                 continue
-            pair = (plan.stable_key, plan.external_id)
+            pair = (plan.stable_key, plan.customer.id if plan.customer else plan.external_id)
             if pair not in first:
                 first[pair] = plan
                 continue
@@ -355,7 +402,8 @@ def plan_frame(plan: BulkPlan) -> pd.DataFrame:
         "row": r.row_number, "stable_key": r.stable_key, "external_id": r.external_id,
         "customer": r.customer_name, "action": r.action,
         "changes": ", ".join(c.describe() for c in r.changes), "kept": ", ".join(r.kept),
-        "message": r.message} for r in plan.rows], columns=PLAN_COLUMNS)
+        "message": r.message, "warnings": " ".join(r.warnings)} for r in plan.rows],
+        columns=PLAN_COLUMNS)
 
 
 def planned_rows(plan: BulkPlan, key: bytes) -> list[PlannedRow]:

@@ -67,8 +67,10 @@ def columns(tenants: Sequence[str]) -> list[str]:
 
 
 def managed_by_key(snapshot: TenantSnapshot) -> dict[str, OrgConnection]:
-    """A tenant's org-activated customer connections by stable key."""
-    return {c.stable_key: c for c in snapshot.connections if c.is_org_activated_customer}
+    """A tenant's tenant-wide org-activated customer connections by stable key (one customer's
+    own are left out: they are no other tenant's business)."""
+    return {c.stable_key: c for c in snapshot.connections
+            if c.is_org_activated_customer and c.owner is None}
 
 
 def differences(snapshots: Mapping[str, TenantSnapshot], key: bytes, *,
@@ -86,11 +88,28 @@ def differences(snapshots: Mapping[str, TenantSnapshot], key: bytes, *,
     managed = {t: managed_by_key(s) for t, s in snapshots.items()}
     others: dict[str, dict[str, OrgConnection]] = {
         t: {c.stable_key: c for c in (all_connections or {}).get(t, ())
-            if not c.is_org_activated_customer} for t in tenants}
+            if not c.is_org_activated_customer or c.owner is not None} for t in tenants}
     indexed = {t: TenantCustomers.of(s) for t, s in snapshots.items()}
     found = [*definition_differences(tenants, managed, others, key),
              *customer_differences(tenants, indexed, managed, key)]
     return _frame(tenants, found)
+
+
+def customers_left_out(snapshots: Mapping[str, TenantSnapshot]) -> str | None:
+    """The sentence naming the customers left out of the customer comparison, and why: they
+    are matched across tenants by external ID, so those without one cannot be (None: none)."""
+    parts = []
+    for tenant, snapshot in snapshots.items():
+        out = [c for c in snapshot.customers if not c.external_id]
+        if out:
+            names = ", ".join(c.name for c in out[:10]) + (
+                f" and {len(out) - 10} more" if len(out) > 10 else "")
+            parts.append(f"{tenant}: {len(out)} ({names})")
+    if not parts:
+        return None
+    return ("Left out of the customer comparison, having no external ID (customers are matched "
+            f"across tenants by external ID): {'; '.join(parts)}. Their values are on the "
+            "Customer values page of each tenant.")
 
 
 def _frame(tenants: Sequence[str], found: Sequence[Difference]) -> pd.DataFrame:

@@ -42,6 +42,8 @@ OTHER_KINDS = {("ORG", "ORG"): "org-activated global", ("CUSTOMER", "CUSTOMER"):
 
 def other_kind(connection: OrgConnection) -> str:
     """What a connection orgconn leaves alone is, in users' words."""
+    if connection.owner is not None and connection.is_org_activated_customer:
+        return f"customer {connection.owner.name}'s own"
     return OTHER_KINDS.get((connection.variable_scope, connection.managed_by),
                            f"{connection.variable_scope.lower()}/{connection.managed_by.lower()}")
 
@@ -86,6 +88,8 @@ def _one_key(tenants: Sequence[str], stable_key: str, having: Mapping[str, OrgCo
         Kind.NAME: {t: c.name for t, c in having.items()},
         Kind.DESCRIPTION: {t: c.description or EMPTY for t, c in having.items()},
         Kind.COMPONENT: {t: component_of(c) for t, c in having.items()},
+        Kind.DEFAULT_FOR_COMPONENT: {t: "on" if c.default_for_component else "off"
+                                     for t, c in having.items()},
     }
     for kind, values in texts.items():
         if _differs(values):

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     NAME = "name"
     DESCRIPTION = "description"
     COMPONENT = "component"
+    DEFAULT_FOR_COMPONENT = "default_for_component"
     INPUT_MISSING = "input_missing"
     INPUT_SCOPE = "input_scope"
     GLOBAL_VALUE = "global_value"
@@ -62,6 +63,7 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.NAME: "Name",
     Kind.DESCRIPTION: "Description",
     Kind.COMPONENT: "Component",
+    Kind.DEFAULT_FOR_COMPONENT: "Default for component",
     Kind.INPUT_MISSING: "Input missing",
     Kind.INPUT_SCOPE: "Input scope",
     Kind.GLOBAL_VALUE: "Global value",
@@ -75,6 +77,8 @@ KIND_HELP: dict[Kind, str] = {
     Kind.NAME: "The same stable key has another name.",
     Kind.DESCRIPTION: "The same stable key has another description.",
     Kind.COMPONENT: "The same stable key is built on another component connection.",
+    Kind.DEFAULT_FOR_COMPONENT: "The integration designer uses the connection by default for "
+                                "its component in some tenants only (defaultForComponent).",
     Kind.INPUT_MISSING: "An input exists in some tenants only.",
     Kind.INPUT_SCOPE: "An input is global in one tenant and per-customer in another.",
     Kind.GLOBAL_VALUE: "A global input's value differs (secrets by fingerprint).",
@@ -84,8 +88,8 @@ KIND_HELP: dict[Kind, str] = {
     Kind.CANT_COMPARE: "Secret values a tenant does not return: equal or not is unknown.",
 }
 DEFINITION_KINDS = frozenset({
-    Kind.CONNECTION_MISSING, Kind.NAME, Kind.DESCRIPTION, Kind.COMPONENT, Kind.INPUT_MISSING,
-    Kind.INPUT_SCOPE, Kind.GLOBAL_VALUE})
+    Kind.CONNECTION_MISSING, Kind.NAME, Kind.DESCRIPTION, Kind.COMPONENT,
+    Kind.DEFAULT_FOR_COMPONENT, Kind.INPUT_MISSING, Kind.INPUT_SCOPE, Kind.GLOBAL_VALUE})
 
 # the details a tenant's column can read besides names, values and fingerprints
 PRESENT = "present"

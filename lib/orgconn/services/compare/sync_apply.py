@@ -106,14 +106,19 @@ def _create(client: PrismaticClient, step: SyncStep, secret_values: SecretValues
     values.update({k: SecretStr(v) for k, v in typed.items()})
     client.create_org_connection(step.component_connection, name=step.name,
                                  stable_key=step.stable_key, description=step.description,
-                                 scopes=step.scopes, global_values=values)
+                                 scopes=step.scopes, global_values=values,
+                                 default_for_component=step.default_for_component)
     return (*(ChangedInput.plain(k) for k, v in step.plain_values.items() if v),
             *(ChangedInput.secret_input(k, fingerprint(v, key)) for k, v in typed.items()))
 
 
 def _update(client: PrismaticClient, step: SyncStep) -> None:
     assert step.target is not None, "an update step carries the target's connection"
-    client.update_org_connection(step.target, name=step.name, description=step.description)
+    client.update_org_connection(
+        step.target, name=step.name, description=step.description,
+        default_for_component=(step.default_for_component
+                               if step.default_for_component != step.target.default_for_component
+                               else None))
 
 
 def results_frame(results: list[SyncResult]) -> pd.DataFrame:

@@ -4,10 +4,11 @@ match a source tenant's, and applying it.
 `build_sync_plan` looks at every org-activated customer connection of the source:
 
 - missing in the target → **create** it with the same stable key, name, description, component
-  connection (found in the target's components by component key + connection key), inputs and
-  scopes; plain global values are copied, secret global values are NEVER copied: the person
-  applying the plan types them in (`SyncPlan.secrets_needed`);
-- present in both, only name/description differ → **update** them (renaming is allowed);
+  connection (found in the target's components by component key + connection key), inputs,
+  scopes and ``defaultForComponent``; plain global values are copied, secret global values are
+  NEVER copied: the person applying the plan types them in (`SyncPlan.secrets_needed`);
+- present in both, only name/description/``defaultForComponent`` differ → **update** them
+  (renaming is allowed);
 - present in both with another component connection, other inputs, other scopes or other
   global values → **needs manual action**, with the reason: an input's scope and a global value
   cannot change once a connection exists, so no creation or update can fix it;
@@ -15,6 +16,9 @@ match a source tenant's, and applying it.
   the target lacks or a name already taken there → needs manual action too.
 
 Connections only in the target are listed as **left alone** (a plan never deletes).
+Definitions owned by one customer (``OrgConnection.owner``) are never copied: that customer may
+not exist in the target, and the definition is none of the other customers' business; a stable
+key held by one in the target needs manual action.
 `apply_sync_plan` checks the role (`Action.SYNC_CREATE`, admin), the confirmation, the typed
 tenant name of a protected target and every secret value before writing anything, then makes
 the writes one by one, recording each in the audit log (``sync_create`` / ``sync_update``).
@@ -69,6 +73,7 @@ class SyncStep:
     plain_values: Mapping[str, str] = field(default_factory=dict)
     secret_inputs: tuple[str, ...] = ()
     target: OrgConnection | None = None
+    default_for_component: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,15 @@ class SyncPlan:
         return tuple((s.stable_key, k) for s in self.writes for k in s.secret_inputs)
 
 
-def _find_component_connection(components: Iterable[Component], component_key: str | None,
-                               connection_key: str | None) -> ComponentConnection | None:
-    for component in components:
-        if component.key == component_key:
-            return next((c for c in component.connections if c.key == connection_key), None)
-    return None
+def _find_component_connection(components: Iterable[Component], connection: OrgConnection
+                               ) -> ComponentConnection | None:
+    """The target's component connection with the same keys; when several components share
+    the key (public and private), the one whose inputs are the source's."""
+    found = [c for component in components if component.key == connection.component_key
+             for c in component.connections if c.key == connection.connection_key]
+    wanted = sorted(i.key for i in connection.inputs)
+    return next((c for c in found if sorted(i.key for i in c.inputs) == wanted),
+                found[0] if found else None)
 
 
 def _manual(connection: OrgConnection, reason: str) -> SyncStep:
@@ -115,7 +123,7 @@ def build_sync_plan(source: str, source_connections: Iterable[OrgConnection], ta
     `all_connections()`), so that keys and names held by any connection are seen;
     ``stable_keys`` limits the plan to those keys.
     """
-    wanted = [c for c in source_connections if c.is_org_activated_customer
+    wanted = [c for c in source_connections if c.is_org_activated_customer and c.owner is None
               and (stable_keys is None or c.stable_key in stable_keys)]
     in_target = {c.stable_key: c for c in target_connections}
     components = list(target_components)
@@ -129,11 +137,16 @@ def build_sync_plan(source: str, source_connections: Iterable[OrgConnection], ta
             steps.append(_manual(connection, f"in {target} this stable key belongs to an "
                                  f"{other_kind(existing)} connection ({existing.name!r}), "
                                  "which orgconn leaves alone; stable keys cannot change"))
+        elif existing.owner is not None:
+            steps.append(_manual(connection, f"in {target} this stable key belongs to a "
+                                 f"connection of customer {existing.owner.name} only "
+                                 f"({existing.name!r}); stable keys cannot change"))
         else:
             steps.append(_existing_step(connection, existing, source, target, taken_names))
     source_keys = {c.stable_key for c in source_connections}
     for existing in sorted(in_target.values(), key=lambda c: c.stable_key):
-        if existing.is_org_activated_customer and existing.stable_key not in source_keys and (
+        if existing.is_org_activated_customer and existing.owner is None and (
+                existing.stable_key not in source_keys) and (
                 stable_keys is None or existing.stable_key in stable_keys):
             steps.append(SyncStep(SyncAction.LEFT_ALONE, existing.stable_key, existing.name,
                                   existing.description, f"only in {target}; a sync plan never "
@@ -143,8 +156,7 @@ def build_sync_plan(source: str, source_connections: Iterable[OrgConnection], ta
 
 def _create_step(connection: OrgConnection, target: str, components: list[Component],
                  taken_names: Mapping[str, str]) -> SyncStep:
-    found = _find_component_connection(components, connection.component_key,
-                                       connection.connection_key)
+    found = _find_component_connection(components, connection)
     if found is None:
         return _manual(connection, f"{target} has no component connection "
                        f"{component_of(connection)}: publish that component there first")
@@ -162,7 +174,8 @@ def _create_step(connection: OrgConnection, target: str, components: list[Compon
                     if i.is_secret and i.global_value is not None and i.global_value.has_value)
     return SyncStep(SyncAction.CREATE, connection.stable_key, connection.name,
                     connection.description, "missing in " + target, component_of(connection),
-                    found, {i.key: i.scope for i in connection.inputs}, plain, secrets)
+                    found, {i.key: i.scope for i in connection.inputs}, plain, secrets,
+                    default_for_component=connection.default_for_component)
 
 
 def _existing_step(source: OrgConnection, existing: OrgConnection, source_name: str,
@@ -170,17 +183,22 @@ def _existing_step(source: OrgConnection, existing: OrgConnection, source_name: 
     problems = _unfixable(source, existing, source_name, target)
     if problems:
         return _manual(source, "; ".join(problems))
-    if (source.name, source.description) == (existing.name, existing.description):
+    if (source.name, source.description, source.default_for_component) == (
+            existing.name, existing.description, existing.default_for_component):
         return SyncStep(SyncAction.IN_SYNC, source.stable_key, source.name, source.description,
-                        component=component_of(source))
+                        component=component_of(source),
+                        default_for_component=source.default_for_component)
     holder = taken_names.get(source.name)
     if holder not in (None, source.stable_key):
         return _manual(source, f"the name {source.name!r} is taken in {target} by {holder}: "
                        "rename one of them first")
     what = [w for w, a, b in (("name", source.name, existing.name),
-                              ("description", source.description, existing.description)) if a != b]
+                              ("description", source.description, existing.description),
+                              ("default for component", source.default_for_component,
+                               existing.default_for_component)) if a != b]
     return SyncStep(SyncAction.UPDATE, source.stable_key, source.name, source.description,
-                    f"{' and '.join(what)} differ", component_of(source), target=existing)
+                    f"{' and '.join(what)} differ", component_of(source), target=existing,
+                    default_for_component=source.default_for_component)
 
 
 def _unfixable(source: OrgConnection, existing: OrgConnection, source_name: str, target: str
@@ -216,7 +234,8 @@ def _global_differs(wanted: ConnectionInput, there: ConnectionInput) -> bool:
     return verdict(states) is True
 
 
-PLAN_COLUMNS = ["action", "stable_key", "name", "component", "inputs", "type_in", "reason"]
+PLAN_COLUMNS = ["action", "stable_key", "name", "component", "inputs", "type_in",
+                "default_for_component", "reason"]
 
 
 def plan_frame(plan: SyncPlan) -> pd.DataFrame:
@@ -231,5 +250,6 @@ def plan_frame(plan: SyncPlan) -> pd.DataFrame:
         rows.append({"action": step.action.value, "stable_key": step.stable_key,
                      "name": step.name, "component": step.component,
                      "inputs": inputs, "type_in": ", ".join(step.secret_inputs),
+                     "default_for_component": step.default_for_component,
                      "reason": step.reason})
     return pd.DataFrame(rows, columns=PLAN_COLUMNS)

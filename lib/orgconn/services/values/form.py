@@ -18,6 +18,8 @@ Writing (save, delete, audit) is in `orgconn.services.values.save`. Nothing here
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,10 +39,12 @@ from orgconn.services.values.validation import (
     IssueKind,
     ValueIssue,
     ValueKind,
+    ValueWarning,
     check_values,
     is_blank,
     kind_of,
     normalize,
+    warn_values,
 )
 
 KEEP = "leave blank to keep the current value"
@@ -75,6 +79,7 @@ class FormField:
     is_set: bool
     state: str = ""
     hidden: bool = False
+    language: str | None = None
 
     @property
     def is_secret(self) -> bool:
@@ -151,7 +156,7 @@ def _form_field(item: ConnectionInput, current: CustomerValues | None, key: byte
         placeholder=definition.placeholder, initial=initial,
         is_set=value is not None and value.has_value,
         state=secret_state(value, key) if kind is ValueKind.SECRET else "",
-        hidden=value is not None and not value.is_readable)
+        hidden=value is not None and not value.is_readable, language=definition.language)
 
 
 def _global_field(item: ConnectionInput, key: bytes) -> GlobalField:
@@ -215,13 +220,37 @@ def find_connection(client: PrismaticClient, stable_key: str) -> OrgConnection:
     return found
 
 
-def find_customer(client: PrismaticClient, external_id: str) -> Customer:
-    """The customer with ``external_id``; `InvalidValuesError` saying so when there is none."""
-    found = client.customer(external_id)
-    if found is None:
-        raise InvalidValuesError(f"no customer has the external ID {external_id!r} in tenant "
-                                 f"{client.tenant.name}: check the ID (it is case-sensitive)")
-    return found
+def is_customer_id(text: str) -> bool:
+    """Whether ``text`` is shaped like a Prismatic customer ID (base64 of ``Customer:...``)."""
+    try:
+        return base64.b64decode(text, validate=True).startswith(b"Customer:")
+    except (binascii.Error, ValueError):
+        return False
+
+
+def find_customer(client: PrismaticClient, reference: str) -> Customer:
+    """The customer ``reference`` names: its external ID, else its Prismatic customer ID, else
+    its exact name (customers without an external ID exist on real tenants).
+
+    Raises `InvalidValuesError` when none matches, or when the name is shared (the message lists
+    each such customer's Prismatic ID to give instead).
+    """
+    found = client.customer(reference)
+    if found is None and is_customer_id(reference):
+        found = client.customer_by_id(reference)
+    if found is not None:
+        return found
+    named = [c for c in client.customers(name_contains=reference) if c.name == reference]
+    if len(named) == 1:
+        return named[0]
+    tenant = client.tenant.name
+    if named:
+        ids = "; ".join(f"{c.id} ({c.external_id or 'no external ID'})" for c in named)
+        raise InvalidValuesError(f"{len(named)} customers of tenant {tenant} are named "
+                                 f"{reference!r}: give one's external ID or Prismatic ID "
+                                 f"instead ({ids})")
+    raise InvalidValuesError(f"no customer of tenant {tenant} has the external ID, Prismatic ID "
+                             f"or name {reference!r}: check it (external IDs are case-sensitive)")
 
 
 # --------------------------------------------------------------------------- submitting
@@ -239,11 +268,13 @@ class FormInvalid(InvalidValuesError):
 class Submission:
     """What a save sends: every per-customer input except the secrets kept as they are.
 
-    ``values`` holds secrets as `SecretStr`; ``kept`` names the secrets left blank to keep.
+    ``values`` holds secrets as `SecretStr`; ``kept`` names the secrets left blank to keep;
+    ``warnings`` the values that do not look like their inputs' names suggest (sent as typed).
     """
 
     values: Mapping[str, str | SecretStr]
     kept: tuple[str, ...] = ()
+    warnings: tuple[ValueWarning, ...] = ()
 
     def raw(self) -> dict[str, str]:
         """The values as plain text, for `services.audit.changed_inputs` only (never display)."""
@@ -259,7 +290,8 @@ def prepare(form: ValuesForm, typed: Mapping[str, str | None]) -> Submission:
 
     A missing or blank value is blank; a blank secret that is already set is kept. Keys that
     are not per-customer inputs are refused (global ones with their own reason). Raises
-    `FormInvalid` listing every problem, each naming its input.
+    `FormInvalid` listing every problem, each naming its input; values that only do not look
+    like their names suggest are sent, with their warnings in ``Submission.warnings``.
     """
     issues = [ValueIssue(k, IssueKind.UNKNOWN_INPUT,
                          f"{k} is a global input of {form.connection.stable_key}: its one value "
@@ -280,7 +312,8 @@ def prepare(form: ValuesForm, typed: Mapping[str, str | None]) -> Submission:
             values[item.key] = SecretStr(text)
         else:
             values[item.key] = normalize(item, text) if not is_blank(text) else ""
-    submission = Submission(values=values, kept=kept)
+    submission = Submission(values=values, kept=kept,
+                            warnings=tuple(warn_values(form.fields, given)))
     hidden = [f for f in form.fields if f.key in kept and f.hidden]
     if hidden and _changes(form, submission):
         raise FormInvalid([ValueIssue(f.key, IssueKind.REQUIRED, (

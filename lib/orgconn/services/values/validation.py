@@ -1,12 +1,20 @@
 """Validate customer values before anything is sent to Prismatic.
 
 One set of validators serves the customer-values form, the test-credentials form, the bulk
-upload and the ``orgconn set`` command, so a value refused in one place is refused everywhere.
+upload, the new-connection wizard and the ``orgconn set`` command, so a value refused in one place
+is refused everywhere.
 
-Prismatic's input types say little (a port is a ``STRING``), so the kind of a value is read from
-the input definition: its ``type`` (``BOOLEAN``, ``CODE``/``JSONFORM`` are JSON, ``PASSWORD`` is a
-secret) and, for plain strings, its key and label (``port``, ``...Url``/``endpoint``, ``timeout``
-and other counts). Messages name the input and say what to type; they never quote a secret value.
+orgconn never refuses what Prismatic would accept. Refused (`check_value`, a `ValueIssue`) is
+only what cannot be right: a required input left blank without a default, a ``BOOLEAN`` that is
+not a boolean, and a ``CODE`` input whose ``language`` is ``json`` holding JSON that does not
+parse. Other ``CODE`` languages, ``DATA`` and ``JSONFORM`` are text to us.
+
+Everything else is a guess from the input's name and label (a ``port``, a ``...Url``/``endpoint``,
+a ``timeout`` or other count or number): Prismatic's string inputs take any text, so a value that
+does not look like its guess is only a `ValueWarning` (`warn_value`), shown beside the value and
+never blocking the write. Names are read word by word (``smtpPort`` is a port, ``support`` and
+``export`` are not). Messages name the input and say what was expected; they never quote a
+secret value.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ class InputSpec(Protocol):
     def required(self) -> bool: ...
     @property
     def default(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
 
 
 class ValueKind(StrEnum):
@@ -42,10 +52,16 @@ class ValueKind(StrEnum):
     TEXT = "text"
     SECRET = "secret"  # noqa: S105 - a kind of value, not a password
     BOOLEAN = "boolean"
-    JSON = "json"
-    PORT = "port"
+    JSON = "json"  # a CODE input whose language is JSON: refused unless it parses
+    CODE = "code"  # other CODE languages, DATA, JSONFORM: several lines of text
+    PORT = "port"  # the three guessed from a name: a value that does not fit only warns
     NUMBER = "number"
     URL = "url"
+
+    @property
+    def is_guess(self) -> bool:
+        """Whether the kind is guessed from the input's name (its check only warns)."""
+        return self in (ValueKind.PORT, ValueKind.NUMBER, ValueKind.URL)
 
 
 class IssueKind(StrEnum):
@@ -65,34 +81,50 @@ class ValueIssue:
     message: str
 
 
+@dataclass(frozen=True)
+class ValueWarning:
+    """A value that does not look like what the input's name suggests; it is sent all the same."""
+
+    input_key: str
+    message: str
+
+
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
-_NUMBER_WORDS = ("timeout", "count", "limit", "size", "retries", "seconds", "number")
-_URL_WORDS = ("url", "endpoint", "webhook", "uri")
+_NUMBER_WORDS = {"timeout", "count", "limit", "size", "retries", "seconds", "number"}
+_URL_WORDS = {"url", "endpoint", "webhook", "uri"}
 _SECRET_TYPES = {"PASSWORD"}
-_JSON_TYPES = {"CODE", "JSONFORM", "DATA"}
+_TEXT_BLOCK_TYPES = {"CODE", "JSONFORM", "DATA"}
 
 
 def kind_of(spec: InputSpec) -> ValueKind:
-    """The value kind of an input, from its type, then from its key and label."""
-    return _kind_of(spec.type, spec.key, spec.label)
+    """The value kind of an input, from its type (and a CODE input's language), else its name."""
+    return _kind_of(spec.type, spec.key, spec.label, spec.language)
+
+
+def words_of(*names: str) -> set[str]:
+    """The lowercase words of names in camelCase, snake_case, kebab-case or plain text."""
+    spaced = " ".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", n) for n in names)
+    return set(re.findall(r"[a-z]+", spaced.lower()))
 
 
 @functools.lru_cache(maxsize=1024)  # a bulk file asks it twice for every cell
-def _kind_of(type_name: str, key: str, label: str) -> ValueKind:
+def _kind_of(type_name: str, key: str, label: str, language: str | None) -> ValueKind:
     type_ = type_name.upper()
     if type_ in _SECRET_TYPES:
         return ValueKind.SECRET
     if type_ == "BOOLEAN":
         return ValueKind.BOOLEAN
-    if type_ in _JSON_TYPES:
+    if type_ == "CODE" and (language or "").lower() == "json":
         return ValueKind.JSON
-    words = f"{key} {label}".lower()
-    if re.search(r"(^|[^a-z])port($|[^a-z])", words) or key.lower().endswith("port"):
+    if type_ in _TEXT_BLOCK_TYPES:
+        return ValueKind.CODE
+    words = words_of(key, label)
+    if "port" in words:
         return ValueKind.PORT
-    if any(w in words for w in _URL_WORDS):
+    if words & _URL_WORDS:
         return ValueKind.URL
-    if any(w in words for w in _NUMBER_WORDS):
+    if words & _NUMBER_WORDS:
         return ValueKind.NUMBER
     return ValueKind.TEXT
 
@@ -117,9 +149,11 @@ def normalize(spec: InputSpec, value: str) -> str:
 
 
 def check_value(spec: InputSpec, value: str | None) -> ValueIssue | None:
-    """Check one value against its input definition; None when it is acceptable.
+    """Refuse a value that cannot be right for its input; None when Prismatic would take it.
 
-    A blank value is refused only when the input is required and has no default.
+    A blank value is refused only when the input is required and has no default; otherwise
+    only a BOOLEAN that is not a boolean and a JSON CODE input that does not parse. Guesses from
+    the input's name are `warn_value`'s, never a refusal.
     """
     label = spec.label or spec.key
     if is_blank(value):
@@ -132,14 +166,6 @@ def check_value(spec: InputSpec, value: str | None) -> ValueIssue | None:
     problem: str | None = None
     if kind is ValueKind.BOOLEAN and text.lower() not in _TRUE | _FALSE:
         problem = f"{label} must be true or false (or yes/no, 1/0)."
-    elif kind is ValueKind.PORT and not (text.isdigit() and 1 <= int(text) <= 65535):
-        problem = f"{label} must be a port number from 1 to 65535."
-    elif kind is ValueKind.NUMBER and not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        problem = f"{label} must be a number, such as 30."
-    elif kind is ValueKind.URL:
-        parsed = urlparse(text)
-        if parsed.scheme not in {"http", "https", "sftp", "ftp"} or not parsed.netloc:
-            problem = f"{label} must be a full URL, such as https://api.example.com."
     elif kind is ValueKind.JSON:
         try:
             json.loads(text)
@@ -148,6 +174,38 @@ def check_value(spec: InputSpec, value: str | None) -> ValueIssue | None:
     if problem is None:
         return None
     return ValueIssue(spec.key, IssueKind.BAD_TYPE, problem)
+
+
+def warn_value(spec: InputSpec, value: str | None) -> ValueWarning | None:
+    """A warning when a non-blank value does not look like what the input's name suggests.
+
+    Only inputs whose kind is guessed (port, number, URL) warn; the value is sent as typed.
+    """
+    kind = kind_of(spec)
+    if not kind.is_guess or value is None or is_blank(value):
+        return None
+    label = spec.label or spec.key
+    text = value.strip()
+    hint: str | None = None
+    if kind is ValueKind.PORT and not (text.isdigit() and 1 <= int(text) <= 65535):
+        hint = "a port number from 1 to 65535"
+    elif kind is ValueKind.NUMBER and not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        hint = "a number, such as 30"
+    elif kind is ValueKind.URL:
+        parsed = urlparse(text)
+        if parsed.scheme not in {"http", "https", "sftp", "ftp"} or not parsed.netloc:
+            hint = "a full URL, such as https://api.example.com"
+    if hint is None:
+        return None
+    return ValueWarning(spec.key, f"{label} does not look like {hint} (from its name); it is "
+                                  "saved as typed: check it.")
+
+
+def warn_values(specs: Iterable[InputSpec], values: Mapping[str, str | None]
+                ) -> list[ValueWarning]:
+    """The `warn_value` warnings of the given values, in the inputs' order."""
+    found = (warn_value(spec, values.get(spec.key)) for spec in specs)
+    return [w for w in found if w is not None]
 
 
 def check_values(
