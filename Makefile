@@ -1,12 +1,14 @@
 # orgconn: two commands do everything (see README).
 #   make run   installs into .venv and starts the dashboard on the embedded sandbox
 #   make test  installs into .venv (with the dev extra) and runs the whole test suite
+#   make notebook  installs the dev extra and opens JupyterLab on notebooks/ (127.0.0.1 only)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+NOTEBOOK_PORT ?= 8888
 
-.PHONY: run test install install-dev browser-deps screenshots clean
+.PHONY: run test notebook install install-dev browser-deps screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +22,12 @@ install-dev: $(BIN)/python
 
 run: install
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+
+# JupyterLab from the dev environment, started in notebooks/ so that each notebook's exports
+# land beside it; its kernel is this venv's Python (orgconn finds ../.streamlit/secrets.toml).
+notebook: install-dev
+	cd notebooks && $(abspath $(BIN))/jupyter lab --ServerApp.ip=127.0.0.1 \
+		--ServerApp.port=$(NOTEBOOK_PORT)
 
 browser-deps:
 	@bash scripts/install-browser-deps.sh

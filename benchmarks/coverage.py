@@ -1,32 +1,39 @@
-"""How many requests and seconds coverage costs at 10,000 customers, against a naive lookup.
+"""What coverage costs — time, requests, peak memory — at 10,000 customers, against bare and
+naive fetches of the same data.
 
     .venv/bin/python benchmarks/coverage.py [--customers 10000] [--naive-sample 500]
-                                            [--latency-ms 0]
+                                            [--latency-ms 0] [--renders 5]
 
 Runs the sandbox in a subprocess (``start_sandbox_process``: its own GIL; tenant ``us``, six
 org-activated connections) with its data kept under benchmarks/results/ (seeded once;
 ``--reset`` reseeds), then prints, in one run:
 
-- **floor**: the pages coverage needs (connections, customers, customers' values: pages of
-  100) fetched bare with httpx — same documents, same concurrency as the client (6), no models;
-- **orgconn**: ``PrismaticClient.snapshot()`` + ``coverage_frame`` (what the page and
-  ``orgconn coverage`` do);
+- **orgconn coverage** and **orgconn coverage --no-impact**: the command itself
+  (``--format csv`` to /dev/null), each in a fresh Python process of its own: wall seconds from
+  the interpreter's start (imports included) and peak RSS (``ru_maxrss``);
+- **floor**: the pages coverage with impact reads (connections, customers, customers' values,
+  each connection's instances: pages of 100, the client's documents) fetched bare with httpx —
+  same concurrency as the client (6), no models;
+- **page by page**: the same pages bare, one after the other following ``endCursor``, as a
+  script does;
 - **naive**: what Prismatic's example script does per customer — list the customers, then one
   ``customerConfigVariables(customer: ID)`` query per customer, one after the other. Timed on
   the first ``--naive-sample`` customers and extrapolated to all of them (the output says so);
 - **page**: the dashboard's coverage page (AppTest from app.py) rendered from a warm cache:
   the median of ``--renders`` reruns, and a rerun after typing a search.
 
-On loopback a request costs the sandbox's work and little else, so small per-customer queries
-are cheap; ``--latency-ms 50`` makes the sandbox answer each request 50 ms later, like a stack
-across a network, where the number of requests is what costs.
+On loopback a request costs the sandbox's work and little else; ``--latency-ms 20`` makes the
+sandbox answer each request 20 ms later, like a stack across a network, where the number of
+requests and their concurrency is what costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,12 +45,9 @@ from typing import Any
 
 import httpx
 
-from orgconn.client import PrismaticClient
 from orgconn.client.documents import operation
 from orgconn.client.plans import dig, offset_cursor
-from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox, SandboxSettings, start_sandbox_process
-from orgconn.services.coverage import coverage_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -51,8 +55,17 @@ PAGE_SIZE = 100
 CONCURRENCY = 6  # the client's default Limits.max_concurrency
 # (operation, variables, path of its connection in the answer): the pages coverage reads
 STREAMS = (("OrgConnections", {}, "scopedConfigVariables"),
-           ("Customers", {}, "customers"),
-           ("CustomerValues", {}, "customerConfigVariables"))
+           ("Customers", {"brief": True}, "customers"),
+           ("CoverageValues", {}, "customerConfigVariables"))
+INSTANCES = ("ConnectionInstances", "scopedConfigVariable.instances")
+# the command in a fresh interpreter: its peak RSS on stderr, its output to /dev/null
+CHILD = """
+import json, resource, sys
+from orgconn.cli import main
+status = main(sys.argv[1:])
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"status": status, "peak_mb": peak_mb}), file=sys.stderr)
+"""
 
 
 class Bare:
@@ -77,29 +90,55 @@ class Bare:
         return data
 
 
+def _streams(bare: Bare) -> list[tuple[str, dict[str, Any], str]]:
+    """Every stream of coverage with impact: the three of `STREAMS`, and one per connection."""
+    connections = bare.post("OrgConnections", {"first": PAGE_SIZE})
+    ids = [c["id"] for c in dig(connections, "scopedConfigVariables")["nodes"]
+           if c["variableScope"] == "CUSTOMER" and c["managedBy"] == "ORG"]
+    bare.requests = 0
+    return [*STREAMS, *((INSTANCES[0], {"connectionId": i}, INSTANCES[1]) for i in ids)]
+
+
 def floor(box: RunningSandbox) -> tuple[int, float]:
-    """Every page of the three streams, first pages then the rest, 6 requests at a time."""
+    """Every page of every stream, first pages then the rest, 6 requests at a time."""
     bare = Bare(box)
+    streams = _streams(bare)
     started = time.perf_counter()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         firsts = list(pool.map(lambda s: bare.post(s[0], {**s[1], "first": PAGE_SIZE}),
-                               STREAMS))
+                               streams))
         rest = [(name, {**variables, "first": PAGE_SIZE, "after": offset_cursor(start - 1)})
-                for (name, variables, path), first in zip(STREAMS, firsts, strict=True)
+                for (name, variables, path), first in zip(streams, firsts, strict=True)
                 for start in range(PAGE_SIZE, int(dig(first, path)["totalCount"]), PAGE_SIZE)]
         list(pool.map(lambda call: bare.post(*call), rest))
     return bare.requests, time.perf_counter() - started
 
 
-def orgconn(box: RunningSandbox) -> tuple[int, float, int, int]:
-    """The client's snapshot and the coverage frame: requests, seconds, cells, connections."""
-    tenant = TenantConfig(name="us", url=box.stack_url("us"), token=box.token("us"))
-    with PrismaticClient(tenant) as client:
-        started = time.perf_counter()
-        snapshot = client.snapshot()
-        frame = coverage_frame("us", snapshot)
-        seconds = time.perf_counter() - started
-        return client.stats.requests, seconds, len(frame), frame["stable_key"].nunique()
+def page_by_page(box: RunningSandbox) -> tuple[int, float]:
+    """Every page of every stream, one request at a time, following ``endCursor``."""
+    bare = Bare(box)
+    streams = _streams(bare)
+    started = time.perf_counter()
+    for name, variables, path in streams:
+        after = None
+        while True:
+            page = dig(bare.post(name, {**variables, "first": PAGE_SIZE, "after": after}), path)
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+    return bare.requests, time.perf_counter() - started
+
+
+def command(config: Path, *options: str) -> tuple[float, float, int]:
+    """``orgconn coverage --format csv OPTIONS`` in a fresh interpreter: (wall seconds from its
+    start, peak RSS in MB, exit status)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CHILD, "coverage", "--config", str(config),
+                           "--format", "csv", *options], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    seconds = time.perf_counter() - started
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    return seconds, float(result["peak_mb"]), int(result["status"])
 
 
 def naive(box: RunningSandbox, sample: int) -> tuple[int, float, int, float]:
@@ -127,17 +166,24 @@ def naive(box: RunningSandbox, sample: int) -> tuple[int, float, int, float]:
     return total_requests, listing + per_customer * len(customers), measured_requests, measured
 
 
-def page_render(box: RunningSandbox, renders: int) -> tuple[float, float, float]:
-    """The coverage page in AppTest: (cold first run, warm median, rerun after a search)."""
-    import streamlit.testing.v1.app_test as app_test  # app.py renders the coverage page
-
+def configuration(box: RunningSandbox) -> Path:
+    """A configuration file naming the sandbox's tenant us."""
     folder = Path(tempfile.mkdtemp(prefix="orgconn-bench-"))
     config = folder / "orgconn.toml"
     config.write_text(f'[tenants.us]\nurl = "{box.stack_url("us")}"\n'
                       f'token = "{box.token("us")}"\n', encoding="utf-8")
+    return config
+
+
+def page_render(box: RunningSandbox, renders: int) -> tuple[float, float, float]:
+    """The coverage page in AppTest: (cold first run, warm median, rerun after a search)."""
+    from streamlit.testing.v1 import AppTest
+
+    config = configuration(box)
+    folder = config.parent
     os.environ.update(ORGCONN_CONFIG=str(config),
                       ORGCONN_DATABASE_URL=f"sqlite:///{folder / 'store.db'}")
-    at = app_test.AppTest.from_file(ROOT / "app.py", default_timeout=600)
+    at = AppTest.from_file(ROOT / "app.py", default_timeout=600)
 
     def timed(run: Callable[[], object]) -> float:
         started = time.perf_counter()
@@ -168,27 +214,37 @@ def main() -> None:
     with start_sandbox_process(settings) as box:
         print(f"sandbox ready in {time.perf_counter() - started:.1f} s ({args.customers:,} "
               f"customers in tenant us, data in {settings.data_dir})", flush=True)
+        config = configuration(box)
+        with_impact = command(config)
+        without = command(config, "--no-impact")
         floor_requests, floor_seconds = floor(box)
-        ours, our_seconds, cells, connections = orgconn(box)
+        serial_requests, serial_seconds = page_by_page(box)
         naive_requests, naive_seconds, sampled, sampled_seconds = naive(box, args.naive_sample)
-        cold, warm, search = page_render(box, args.renders)
-    print(f"\ncoverage of {args.customers:,} customers × {connections} connections "
-          f"({cells:,} cells); the sandbox runs in a subprocess on this machine, answering "
-          f"after {args.latency_ms} ms of added latency\n")
-    print(f"{'':34}{'requests':>10}{'seconds':>10}")
-    print(f"{'floor: same pages, bare httpx':34}{floor_requests:>10,}{floor_seconds:>10.1f}")
-    print(f"{'orgconn: snapshot + coverage':34}{ours:>10,}{our_seconds:>10.1f}")
-    print(f"{'naive: one query per customer':34}{naive_requests:>10,}{naive_seconds:>10.1f}"
+    ours = with_impact[0]
+    print(f"\ncoverage of {args.customers:,} customers × 6 connections; the sandbox runs in a "
+          f"subprocess on this machine, answering after {args.latency_ms} ms of added latency\n")
+    print(f"{'':40}{'requests':>10}{'seconds':>10}{'peak MB':>10}")
+    print(f"{'orgconn coverage (fresh process)':40}{'':>10}{ours:>10.1f}"
+          f"{with_impact[1]:>10.0f}   exit {with_impact[2]}")
+    print(f"{'orgconn coverage --no-impact':40}{'':>10}{without[0]:>10.1f}"
+          f"{without[1]:>10.0f}   exit {without[2]}")
+    print(f"{'floor: same pages, bare, 6 at a time':40}{floor_requests:>10,}"
+          f"{floor_seconds:>10.1f}")
+    print(f"{'page by page: same pages, bare':40}{serial_requests:>10,}{serial_seconds:>10.1f}")
+    print(f"{'naive: one query per customer':40}{naive_requests:>10,}{naive_seconds:>10.1f}"
           f"   extrapolated from the first {args.naive_sample:,} customers "
           f"(measured {sampled:,} requests in {sampled_seconds:.1f} s)")
-    print(f"\norgconn: {ours / floor_requests:.2f}× the floor's requests, "
-          f"{our_seconds / floor_seconds:.2f}× its time; the naive lookup sends "
-          f"{naive_requests / ours:.0f}× orgconn's requests and takes "
-          f"{naive_seconds / our_seconds:.0f}× its time")
-    print(f"coverage page (AppTest from app.py): warm cache {warm:.2f} s (median of "
-          f"{args.renders}), after a search {search:.2f} s, first render with the fetch "
-          f"{cold:.1f} s")
+    print(f"\norgconn coverage, imports included: {ours / without[0]:.2f}× the time without "
+          f"impact; {ours / serial_seconds:.2f}× the page-by-page fetch, "
+          f"{ours / floor_seconds:.2f}× the concurrent floor; 1/{naive_seconds / ours:.0f} "
+          "of the naive lookup's time")
     sys.stdout.flush()
+    if args.renders:
+        with start_sandbox_process(settings) as box:
+            cold, warm, search = page_render(box, args.renders)
+        print(f"coverage page (AppTest from app.py): warm cache {warm:.2f} s (median of "
+              f"{args.renders}), after a search {search:.2f} s, first render with the fetch "
+              f"{cold:.1f} s")
 
 
 if __name__ == "__main__":

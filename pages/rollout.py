@@ -103,6 +103,19 @@ figure = charts.coverage_chart(series, measure)
 plot(figure, "coverage")
 downloads("coverage", series, figure)
 
+st.subheader("Blocked instances over time")
+st.caption("Instances of customers whose values for a connection they use are missing, "
+           "incomplete or in error, at each recorded snapshot. Snapshots taken before orgconn "
+           "counted them, estimates and segments have no figure (never a 0).")
+blocked = series[~series["estimated"]].dropna(subset=["blocked_instances"])
+if blocked.empty:
+    st.caption("No snapshot with blocked instances yet" + (" for this segment." if label
+                                                            else "."))
+else:
+    figure = charts.blocked_chart(series)
+    plot(figure, "blocked")
+    downloads("blocked", blocked, figure)
+
 st.subheader(f"{names[focus]}: customers by status")
 figure = charts.status_area_chart(focused)
 plot(figure, "status")

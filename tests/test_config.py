@@ -13,6 +13,7 @@ from orgconn.config import (
     OrgconnConfig,
     TenantConfig,
     build_config,
+    config_file,
     environment_overrides,
     import_prism_profiles,
     load_config,
@@ -62,6 +63,35 @@ def test_streamlit_secrets_are_the_default_file(tmp_path, monkeypatch):
     write(tmp_path, GOOD, ".streamlit/secrets.toml")
     monkeypatch.chdir(tmp_path)
     assert set(load_config(env={}).tenants) == {"us", "eu"}
+
+
+def test_a_kernel_started_in_a_subfolder_finds_the_projects_secrets_above_it(tmp_path,
+                                                                              monkeypatch):
+    secrets = write(tmp_path, GOOD, ".streamlit/secrets.toml")
+    notebooks = tmp_path / "notebooks" / "drafts"
+    notebooks.mkdir(parents=True)
+    monkeypatch.chdir(notebooks)
+    config = load_config(env={})
+    assert set(config.tenants) == {"us", "eu"} and config.source == str(secrets)
+    assert config_file(env={}) == secrets
+
+
+def test_the_nearest_secrets_file_wins_over_one_further_up(tmp_path, monkeypatch):
+    write(tmp_path, GOOD, ".streamlit/secrets.toml")
+    nearer = write(tmp_path / "team", '[tenants.dev]\nurl = "http://127.0.0.1:1/us"\n'
+                   'token = "t"\n', ".streamlit/secrets.toml")
+    (tmp_path / "team" / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "team" / "notebooks")
+    assert config_file(env={}) == nearer and set(load_config(env={}).tenants) == {"dev"}
+
+
+def test_orgconn_config_wins_over_secrets_found_upward(tmp_path, monkeypatch):
+    write(tmp_path, GOOD, ".streamlit/secrets.toml")
+    named = write(tmp_path, '[tenants.dev]\nurl = "http://127.0.0.1:1/us"\ntoken = "t"\n',
+                  "named.toml")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert set(load_config(env={"ORGCONN_CONFIG": str(named)}).tenants) == {"dev"}
 
 
 def test_no_file_at_all_is_a_valid_configuration_without_tenants(tmp_path, monkeypatch):

@@ -52,6 +52,25 @@ def test_coverage_has_a_row_per_customer_and_connection(configured):
     assert set(frame["status"]) <= {"complete", "incomplete", "missing", "error"}
 
 
+def test_coverage_carries_the_instances_each_gap_blocks_as_the_cli_reports_them(
+        configured, capsys: pytest.CaptureFixture[str]):
+    import csv
+    import io
+
+    from orgconn.cli import main
+
+    frame = orgconn.coverage("us")
+    blocking = frame.query("blocking")
+    assert not blocking.empty and (blocking["instances"] > 0).all()
+    assert (blocking["status"] != "complete").all()
+    main(["coverage", "--tenant", "us", "--blocking", "--format", "csv"])
+    listed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {(r["stable_key"], r["customer_external_id"], int(r["instances"]),
+             int(r["enabled_instances"]), int(r["failing_instances"])) for r in listed} == {
+        (r.stable_key, r.customer_external_id, r.instances, r.enabled_instances,
+         r.failing_instances) for r in blocking.itertuples()}
+
+
 def test_an_unknown_attribute_of_orgconn_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         orgconn.nope  # noqa: B018

@@ -5,7 +5,10 @@ clients from its `TenantConfig` objects. Where the TOML comes from, first found 
 
 1. the ``path`` argument (the CLI's ``--config``),
 2. the file named by the environment variable ``ORGCONN_CONFIG``,
-3. ``.streamlit/secrets.toml`` in the working directory (absent is fine: no tenants).
+3. ``.streamlit/secrets.toml`` in the working directory or the nearest folder above it that has
+   one (so a notebook kernel started in ``notebooks/`` finds the project's); absent is fine: no
+   tenants. Relative paths inside it (``[sandbox] data_dir``, a ``sqlite:///`` URL) stay
+   relative to the working directory.
 
 Environment variables then override single keys: ``ORGCONN_<KEY>`` for a top-level key and
 ``ORGCONN_TENANTS__<NAME>__<KEY>`` for a tenant's (``__`` separates levels, names are
@@ -314,12 +317,21 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     return build_config(data, source=str(file))
 
 
-def config_file(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+def config_file(path: str | Path | None = None, env: Mapping[str, str] | None = None,
+                cwd: str | Path | None = None) -> Path:
     """The TOML file `load_config` reads (which may not exist): ``path``, else
-    ``ORGCONN_CONFIG``, else ``.streamlit/secrets.toml``."""
+    ``ORGCONN_CONFIG``, else the nearest ``.streamlit/secrets.toml`` in ``cwd`` (default: the
+    working directory) or a folder above it, else ``.streamlit/secrets.toml`` (absent)."""
     env = os.environ if env is None else env
     named = path or env.get("ORGCONN_CONFIG")
-    return Path(named) if named else DEFAULT_PATH
+    if named:
+        return Path(named)
+    start = Path.cwd() if cwd is None else Path(cwd).resolve()
+    found = next((folder / DEFAULT_PATH for folder in (start, *start.parents)
+                  if (folder / DEFAULT_PATH).is_file()), None)
+    if found is None or (cwd is None and found == start / DEFAULT_PATH):
+        return DEFAULT_PATH  # here (or nowhere): the relative path, as messages always said
+    return found
 
 
 def environment_signature(env: Mapping[str, str] | None = None) -> str:

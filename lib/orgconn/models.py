@@ -7,6 +7,9 @@
 - `Component` / `ComponentConnection`: what a new org-activated connection can be built on.
 - `WhoAmI`, `Instance`, `InstanceUsage`, `UpsertResult`; `InstanceImpact` (instances per
   connection and customer, for coverage).
+- `CoverageRead`: the lean read of coverage — connections as models, but customers and values
+  as small tuples (`CoverageCustomer`, `CoverageValues`) holding no value, only which inputs
+  have one: 10,000 customers × 6 connections stay a few tens of MB.
 
 Values are `InputValue` objects; a PASSWORD input's value is a `pydantic.SecretStr`, so reprs,
 logs and exceptions show ``**********``. Build models from API nodes with ``from_node``; the
@@ -487,3 +490,52 @@ class InstanceImpact(ApiModel):
         if per_customer is None:
             return None
         return per_customer.get(customer_id, NO_INSTANCES)
+
+
+class CoverageCustomer(NamedTuple):
+    """A customer as coverage needs it (the attributes of `Customer` that coverage reads)."""
+
+    id: str
+    name: str
+    external_id: str | None
+    labels: tuple[str, ...]
+
+
+class CoverageValues(NamedTuple):
+    """One customer's values for one connection as coverage needs them: no value, only the
+    keys of the inputs that have one (``filled``). ``last_configured_at`` is the API's text."""
+
+    id: str
+    connection_id: str
+    customer_id: str
+    status: str | None
+    last_configured_at: str | None
+    filled: frozenset[str]
+
+    def has_value(self, key: str) -> bool:
+        """Whether input ``key`` has a value."""
+        return key in self.filled
+
+
+class CoverageRead(NamedTuple):
+    """What coverage reads of one tenant: org-activated connections, customers, their values
+    (never test credentials) and the instance impact (None: not read, or the tenant cannot
+    answer — unknown, never 0)."""
+
+    connections: tuple[OrgConnection, ...]
+    customers: tuple[CoverageCustomer, ...]
+    values: tuple[CoverageValues, ...]
+    impact: InstanceImpact | None = None
+
+    @classmethod
+    def of_snapshot(cls, snapshot: TenantSnapshot, impact: InstanceImpact | None = None
+                    ) -> CoverageRead:
+        """The coverage read inside a full `TenantSnapshot` (test credentials left out)."""
+        customers = tuple(CoverageCustomer(c.id, c.name, c.external_id, c.labels)
+                          for c in snapshot.customers)
+        values = tuple(
+            CoverageValues(v.id, v.connection_id, v.customer.id, v.status,
+                           v.last_configured_at.isoformat() if v.last_configured_at else None,
+                           frozenset(k for k, x in v.values.items() if x.has_value))
+            for v in snapshot.customer_values if not v.is_test and v.customer is not None)
+        return cls(snapshot.connections, customers, values, impact)

@@ -35,17 +35,18 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
 from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient, RetryPolicy
 from orgconn.config import OrgconnConfig, TenantConfig, load_config
 from orgconn.errors import OrgconnError
-from orgconn.sandbox import SandboxSettings, start_sandbox
-from orgconn.sandbox.server import RunningSandbox
 from orgconn.secrets import fingerprint_key
 from orgconn.services.access import Actor, Role, local_actor, role_for
-from orgconn.store import Store, open_store
+
+if TYPE_CHECKING:  # imported where used: `orgconn coverage` starts without SQLAlchemy, pandas
+    from orgconn.sandbox.server import RunningSandbox  # (which the store pulls in) or the
+    from orgconn.store import Store  # sandbox's server, before its first request
 
 __all__ = ["Runtime", "origin", "sandbox_identity", "tenant_identity"]
 
@@ -111,6 +112,8 @@ class Runtime:
                 if self._sandbox_source is not None:
                     self._sandbox = self._sandbox_source()
                 else:
+                    from orgconn.sandbox import SandboxSettings, start_sandbox
+
                     box = self.config.sandbox
                     self._sandbox = start_sandbox(SandboxSettings(
                         port=0, data_dir=Path(box.data_dir), customers=box.customers))
@@ -149,6 +152,9 @@ class Runtime:
     def store(self) -> Store:
         """The store at ``database_url`` (default SQLite file), opened once, knowing the
         tenants' identities. StoreURLError / StoreUnavailableError when it cannot be opened."""
+        from orgconn.sandbox import SandboxSettings
+        from orgconn.store import open_store
+
         with self._lock:
             if self._store is None:
                 store = open_store(self.config.database_url)
@@ -168,6 +174,8 @@ class Runtime:
         if known is not None:
             return known
         if self.is_sandbox:
+            from orgconn.sandbox import SandboxSettings
+
             if name not in SandboxSettings().tenants:
                 self.config.tenant(name)  # raises the ConfigError that names the choices
             identity = sandbox_identity(name)

@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 from orgconn.sandbox import SandboxSettings
-from orgconn.services.coverage import coverage_frame
+from orgconn.services.coverage import coverage_frame, gaps_by_impact
 
 pytestmark = pytest.mark.browser
 
@@ -59,3 +60,39 @@ def test_a_known_gap_is_found_with_the_search_and_listed_in_the_gaps_tab(
     page.evaluate("() => document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
     page.wait_for_timeout(500)
     screenshot(page, "coverage")
+
+
+def test_blocking_only_shows_the_gaps_that_break_instances_and_stays_in_the_link(
+        dashboard: str, page: Any, screenshot: Callable[[Any, str], None]) -> None:
+    page.goto(f"{dashboard}/coverage")
+    notice = page.locator("[data-testid='stAlert']").filter(has_text="Sandbox data.")
+    notice.wait_for()
+    sandbox_url = re.search(r"http://127\.0\.0\.1:\d+", notice.inner_text()).group(0)
+    frames = []
+    for name in ("us", "eu"):  # the sidebar's default choice: every tenant
+        tenant = TenantConfig(name=name, url=f"{sandbox_url}/{name}",
+                              token=SandboxSettings().access_token(name))
+        with PrismaticClient(tenant) as client:
+            frames.append(coverage_frame(name, client.coverage_read()))
+    frame = pd.concat(frames, ignore_index=True)
+    blocking = gaps_by_impact(frame[frame["blocking"]])
+    top = blocking.iloc[0]
+
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Blocked instances")
+    metric.first.wait_for()
+    us = frame[(frame["tenant"] == "us") & frame["blocking"]]
+    assert f"{int(us['instances'].sum()):,}" in metric.first.inner_text()
+
+    page.locator("[data-testid='stCheckbox']").filter(has_text="Blocking only").click()
+    page.get_by_text("cells match").filter(
+        has_text=f"{len(blocking):,} of {len(frame):,}").wait_for()
+    assert "blocking=1" in page.url
+    grid = page.locator("[data-testid='stDataFrame']").filter(
+        has_text=str(top["customer_external_id"]))
+    grid.first.wait_for()
+    assert "canary" not in page.content()
+
+    page.goto(page.url)  # the link alone reproduces the view
+    page.get_by_text("cells match").filter(
+        has_text=f"{len(blocking):,} of {len(frame):,}").wait_for()
+    screenshot(page, "coverage-blocking")

@@ -197,6 +197,16 @@ class FakePrismatic:
                  and v.get("customerId") in (None, n["customer"]["id"])]
         return {"customerConfigVariables": page(found, v)}
 
+    def op_CoverageValues(self, v: dict[str, Any]) -> dict[str, Any]:
+        found = [self._shown(n) for n in self.values if not n["isTest"]
+                 and v.get("stableKey") in (None, n["scopedConfigVariable"]["stableKey"])]
+        return {"customerConfigVariables": page(found, v)}
+
+    def op_ConnectionInstances(self, v: dict[str, Any]) -> dict[str, Any]:
+        """This fake tenant has no instance (scripts may answer otherwise)."""
+        return {"scopedConfigVariable": {"id": v["connectionId"],
+                                         "instances": page([], v)}}
+
     def op_TestCredentials(self, v: dict[str, Any]) -> dict[str, Any]:
         found = [self._shown(n) for n in self.values
                  if n["isTest"] and n["scopedConfigVariable"]["id"] == v["connectionId"]]

@@ -20,10 +20,18 @@ from pydantic import SecretStr
 
 from orgconn.cli import main
 from orgconn.client import PrismaticClient
-from orgconn.commands.coverage import EXIT_COMPLETE, EXIT_GAPS, EXIT_UNREADABLE, EXIT_USAGE, write
+from orgconn.commands.coverage import (
+    EXIT_COMPLETE,
+    EXIT_GAPS,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    write,
+)
 from orgconn.config import TenantConfig
+from orgconn.models import CoverageRead
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import EXPORT_COLUMNS, coverage_frame
+from orgconn.services.coverage_rules import coverage_cells
 from orgconn.services.values.form import find_customer
 from tests.client.fake_prismatic import route_every_client
 from tests.commands import odd_tenants
@@ -54,12 +62,15 @@ def demo_config(tmp_path: Path, sandbox: RunningSandbox) -> Path:
 
 @pytest.fixture(scope="module")
 def client_frame(sandbox: RunningSandbox) -> pd.DataFrame:
-    """The coverage of us and eu as the client reads it."""
+    """The coverage of us and eu as the client reads it (the full snapshot for the statuses,
+    the instance read for the impact)."""
     frames = []
     for name in ("us", "eu"):
         tenant = TenantConfig(name=name, url=sandbox.stack_url(name), token=sandbox.token(name))
         with PrismaticClient(tenant) as client:
-            frames.append(coverage_frame(name, client.snapshot()))
+            snapshot = client.snapshot()
+            read = CoverageRead.of_snapshot(snapshot, client.instance_impact())
+            frames.append(coverage_frame(name, read))
     frame = pd.concat(frames, ignore_index=True)
     return frame.astype({"status": str})
 
@@ -77,8 +88,9 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
 
 
 def rows(frame: pd.DataFrame) -> set[tuple[str, ...]]:
-    """The export columns of ``frame`` as a set of text tuples."""
-    return {tuple(str(v) for v in r) for r in frame[EXPORT_COLUMNS].itertuples(index=False)}
+    """The export columns of ``frame`` as a set of text tuples (unknown impact: empty)."""
+    return {tuple("" if pd.isna(v) else str(v) for v in r)
+            for r in frame[EXPORT_COLUMNS].itertuples(index=False)}
 
 
 def test_csv_has_one_row_per_customer_and_connection_as_the_client_reads_them(
@@ -86,7 +98,8 @@ def test_csv_has_one_row_per_customer_and_connection_as_the_client_reads_them(
     status, out, _ = run("--config", str(demo_config), "--format", "csv")
     lines = list(csv.reader(io.StringIO(out)))
     assert lines[0] == ["tenant", "stable_key", "connection", "customer_external_id",
-                        "customer_name", "status", "missing_inputs"]
+                        "customer_name", "status", "missing_inputs", "instances",
+                        "enabled_instances", "failing_instances"]
     assert {tuple(r) for r in lines[1:]} == rows(client_frame)
     assert len(lines) - 1 == len(client_frame)
     assert status == EXIT_GAPS, "the demo tenants have gaps"
@@ -117,9 +130,10 @@ def test_json_figures_match_the_coverage_page(
     status, out, _ = run("--config", str(demo_config), "--format", "json")
     document = json.loads(out)
     metrics = page_metrics
-    figures = [(f"{t['customers']:,}", str(t["connections"]), f"{t['percent_complete']:.1f}%")
+    figures = [(f"{t['customers']:,}", str(t["connections"]), f"{t['percent_complete']:.1f}%",
+                f"{t['blocked_customers']:,}", f"{t['blocked_instances']:,}")
                for t in document["tenants"]]
-    assert [x for triple in figures for x in triple] == metrics
+    assert [x for five in figures for x in five] == metrics
     assert [t["tenant"] for t in document["tenants"]] == ["us", "eu"]
     assert status == EXIT_GAPS
     for entry in document["connections"]:
@@ -221,11 +235,14 @@ def test_a_refused_token_exits_3_without_showing_the_token(
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
-        client_frame: pd.DataFrame) -> None:
-    frame = client_frame.head(3).copy()
-    frame["customer_name"] = ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)"]
+        sandbox: RunningSandbox) -> None:
+    tenant = TenantConfig(name="us", url=sandbox.stack_url("us"), token=sandbox.token("us"))
+    with PrismaticClient(tenant) as client:
+        cells = coverage_cells("us", client.coverage_read())[:3]
+    names = ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)"]
     out = io.StringIO()
-    write(frame, pd.DataFrame(), "csv", out)
+    write([c._replace(customer_name=n) for c, n in zip(cells, names, strict=True)], [], "csv",
+          out)
     names = [r[4] for r in list(csv.reader(io.StringIO(out.getvalue())))[1:]]
     assert names == ["'=HYPERLINK(\"http://x\")", "'+1", "'@SUM(A1)"]
 

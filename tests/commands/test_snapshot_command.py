@@ -145,3 +145,22 @@ def test_a_tenant_answering_empty_data_exits_3_and_records_nothing(
     assert status == 3 and out == ""
     assert err.startswith("odd: not recorded: reading the tenant: The tenant answered ")
     assert snapshot_times(config, "odd") == []
+
+
+def test_a_snapshot_records_the_blocked_instances_the_client_reads(
+        run: Run, demo_config: Path, clock: list[datetime], sandbox: RunningSandbox) -> None:
+    from orgconn.client import PrismaticClient
+    from orgconn.config import TenantConfig
+    from orgconn.services.coverage import coverage_frame
+
+    assert run("--config", str(demo_config), "--tenant", "us")[0] == 0
+    with open_store(f"sqlite:///{demo_config.parent / 'orgconn.db'}") as store:
+        series = store.snapshot_series("us").set_index("stable_key")
+    tenant = TenantConfig(name="us", url=sandbox.stack_url("us"), token=sandbox.token("us"))
+    with PrismaticClient(tenant) as client:
+        frame = coverage_frame("us", client.coverage_read())
+    blocking = frame[frame["blocking"]].groupby("stable_key")
+    for key, row in series.iterrows():
+        assert row["blocking_gaps"] == blocking.size().get(key, 0)
+        assert row["blocked_instances"] == blocking["instances"].sum().get(key, 0)
+    assert series["blocked_instances"].sum() > 0

@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
-from orgconn.models import TenantSnapshot
+from orgconn.models import CoverageRead, TenantSnapshot
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import EXPORT_COLUMNS, coverage_frame
 from tests.client.fake_prismatic import route_every_client
@@ -67,7 +67,8 @@ def read_expected(box: RunningSandbox) -> Expected:
             snapshots[name] = client.snapshot()
             others[name] = {c.stable_key for c in client.all_connections()
                             if not c.is_org_activated_customer or c.owner is not None}
-        frames.append(coverage_frame(name, snapshots[name]))
+            impact = client.instance_impact()
+        frames.append(coverage_frame(name, CoverageRead.of_snapshot(snapshots[name], impact)))
     frame = pd.concat(frames, ignore_index=True)
     frame["status"] = frame["status"].astype(str)
     return Expected(snapshots, frame, others)
@@ -127,8 +128,11 @@ def test_the_metrics_of_each_tenant_agree_with_the_client(app: AppTest, sandbox_
         managed = [c for c in snapshot.connections if c.is_org_activated_customer]
         cells = expected.frame[expected.frame["tenant"] == name]
         percent = 100.0 * (cells["status"] == "complete").sum() / len(cells)
+        blocking = cells[cells["blocking"]]
         wanted += [("Customers", f"{len(snapshot.customers):,}"),
-                   ("Connections", str(len(managed))), ("Complete", f"{percent:.1f}%")]
+                   ("Connections", str(len(managed))), ("Complete", f"{percent:.1f}%"),
+                   ("Blocked customers", f"{blocking['customer_id'].nunique():,}"),
+                   ("Blocked instances", f"{int(blocking['instances'].sum()):,}")]
     assert shown == wanted
 
 
@@ -258,14 +262,17 @@ FILTERS = {
     "only gaps": FilterCase(
         "coverage.only_gaps", "gaps", lambda e: "1",
         lambda f, e: f["status"] != "complete"),
+    "blocking only": FilterCase(
+        "coverage.blocking", "blocking", lambda e: "1", lambda f, e: f["blocking"]),
 }
+TOGGLES = ("coverage.only_gaps", "coverage.blocking")
 
 
 def set_widget(at: AppTest, case: FilterCase, value: str | list[str]) -> AppTest:
     """Set the filter's widget as a user would, and rerun."""
     if case.widget == "coverage.search":
         at.text_input(key=case.widget).input(str(value))
-    elif case.widget == "coverage.only_gaps":
+    elif case.widget in TOGGLES:
         at.toggle(key=case.widget).set_value(True)
     else:
         at.multiselect(key=case.widget).set_value(list(value))
@@ -302,7 +309,7 @@ def test_a_pasted_link_with_each_filter_reproduces_the_view(
     kept = expected.frame[case.keeps(expected.frame, expected)]
     assert_view(at, expected, kept)
     widget_value = at.session_state[case.widget]
-    assert widget_value == (True if case.widget == "coverage.only_gaps" else value)
+    assert widget_value == (True if case.widget in TOGGLES else value)
 
 
 def test_filters_combine_and_clearing_one_removes_it_from_the_link(
@@ -322,7 +329,8 @@ def test_a_link_may_pick_the_tenants_too(app: AppTest, sandbox_config: Path,
     at = open_page(app, PAGE, tenant="eu", gaps="1")
     frame = expected.frame
     assert_view(at, expected, frame[(frame["tenant"] == "eu") & (frame["status"] != "complete")])
-    assert [m.label for m in at.metric] == ["Customers", "Connections", "Complete"]
+    assert [m.label for m in at.metric] == ["Customers", "Connections", "Complete",
+                                            "Blocked customers", "Blocked instances"]
 
 
 # --- the gaps: download and links -----------------------------------------------------------------
@@ -339,7 +347,10 @@ def test_the_gaps_download_is_the_gap_list_of_the_view_without_secrets(
     frame = expected.frame[expected.frame["status"] == "incomplete"]
     wanted = {tuple(str(v) for v in r) for r in frame[EXPORT_COLUMNS].itertuples(index=False)}
     assert {tuple(r) for r in rows[1:]} == wanted and len(rows) - 1 == len(frame)
-    assert all(r[-1] for r in rows[1:]), "an incomplete row names its missing inputs"
+    missing_inputs = EXPORT_COLUMNS.index("missing_inputs")
+    assert all(r[missing_inputs] for r in rows[1:]), "an incomplete row names its inputs"
+    instances = [int(r[EXPORT_COLUMNS.index("instances")]) for r in rows[1:]]
+    assert instances == sorted(instances, reverse=True), "most instances first"
 
 
 def test_each_gap_links_to_the_customer_values_page_prefilled(
@@ -389,6 +400,47 @@ def test_each_template_link_says_how_many_gaps_it_covers_and_which_it_leaves_out
             assert "leaves out" not in line
 
 
+# --- blocking gaps -------------------------------------------------------------------------------
+
+def test_the_blocking_gaps_come_first_most_instances_first_each_with_its_fix(
+        app: AppTest, sandbox_config: Path, expected: Expected) -> None:
+    at = open_page(app, PAGE)
+    table = at.dataframe[0].value  # the first table on the page, above the chart and tabs
+    frame = expected.frame
+    blocking = frame[frame["blocking"]]
+    keys = ["tenant", "stable_key", "customer_external_id", "customer_name"]
+    assert set(table[keys].itertuples(index=False, name=None)) == set(
+        blocking[keys].itertuples(index=False, name=None))
+    assert len(table) == len(blocking)
+    for tenant in TENANTS:
+        counts = list(table.loc[table["tenant"] == tenant, "instances"])
+        assert counts == sorted(counts, reverse=True) and min(counts) > 0
+    mine = blocking.set_index(keys)
+    for row in table.itertuples():
+        cell = mine.loc[(row.tenant, row.stable_key, row.customer_external_id, row.customer_name)]
+        assert (row.instances, row.enabled_instances, row.failing_instances) == (
+            cell["instances"], cell["enabled_instances"], cell["failing_instances"])
+        assert parse_qs(urlsplit(row.fix).query) == {
+            "tenant": [row.tenant], "connection": [row.stable_key],
+            "customer": [row.customer_external_id or cell["customer_id"]]}
+    first = dataframe(at, "Gaps").head(len(blocking))  # the Gaps tab: blocking ones first
+    assert set(first[keys].itertuples(index=False, name=None)) == set(mine.index)
+
+
+def test_a_tenant_that_cannot_say_which_instances_it_blocks_shows_unknown_not_zero(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(*args: Any, **kwargs: Any) -> Any:  # the plan of a tenant that cannot answer
+        return None
+        yield
+
+    monkeypatch.setattr("orgconn.client.impact.instance_impact", unknown)
+    at = open_page(app, PAGE, tenant="eu")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Blocked customers"] == "unknown" and metrics["Blocked instances"] == "unknown"
+    assert any("Impact unknown" in w.value for w in at.warning)
+    assert dataframe(at, "Gaps")["instances"].isna().all()
+
+
 # --- Refresh --------------------------------------------------------------------------------------
 
 def test_refresh_fetches_again_what_the_cache_still_held(
@@ -420,10 +472,9 @@ def test_a_tenant_without_org_activated_connections_is_said_to_have_none(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from orgconn.ui import context
 
-    loaded = context.snapshot
-    monkeypatch.setattr(context, "snapshot", lambda name, url: (
-        loaded(name, url).model_copy(update={"connections": ()}) if name == "eu"
-        else loaded(name, url)))
+    loaded = context.coverage_read
+    monkeypatch.setattr(context, "coverage_read", lambda name, url: (
+        loaded(name, url)._replace(connections=()) if name == "eu" else loaded(name, url)))
     at = open_page(app, PAGE)
     assert not at.exception and not at.error
     assert any("no org-activated customer connection yet" in i.value and "eu" in i.value

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
+from orgconn.services.coverage import coverage_frame
 from orgconn.services.rollout import snapshots
 from orgconn.store import open_store
 from tests.pages.conftest import Downloads, open_page
@@ -145,3 +146,31 @@ def test_an_unreachable_store_is_reported_as_a_sentence_not_a_traceback(
     assert not at.exception
     (error,) = [e.value for e in at.error]
     assert error.startswith("Reading the coverage history:") and "hunter2" not in error
+
+
+def test_blocked_instances_over_time_are_charted_per_tenant_as_the_client_reads_them(
+        app: AppTest, sandbox_config: Path, sandbox: RunningSandbox,
+        downloads: Downloads) -> None:
+    at = open_page(app, PAGE)
+    assert not at.exception and not at.error
+    blocked = csv(downloads, at, "rollout.blocked.csv")
+    for name in ("us", "eu"):
+        tenant = TenantConfig(name=name, url=sandbox.stack_url(name), token=sandbox.token(name))
+        with PrismaticClient(tenant) as client:
+            frame = coverage_frame(name, client.coverage_read())
+        wanted = frame[frame["blocking"]].groupby("stable_key")["instances"].sum()
+        mine = blocked[blocked["tenant"] == name].set_index("stable_key")["blocked_instances"]
+        assert {k: int(v) for k, v in mine.items()} == {
+            k: int(wanted.get(k, 0)) for k in frame["stable_key"].unique()}
+    figure = chart(at, "rollout.blocked")
+    lines = {(t["xaxis"], t["name"]) for t in figure["spec"]["data"]}
+    assert {axis for axis, _ in lines} == {"x", "x2"}, "a panel per tenant"
+    assert len(figure["spec"]["data"]) == len(blocked[["tenant", "stable_key"]].drop_duplicates())
+
+
+def test_a_segment_has_no_blocked_figure_and_says_so_rather_than_zero(
+        app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, PAGE, segment="tier:enterprise")
+    assert not any("rollout.blocked" in key for key in charts(at))
+    assert any("No snapshot with blocked instances yet for this segment" in c.value
+               for c in at.caption)

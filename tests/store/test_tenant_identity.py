@@ -139,6 +139,7 @@ def test_a_version_1_store_is_migrated_and_its_rows_adopted_by_the_alias(
         snapshot = adopted.latest_snapshot("us")
         assert snapshot is not None and snapshot.id == 7
         assert snapshot.connections[0].complete == 3
+        assert snapshot.connections[0].blocked_instances is None  # version 3: no figure, not 0
         assert adopted.snapshot_customers(7)["external_id"].tolist() == ["c-1"]
         [target] = adopted.rollout_targets("us")
         assert (target.target_pct, target.tenant_identity) == (80.0, alias_identity)
@@ -154,4 +155,4 @@ def test_a_version_1_store_is_migrated_and_its_rows_adopted_by_the_alias(
         version = connection.execute(sa.text(
             "SELECT version FROM schema_version WHERE component = 'orgconn'")).scalar_one()
     engine.dispose()
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION == 3

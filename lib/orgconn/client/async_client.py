@@ -83,6 +83,7 @@ class AsyncPrismaticClient(BaseClient):
     components = _awaiting(ClientMethods.components)
     snapshot = _awaiting(ClientMethods.snapshot)
     instance_impact = _awaiting(ClientMethods.instance_impact)
+    coverage_read = _awaiting(ClientMethods.coverage_read)
     create_customer_values = _awaiting(ClientMethods.create_customer_values)
     update_customer_values = _awaiting(ClientMethods.update_customer_values)
     delete_customer_values = _awaiting(ClientMethods.delete_customer_values)

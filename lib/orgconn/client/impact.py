@@ -1,5 +1,10 @@
-"""The instance read of coverage: per connection and customer, how many instances use the
-connection and how many of those are enabled and failing — in pages, never customer by customer.
+"""The reads of coverage: the lean coverage read (`coverage_read`) and the instance read
+(`instance_impact`): per connection and customer, how many instances use the connection and how
+many of those are enabled and failing — in pages, never customer by customer.
+
+`coverage_read` runs every stream at once: connections then their instances, customers, and
+the customers' values (per connection when some are named), each page shaped into a small tuple
+as it arrives (`CoverageCustomer`, `CoverageValues`: no value, only which inputs have one).
 
 Each connection's ``ScopedConfigVariable.instances`` is paged (`paginate`: the first page, then
 every other page at once), all connections concurrently: about (instances / 100) + connections
@@ -18,7 +23,14 @@ from orgconn.client.documents import operation
 from orgconn.client.plans import Parallel, Plan, paginate
 from orgconn.client.reads import Definitions, org_connections
 from orgconn.errors import GraphQLError
-from orgconn.models import InstanceCount, InstanceImpact, OrgConnection
+from orgconn.models import (
+    CoverageCustomer,
+    CoverageRead,
+    CoverageValues,
+    InstanceCount,
+    InstanceImpact,
+    OrgConnection,
+)
 
 
 def _counts(nodes: Sequence[dict[str, Any]]) -> dict[str, InstanceCount] | None:
@@ -54,3 +66,45 @@ def instance_impact(definitions: Definitions, connections: Sequence[OrgConnectio
             return None
         counts[connection.id] = per_customer
     return InstanceImpact.model_construct(counts=counts)
+
+
+def _customer(node: dict[str, Any]) -> CoverageCustomer:
+    return CoverageCustomer(node["id"], node.get("name") or "", node.get("externalId"),
+                            tuple(node.get("labels") or ()))
+
+
+def _values(node: dict[str, Any]) -> CoverageValues:
+    inputs = (node.get("inputs") or {}).get("nodes") or []
+    return CoverageValues(
+        node["id"], (node.get("scopedConfigVariable") or {}).get("id") or "",
+        (node.get("customer") or {}).get("id") or "", node.get("status"),
+        node.get("lastConfiguredAt"),
+        frozenset(i["name"] for i in inputs if i is not None and i.get("hasValue")))
+
+
+def _connections_and_impact(definitions: Definitions, stable_keys: Sequence[str] | None,
+                            with_impact: bool, page_size: int
+                            ) -> Plan[tuple[list[OrgConnection], InstanceImpact | None]]:
+    connections = yield from org_connections(definitions, stable_keys, page_size=page_size)
+    if not with_impact:
+        return connections, None
+    found = yield from instance_impact(definitions, connections, page_size=page_size)
+    return connections, found
+
+
+def coverage_read(definitions: Definitions, stable_keys: Sequence[str] | None = None, *,
+                  with_impact: bool = True, page_size: int = 100) -> Plan[CoverageRead]:
+    """Org-activated connections (optionally only ``stable_keys``), customers, their values
+    and, ``with_impact``, the instance impact (None when the tenant cannot answer): every
+    stream concurrently, in pages."""
+    keys: list[str | None] = list(stable_keys) if stable_keys is not None else [None]
+    streams = tuple(paginate(operation("CoverageValues"), {"stableKey": key},
+                             "customerConfigVariables", page_size=page_size, each=_values)
+                    for key in keys)
+    (connections, impact), customers, *pages = yield Parallel((
+        _connections_and_impact(definitions, stable_keys, with_impact, page_size),
+        paginate(operation("Customers"), {"brief": True}, "customers", page_size=page_size,
+                 each=_customer),
+        *streams))
+    values = tuple(v for page in pages for v in page if v.customer_id)
+    return CoverageRead(tuple(connections), tuple(customers), values, impact)

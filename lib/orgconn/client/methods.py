@@ -18,6 +18,7 @@ from orgconn.client.writes import Values
 from orgconn.models import (
     Component,
     ComponentConnection,
+    CoverageRead,
     Customer,
     CustomerValues,
     InputScope,
@@ -136,6 +137,15 @@ class ClientMethods:
         and must not be shown as 0. See `orgconn.client.impact`.
         """
         return impact.instance_impact(self._definitions, connections, page_size=self._page)
+
+    def coverage_read(self, stable_keys: Sequence[str] | None = None, *,
+                      with_impact: bool = True) -> Plan[CoverageRead]:
+        """What coverage needs, lean: org-activated connections (optionally ``stable_keys``),
+        customers (ID, name, external ID, labels), their values as the keys of the inputs that
+        have a value (no value is read) and, ``with_impact``, the instance impact (None when
+        the tenant cannot answer: unknown, never 0). Every stream in pages, concurrently."""
+        return impact.coverage_read(self._definitions, stable_keys, with_impact=with_impact,
+                                    page_size=self._page)
 
     # ---------------------------------------------------------------- writes
 

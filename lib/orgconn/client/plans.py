@@ -130,36 +130,49 @@ def required(data: Mapping[str, Any], path: str, operation: str) -> Any:
     return found
 
 
+def _page(call: Call, path: str, each: Callable[[dict[str, Any]], Any]
+          ) -> Plan[tuple[list[tuple[object, Any]], dict[str, Any]]]:
+    """One page of the connection at ``path``: its nodes shaped by ``each`` (keyed by ID) and
+    its ``pageInfo``. Shaped as soon as the page arrives, so raw answers do not pile up."""
+    answer = yield call
+    page = required(answer, path, call.operation.name)
+    nodes = [(node.get("id") or object(), each(node))
+             for node in page.get("nodes") or [] if node is not None]
+    return nodes, page.get("pageInfo") or {}
+
+
 def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
-             page_size: int = 100) -> Plan[list[dict[str, Any]]]:
+             page_size: int = 100, each: Callable[[dict[str, Any]], Any] | None = None
+             ) -> Plan[list[Any]]:
     """Read every node of the connection at ``path`` of ``operation``'s answer.
 
     The operation must take ``$first`` and ``$after`` and select ``totalCount``, ``pageInfo``
     and ``nodes`` (its ``sortBy`` keeps pages stable). After the first page, if its cursor is
     the offset kind, every remaining page is requested at once; otherwise pages follow
     ``endCursor`` one by one. Nodes are de-duplicated by ``id`` (items added while paging would
-    otherwise shift a page). An answer without the connection raises `unusable`.
+    otherwise shift a page). An answer without the connection raises `unusable`. ``each``
+    shapes every node as its page arrives (e.g. into a small tuple): the result is then the
+    shaped nodes, and the raw pages are not all held at once.
     """
+    shape = each or (lambda node: node)
     first = yield Call(operation, {**variables, "first": page_size})
     page = required(first, path, operation.name)
-    nodes: list[dict[str, Any]] = [n for n in page.get("nodes") or [] if n is not None]
+    raw = [n for n in page.get("nodes") or [] if n is not None]
+    nodes: list[tuple[object, Any]] = [(n.get("id") or object(), shape(n)) for n in raw]
     info = page.get("pageInfo") or {}
     total = int(page.get("totalCount") or 0)
-    if info.get("hasNextPage") and nodes and info.get("endCursor") == offset_cursor(len(nodes) - 1):
-        served = len(nodes)  # the server's page size (it may cap below page_size)
-        answers = yield Parallel(tuple(
-            Call(operation, {**variables, "first": served, "after": offset_cursor(start - 1)})
+    if info.get("hasNextPage") and raw and info.get("endCursor") == offset_cursor(len(raw) - 1):
+        served = len(raw)  # the server's page size (it may cap below page_size)
+        pages = yield Parallel(tuple(
+            _page(Call(operation, {**variables, "first": served,
+                                   "after": offset_cursor(start - 1)}), path, shape)
             for start in range(served, total, served)))
-        for answer in answers:
-            page = required(answer, path, operation.name)
-            nodes.extend(n for n in page.get("nodes") or [] if n is not None)
-        if answers:
-            info = page.get("pageInfo") or {}
+        for shaped, page_info in pages:
+            nodes.extend(shaped)
+            info = page_info
     while info.get("hasNextPage") and info.get("endCursor"):
-        answer = yield Call(operation, {**variables, "first": page_size,
-                                        "after": info["endCursor"]})
-        page = required(answer, path, operation.name)
-        nodes.extend(n for n in page.get("nodes") or [] if n is not None)
-        info = page.get("pageInfo") or {}
-    unique = {node.get("id", id(node)): node for node in nodes}
-    return list(unique.values())
+        shaped, info = yield from _page(Call(operation, {**variables, "first": page_size,
+                                                         "after": info["endCursor"]}),
+                                        path, shape)
+        nodes.extend(shaped)
+    return list(dict(nodes).values())

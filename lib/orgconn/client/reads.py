@@ -116,7 +116,7 @@ def customers(*, external_id: str | None = None, name_contains: str | None = Non
               page_size: int = 100, brief: bool = False) -> Plan[list[Customer]]:
     """Customers other than the system one, optionally by external ID or part of the name.
 
-    ``brief`` reads only ID, name and external ID (labels, description and creation time are
+    ``brief`` reads only ID, name, external ID and labels (description and creation time are
     left empty): several times cheaper for the server when there are thousands.
     """
     nodes = yield from paginate(operation("Customers"),

@@ -83,6 +83,7 @@ class PrismaticClient(BaseClient):
     components = _blocking(ClientMethods.components)
     snapshot = _blocking(ClientMethods.snapshot)
     instance_impact = _blocking(ClientMethods.instance_impact)
+    coverage_read = _blocking(ClientMethods.coverage_read)
     create_customer_values = _blocking(ClientMethods.create_customer_values)
     update_customer_values = _blocking(ClientMethods.update_customer_values)
     delete_customer_values = _blocking(ClientMethods.delete_customer_values)

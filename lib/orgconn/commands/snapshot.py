@@ -72,12 +72,12 @@ def run(args: argparse.Namespace) -> int:
     with runtime:
         for name in names:
             try:
-                tenant_snapshot = runtime.client(name).snapshot()
+                read = runtime.client(name).coverage_read()
             except OrgconnError as error:
                 print(f"{name}: not recorded: reading the tenant: {error}", file=sys.stderr)
                 status = 3
                 continue
-            frame = coverage_frame(name, tenant_snapshot)
+            frame = coverage_frame(name, read)
             try:
                 at = now()
                 snapshot_id = take_snapshot(store, name, frame, at)
@@ -92,10 +92,10 @@ def run(args: argparse.Namespace) -> int:
             summary = summary_frame(frame)
             pct = float(summary["percent_complete"].iloc[0]) if not summary.empty else 0.0
             print(f"{name}: recorded snapshot {snapshot_id} at {at:%Y-%m-%d %H:%M:%S} UTC: "
-                  f"{sum(c.is_org_activated_customer for c in tenant_snapshot.connections)} "
-                  f"connections, {len(tenant_snapshot.customers)} customers, "
+                  f"{sum(c.is_org_activated_customer for c in read.connections)} "
+                  f"connections, {len(read.customers)} customers, "
                   f"{pct:.1f}% complete")
-            reason = nothing_to_cover(name, tenant_snapshot)
+            reason = nothing_to_cover(name, read)
             if reason is not None:
                 print(f"{name}: {reason}")
     return status

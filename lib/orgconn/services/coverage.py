@@ -1,13 +1,10 @@
 """Coverage: which customers have values for which org-activated connection, per tenant.
 
-The rules, for each org-activated customer connection (variableScope CUSTOMER, managedBy ORG)
-and each non-system customer, checked in this order:
-
-- **missing**: the customer has no values (no CCV with ``isTest`` false) for the connection;
-- **error**: the values' status is ERROR or FAILED (a broken connection outranks a gap in it);
-- **incomplete**: a required per-customer input has no value and no default
-  (``missing_inputs`` names them — also filled for error rows, so nothing is hidden);
-- **complete**: otherwise.
+The rules — each cell's status (missing, error, incomplete, complete), its instance impact and
+whether it is blocking — live in `orgconn.services.coverage_rules`, in plain Python, so that
+``orgconn coverage`` applies the very same ones without importing pandas. This module turns
+its cells into DataFrames, filters, summaries and charts for the page, the exports and the
+notebook API.
 
 Org-activated global (ORG/ORG) and customer-activated (CUSTOMER/CUSTOMER) connections are
 listed apart by :func:`other_connections_frame` and never counted as gaps. So are definitions
@@ -25,101 +22,57 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from orgconn.models import CustomerValues, OrgConnection, TenantSnapshot
+from orgconn.models import CoverageRead, CustomerValues, OrgConnection, TenantSnapshot
+from orgconn.services.coverage_rules import (
+    ERROR_STATES,
+    GAP_STATUSES,
+    IMPACT_COLUMNS,
+    Cell,
+    Status,
+    cell_status,
+    coverage_cells,
+    impact_order,
+    missing_inputs,
+    nothing_to_cover,
+)
+from orgconn.services.coverage_rules import EXPORT_COLUMNS as rules_export_columns
+
+__all__ = ["ERROR_STATES", "GAP_STATUSES", "IMPACT_COLUMNS", "Status", "cell_status",
+           "missing_inputs", "nothing_to_cover"]
+
+COLUMNS = list(Cell._fields)
+EXPORT_COLUMNS = list(rules_export_columns)
 
 
-class Status(StrEnum):
-    """A coverage status of one customer × connection cell."""
-
-    COMPLETE = "complete"
-    INCOMPLETE = "incomplete"
-    MISSING = "missing"
-    ERROR = "error"
-
-
-GAP_STATUSES = (Status.MISSING, Status.INCOMPLETE, Status.ERROR)
-ERROR_STATES = frozenset({"ERROR", "FAILED"})
-
-COLUMNS = [
-    "tenant", "stable_key", "connection", "connection_id", "customer_id",
-    "customer_external_id", "customer_name", "labels", "status", "missing_inputs",
-    "last_configured_at", "values_id",
-]
-EXPORT_COLUMNS = [
-    "tenant", "stable_key", "connection", "customer_external_id", "customer_name", "status",
-    "missing_inputs",
-]
-
-
-def missing_inputs(connection: OrgConnection, values: CustomerValues) -> list[str]:
-    """Keys of the required per-customer inputs that have neither a value nor a default."""
-    return [
-        i.key
-        for i in connection.per_customer_inputs
-        if i.definition.required and not i.definition.default and not values.has_value(i.key)
-    ]
-
-
-def cell_status(
-    connection: OrgConnection, values: CustomerValues | None
-) -> tuple[Status, list[str]]:
-    """The status of one customer's values for one connection, and the inputs they lack."""
-    if values is None:
-        return Status.MISSING, []
-    lacking = missing_inputs(connection, values)
-    if (values.status or "").upper() in ERROR_STATES:
-        return Status.ERROR, lacking
-    if lacking:
-        return Status.INCOMPLETE, lacking
-    return Status.COMPLETE, []
-
-
-def coverage_frame(tenant: str, snapshot: TenantSnapshot) -> pd.DataFrame:
+def coverage_frame(tenant: str, source: TenantSnapshot | CoverageRead) -> pd.DataFrame:
     """One row per org-activated customer connection × customer of ``tenant`` (long form).
 
-    Columns are :data:`COLUMNS`; ``labels`` is the customer's labels joined with ``;`` and
-    ``missing_inputs`` the lacking input keys joined with ``;``. Test credentials are ignored.
+    ``source`` is the client's lean `CoverageRead` (with its impact) or a full `TenantSnapshot`
+    (impact unknown). Columns are :data:`COLUMNS` (the fields of `coverage_rules.Cell`);
+    ``labels`` is the customer's labels joined with ``;``, ``missing_inputs`` the lacking input
+    keys joined with ``;``; the impact columns are nullable integers (``<NA>``: unknown, never
+    0) and ``blocking`` says whether a gap blocks instances. Test credentials are ignored.
     """
-    managed = [c for c in snapshot.connections
-               if c.is_org_activated_customer and c.owner is None]
-    by_cell: dict[tuple[str, str], CustomerValues] = {}
-    for ccv in snapshot.customer_values:
-        if not ccv.is_test and ccv.customer is not None:
-            by_cell[(ccv.connection_id, ccv.customer.id)] = ccv
-    rows: list[tuple[object, ...]] = []
-    for connection in managed:
-        for customer in snapshot.customers:
-            values = by_cell.get((connection.id, customer.id))
-            status, lacking = cell_status(connection, values)
-            rows.append((
-                tenant, connection.stable_key, connection.name, connection.id, customer.id,
-                customer.external_id or "", customer.name, ";".join(customer.labels),
-                status.value, ";".join(lacking),
-                values.last_configured_at if values else None, values.id if values else None,
-            ))
-    frame = pd.DataFrame.from_records(rows, columns=COLUMNS)
-    if frame.empty:  # no connection or no customer: the same columns, typed as if there were
+    read = source if isinstance(source, CoverageRead) else CoverageRead.of_snapshot(source)
+    return cells_frame(coverage_cells(tenant, read))
+
+
+def cells_frame(cells: Iterable[Cell | Mapping[str, object]]) -> pd.DataFrame:
+    """The coverage frame of ``cells`` (`Cell` tuples, or mappings of :data:`COLUMNS`), typed:
+    ``status`` categorical, times UTC, impact counts nullable integers, ``blocking`` boolean —
+    also when there is no cell (no connection or no customer)."""
+    frame = pd.DataFrame(list(cells), columns=COLUMNS)
+    if frame.empty:  # the same columns, typed as if there were cells
         frame = frame.astype({c: "str" for c in COLUMNS})
     frame["last_configured_at"] = pd.to_datetime(frame["last_configured_at"], utc=True
                                                  ).astype("datetime64[us, UTC]")
     frame["status"] = pd.Categorical(frame["status"], categories=[s.value for s in Status])
-    return frame
-
-
-def nothing_to_cover(tenant: str, snapshot: TenantSnapshot) -> str | None:
-    """The sentence saying why ``tenant`` has no coverage cell at all (no org-activated
-    customer connection, or no customer), or None when it has cells."""
-    if not any(c.is_org_activated_customer for c in snapshot.connections):
-        return (f"{tenant} has no org-activated customer connection yet: nothing to cover "
-                "(create one on the Connections page or in Prismatic)")
-    if not snapshot.customers:
-        return f"{tenant} has no customers yet: nothing to cover"
-    return None
+    frame = frame.astype({column: "Int64" for column in IMPACT_COLUMNS})
+    return frame.astype({"blocking": bool})
 
 
 def _owner(connection: OrgConnection) -> str:
@@ -179,6 +132,7 @@ class CoverageFilter:
     search: str = ""
     only_gaps: bool = False
     tenants: tuple[str, ...] = field(default=())
+    blocking_only: bool = False
 
 
 def apply_filter(frame: pd.DataFrame, view: CoverageFilter) -> pd.DataFrame:
@@ -192,6 +146,8 @@ def apply_filter(frame: pd.DataFrame, view: CoverageFilter) -> pd.DataFrame:
         mask &= frame["status"].isin(view.statuses)
     if view.only_gaps:
         mask &= frame["status"] != Status.COMPLETE.value
+    if view.blocking_only:
+        mask &= frame["blocking"]
     for label in view.labels:
         mask &= (";" + frame["labels"] + ";").str.contains(";" + label + ";", regex=False)
     term = view.search.strip().lower()
@@ -293,15 +249,41 @@ def matrix_frame(frame: pd.DataFrame, marks: Mapping[str, str] | None = None) ->
     return out.reset_index(drop=True)
 
 
-def gap_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The gaps (missing, incomplete, error) with every column, numbered from 0 as in
-    `gap_export` (so that links made from these rows line up with its rows)."""
-    return frame[frame["status"] != Status.COMPLETE.value].reset_index(drop=True)
+def gaps_by_impact(frame: pd.DataFrame) -> pd.DataFrame:
+    """The gaps (missing, incomplete, error) of ``frame`` with every column, ordered by impact
+    as `coverage_rules.impact_order` says (blocking first, most instances first; stable) and
+    numbered from 0 as in `gap_export` (so that links made from these rows line up with its
+    rows)."""
+    gaps = frame[frame["status"] != Status.COMPLETE.value]
+    instances = gaps["instances"].astype(object).where(gaps["instances"].notna(), None)
+    keys = [impact_order(status, count) for status, count
+            in zip(gaps["status"].astype(str), instances, strict=True)]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return gaps.iloc[order].reset_index(drop=True)
+
+
+gap_rows = gaps_by_impact  # the name the page's links use
 
 
 def gap_export(frame: pd.DataFrame) -> pd.DataFrame:
-    """The gaps (missing, incomplete, error) with the documented export columns."""
-    return gap_rows(frame)[EXPORT_COLUMNS].astype({"status": str})
+    """The gaps with the documented export columns, ordered by impact; the impact columns
+    are empty where it is unknown."""
+    return gaps_by_impact(frame)[EXPORT_COLUMNS].astype({"status": str})
+
+
+def impact_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per tenant (in order of appearance): ``blocked_customers`` (customers with a blocking
+    gap) and ``blocked_instances`` (instances summed over blocking gaps: an instance that
+    uses two lacking connections counts twice); both ``<NA>`` where a gap's impact is unknown."""
+    gaps = frame["status"] != Status.COMPLETE.value
+    rows = []
+    for tenant, cells in frame.groupby("tenant", sort=False, observed=True):
+        unknown = bool(cells.loc[gaps[cells.index], "instances"].isna().any())
+        blocking = cells[cells["blocking"]]
+        rows.append((tenant, pd.NA if unknown else blocking["customer_id"].nunique(),
+                     pd.NA if unknown else int(blocking["instances"].sum())))
+    out = pd.DataFrame(rows, columns=["tenant", "blocked_customers", "blocked_instances"])
+    return out.astype({"blocked_customers": "Int64", "blocked_instances": "Int64"})
 
 
 def label_choices(frame: pd.DataFrame) -> list[str]:

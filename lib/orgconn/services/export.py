@@ -10,8 +10,10 @@ Exports are built from DataFrames that never hold secret values: callers pass fi
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is exported: `orgconn coverage` starts
+    import pandas as pd  # without it and still neutralises its cells with `neutralize_cell`
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,6 +27,8 @@ def neutralize_cell(value: object) -> object:
 
 def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells (and column names) cannot run as formulas."""
+    import pandas as pd
+
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
@@ -40,6 +44,8 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "orgconn") -> bytes:
     """An XLSX workbook of the neutralized frame, one sheet."""
+    import pandas as pd
+
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         neutralize(frame).to_excel(writer, index=False, sheet_name=sheet_name[:31])

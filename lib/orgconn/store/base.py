@@ -147,10 +147,10 @@ class StoreBase:
                 with self._write() as connection:
                     schema.metadata.create_all(connection)
                     found = self._check_version(connection)
-                    if found == 1 and self.backend == "postgresql":
-                        migrations.migrate_postgresql(connection)
+                    if found < schema.SCHEMA_VERSION and self.backend == "postgresql":
+                        migrations.migrate_postgresql(connection, found)
                         self._set_version(connection)
-                if found == 1 and self.backend == "sqlite":
+                if found < schema.SCHEMA_VERSION and self.backend == "sqlite":
                     migrations.migrate_sqlite(self._engine, _sqlite_version)
                 return
             except (IntegrityError, ProgrammingError):

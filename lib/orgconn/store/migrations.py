@@ -7,6 +7,10 @@ connection. Nothing is deleted. PostgreSQL alters the tables in place; SQLite, w
 change a table's keys, rebuilds the two keyed tables the documented way (foreign keys off, new
 table, copy, drop, rename), so the snapshots' details keep pointing at their snapshot.
 
+Version 2 -> 3 (blocked instances in coverage history): ``snapshot_connection`` gains the
+nullable ``blocking_gaps`` and ``blocked_instances``; the rows already there keep NULL (no
+figure, never 0). A version 1 store takes both steps in order.
+
 Old rows (identity ``""``) are *adopted* by `adopt`: the first time a store that knows its
 tenants (`Store.identify_tenants`) resolves the identity of alias A, every row of alias A
 without an identity takes that identity. So the rows written before the upgrade belong to the
@@ -35,8 +39,21 @@ def _new_indexes(dialect: Any) -> list[str]:
     return [str(CreateIndex(index).compile(dialect=dialect)) for index in found]
 
 
-def migrate_postgresql(connection: Connection) -> None:
-    """Version 1 -> 2 on PostgreSQL, inside the caller's transaction."""
+BLOCKING_STEPS = tuple(f"ALTER TABLE snapshot_connection ADD COLUMN {column} INTEGER"
+                       for column in ("blocking_gaps", "blocked_instances"))
+"""Version 2 -> 3, the same on both backends (SQLite adds a nullable column in place)."""
+
+
+def migrate_postgresql(connection: Connection, found: int) -> None:
+    """From version ``found`` to the current one on PostgreSQL, in the caller's transaction."""
+    if found <= 1:
+        _identities_postgresql(connection)
+    for statement in BLOCKING_STEPS:
+        connection.exec_driver_sql(statement)
+
+
+def _identities_postgresql(connection: Connection) -> None:
+    """Version 1 -> 2 on PostgreSQL."""
     for table in ("audit_log", "bulk_job", "coverage_snapshot", "rollout_target"):
         connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {IDENTITY_DDL}")
     for statement in (
@@ -53,8 +70,9 @@ def migrate_postgresql(connection: Connection) -> None:
 
 
 def migrate_sqlite(engine: Engine, version_of: Any) -> None:
-    """Version 1 -> 2 on SQLite, in one ``BEGIN IMMEDIATE`` transaction with foreign keys off
-    (which SQLite allows only outside a transaction: hence the driver's own connection).
+    """From an older version to the current one on SQLite, in one ``BEGIN IMMEDIATE``
+    transaction with foreign keys off (which SQLite allows only outside a transaction: hence
+    the driver's own connection).
 
     ``version_of(cursor)`` reads the stored version again once the write lock is held, so that
     of two processes upgrading at once only the first migrates.
@@ -65,8 +83,10 @@ def migrate_sqlite(engine: Engine, version_of: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=OFF")
         cursor.execute("BEGIN IMMEDIATE")
         try:
-            if version_of(cursor) == 1:
-                for statement in _sqlite_steps(engine.dialect):
+            version = version_of(cursor)
+            if version < schema.SCHEMA_VERSION:
+                steps = _sqlite_steps(engine.dialect) if version <= 1 else []
+                for statement in (*steps, *BLOCKING_STEPS):
                     cursor.execute(statement)
                 cursor.execute("UPDATE schema_version SET version = ? WHERE component = ?",
                                (schema.SCHEMA_VERSION, "orgconn"))

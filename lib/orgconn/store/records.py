@@ -143,7 +143,9 @@ class AuditEntry(Record):
 
 
 class ConnectionCounts(Record):
-    """How many customers of one tenant are in each coverage status for one connection."""
+    """How many customers of one tenant are in each coverage status for one connection, and
+    how many of the gaps block instances and how many instances they block (None: unknown —
+    the tenant could not say, or the snapshot predates the figure; never read it as 0)."""
 
     stable_key: Name
     name: Line = ""
@@ -151,6 +153,8 @@ class ConnectionCounts(Record):
     incomplete: NonNegativeInt = 0
     missing: NonNegativeInt = 0
     error: NonNegativeInt = 0
+    blocking_gaps: NonNegativeInt | None = None
+    blocked_instances: NonNegativeInt | None = None
 
     @property
     def total(self) -> int:

@@ -34,8 +34,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 2
-"""The version of the tables below; stored in ``schema_version`` under ``component='orgconn'``."""
+SCHEMA_VERSION = 3
+"""The version of the tables below; stored in ``schema_version`` under ``component='orgconn'``.
+
+2: records know their tenant (``tenant_identity``). 3: ``snapshot_connection`` gains
+``blocking_gaps`` and ``blocked_instances`` (nullable: an older store's rows have no figure,
+never 0). See ``orgconn.store.migrations``.
+"""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -125,6 +130,9 @@ snapshot_connection = Table(
     Column("incomplete", Integer, nullable=False),
     Column("missing", Integer, nullable=False),
     Column("error", Integer, nullable=False),
+    # gaps that block instances and the instances they block; NULL: not known when recorded
+    Column("blocking_gaps", Integer, nullable=True),
+    Column("blocked_instances", Integer, nullable=True),
     Index(None, "stable_key"),
 )
 

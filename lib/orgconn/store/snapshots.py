@@ -23,9 +23,11 @@ from orgconn.store.schema import coverage_snapshot, snapshot_connection, snapsho
 
 SERIES_COLUMNS = [
     "snapshot_id", "taken_at", "tenant", "stable_key", "name",
-    "complete", "incomplete", "missing", "error", "total",
+    "complete", "incomplete", "missing", "error", "total", "blocking_gaps", "blocked_instances",
 ]
-"""Columns of ``Store.snapshot_series``, one row per snapshot and connection."""
+"""Columns of ``Store.snapshot_series``, one row per snapshot and connection; the blocking
+figures are nullable integers (``<NA>``: not known when recorded)."""
+BLOCKING = ["blocking_gaps", "blocked_instances"]
 
 CUSTOMER_COLUMNS = [
     "snapshot_id", "taken_at", "tenant", "stable_key", "external_id", "customer_name",
@@ -103,17 +105,19 @@ class CoverageHistory(StoreBase):
         s, c = coverage_snapshot.c, snapshot_connection.c
         query = _within(
             select(s.id.label("snapshot_id"), s.taken_at, s.tenant, c.stable_key, c.name,
-                   c.complete, c.incomplete, c.missing, c.error)
+                   c.complete, c.incomplete, c.missing, c.error, c.blocking_gaps,
+                   c.blocked_instances)
             .join_from(coverage_snapshot, snapshot_connection),
             self._tenant_condition(coverage_snapshot, tenant), stable_key, since, until,
             c.stable_key).order_by(s.taken_at, s.tenant, c.stable_key)
         with self._read() as connection:
             rows = [dict(row._mapping) for row in connection.execute(query)]
-        frame = pd.DataFrame(rows, columns=SERIES_COLUMNS[:-1])
+        frame = pd.DataFrame(rows, columns=[c for c in SERIES_COLUMNS if c != "total"])
         frame["taken_at"] = pd.to_datetime(frame["taken_at"], utc=True)
         counts = ["complete", "incomplete", "missing", "error"]
         frame[counts] = frame[counts].astype("int64")
         frame["total"] = frame[counts].sum(axis=1).astype("int64")
+        frame[BLOCKING] = frame[BLOCKING].astype("Int64")
         return frame[SERIES_COLUMNS]
 
     def snapshot_customers(self, snapshot_id: int,

@@ -38,7 +38,7 @@ from orgconn.config import (
     load_config,
 )
 from orgconn.errors import AuthError, OrgconnError, TransportError
-from orgconn.models import OrgConnection, TenantSnapshot, WhoAmI
+from orgconn.models import CoverageRead, OrgConnection, TenantSnapshot, WhoAmI
 from orgconn.runtime import Runtime
 from orgconn.sandbox import SandboxSettings, start_sandbox
 from orgconn.sandbox.server import RunningSandbox
@@ -177,14 +177,21 @@ def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
     return _unless_failing(name, url, lambda: tuple(client(name).all_connections()))
 
 
+@st.cache_resource(ttl=TTL, show_spinner="Loading coverage and the instances it blocks…")
+def coverage_read(name: str, url: str) -> CoverageRead:
+    """What coverage reads of a tenant, lean, with the instance impact (cached, shared)."""
+    return _unless_failing(name, url, lambda: client(name).coverage_read())
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def coverage_frame(name: str, url: str) -> pd.DataFrame:
-    """The coverage frame of a tenant (one row per connection × customer; cached).
+    """The coverage frame of a tenant, with instance impact (one row per connection ×
+    customer; cached), from `coverage_read`.
 
     Each load is also recorded as a coverage snapshot (issue 8); a failure to record is
     logged without values and never breaks the page.
     """
-    frame = coverage.coverage_frame(name, snapshot(name, url))
+    frame = coverage.coverage_frame(name, coverage_read(name, url))
     try:
         snapshots.take_snapshot(store(), name, frame, datetime.now(UTC))
     except Exception as exc:  # the history is a by-product: the page must still show
@@ -194,7 +201,7 @@ def coverage_frame(name: str, url: str) -> pd.DataFrame:
 
 def refresh() -> None:
     """Forget every cached fetch (here and every `refreshable` one), so reads go to the tenants."""
-    own: list[_Clearable] = [whoami, snapshot, all_connections, coverage_frame]
+    own: list[_Clearable] = [whoami, snapshot, all_connections, coverage_read, coverage_frame]
     for cached in own + _REFRESHABLE:
         cached.clear()
     _failures().clear()

@@ -1,5 +1,6 @@
 """The coverage page, drawn by app.py (``/``) and pages/coverage.py (``/coverage``) alike: which
-customers lack values for which org-activated connection, per tenant."""
+customers lack values for which org-activated connection, per tenant — and first, the gaps
+that block customers' instances."""
 
 from __future__ import annotations
 
@@ -16,6 +17,39 @@ from orgconn.ui.errors import user_errors
 
 IDENTITY = ["tenant", "customer_name", "customer_external_id"]  # the columns shown first
 NARROW = {"tenant": st.column_config.TextColumn("Tenant", width=60)}
+UNKNOWN = "unknown"  # a blocked figure the tenant could not give: never shown as 0
+BLOCKED_HELP = ("Customers with a gap in a connection that one of their instances uses. "
+                "Unknown: the tenant cannot say which instances use its connections.")
+FIX = st.column_config.LinkColumn("Fix", display_text="Edit values", width="small")
+GAP_COLUMNS = [*IDENTITY, "connection", "status", "fix"]  # a gap table's first columns
+
+
+def _figure(value: object) -> str:
+    return UNKNOWN if pd.isna(value) else f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def _with_fix(cells: pd.DataFrame) -> pd.DataFrame:
+    """The gaps of ``cells`` as exported (most blocking first), each with a link to its form
+    (by Prismatic ID where a customer has no external ID)."""
+    return coverage.gap_export(cells).assign(
+        fix=customer_values_links(coverage.gap_rows(cells)))
+
+
+def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame) -> None:
+    """The gaps of ``shown`` that block instances, most instances first, each with its fix;
+    a warning naming the tenants (of ``summary``) whose impact is unknown."""
+    st.subheader("Gaps that block instances")
+    unknown = [str(t) for t in summary.loc[summary["blocked_instances"].isna(), "tenant"]]
+    if unknown:
+        st.warning(f"Impact unknown for {', '.join(context.tenant(t).label for t in unknown)}: "
+                   "the tenant cannot say which instances use its connections, so any of its "
+                   "gaps may block some.", icon=":material/help:")
+    blocking = shown[shown["blocking"]]
+    if blocking.empty:
+        st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
+    else:
+        tables.table(_with_fix(blocking), key="coverage.blocking_gaps", first=GAP_COLUMNS,
+                     statuses=["status"], config={**NARROW, "fix": FIX})
 
 
 def render(chosen: list[str]) -> None:
@@ -44,9 +78,10 @@ def render(chosen: list[str]) -> None:
     frame = pd.concat(frames, ignore_index=True)
     for name in (n for n in loaded if n not in set(frame["tenant"])):
         reason = coverage.nothing_to_cover(context.tenant(name).label,
-                                           context.snapshot(name, context.tenant(name).url))
+                                           context.coverage_read(name, context.tenant(name).url))
         st.info(reason or f"{context.tenant(name).label}: nothing to cover.")
 
+    summary = coverage.summary_frame(frame).merge(coverage.impact_summary(frame), on="tenant")
     cards = st.container()
     with st.container(border=True):
         top = st.columns([2, 2, 2])
@@ -64,7 +99,7 @@ def render(chosen: list[str]) -> None:
             labels = widgets.linked_multiselect(
                 "Customer label (segment)", coverage.label_choices(frame), key="coverage.label",
                 param=state.Q_LABEL, help="A customer must carry every label chosen.")
-        bottom = st.columns([4, 2])
+        bottom = st.columns([4, 1, 1])
         with bottom[0]:
             search = widgets.linked_text("Search customers", key="coverage.search",
                                          param=state.Q_SEARCH, placeholder="name or external ID")
@@ -72,15 +107,25 @@ def render(chosen: list[str]) -> None:
             st.write("")
             only_gaps = widgets.linked_toggle("Only gaps", key="coverage.only_gaps",
                                               param=state.Q_ONLY_GAPS)
+        with bottom[2]:
+            st.write("")
+            blocking = widgets.linked_toggle(
+                "Blocking only", key="coverage.blocking", param=state.Q_BLOCKING,
+                help="Only the gaps of customers who have instances using the connection.")
 
     view = coverage.CoverageFilter(stable_keys=tuple(keys), statuses=tuple(statuses),
-                                   labels=tuple(labels), search=search, only_gaps=only_gaps)
+                                   labels=tuple(labels), search=search, only_gaps=only_gaps,
+                                   blocking_only=blocking)
     shown = coverage.apply_filter(frame, view)
     with cards:
-        _tenant_cards(coverage.apply_filter(frame, replace(view, statuses=(), only_gaps=False)),
-                      filtered=bool(keys or labels or search.strip()))
+        _tenant_cards(coverage.apply_filter(frame, replace(
+            view, statuses=(), only_gaps=False, blocking_only=False)),
+            filtered=bool(keys or labels or search.strip()))
     st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
                "customer × connection cells match.")
+
+    if not frame.empty:
+        blocking_section(summary, shown)
 
     if frame.empty:
         pass  # said above, per tenant: nothing to cover
@@ -103,11 +148,8 @@ def render(chosen: list[str]) -> None:
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        tables.table(gaps.assign(fix=customer_values_links(coverage.gap_rows(shown))),
-                     key="coverage.gaps",
-                     first=[*IDENTITY, "connection", "status", "fix"], statuses=["status"],
-                     config={**NARROW, "fix": st.column_config.LinkColumn(
-                         "Fix", display_text="Edit values", width="small")})
+        tables.table(_with_fix(shown), key="coverage.gaps", first=GAP_COLUMNS,
+                     statuses=["status"], config={**NARROW, "fix": FIX})
         _bulk_templates(gaps)
     with other_tab:
         st.caption("Org-activated global and customer-activated connections, and connections "
@@ -123,7 +165,7 @@ def render(chosen: list[str]) -> None:
 def _tenant_cards(cells: pd.DataFrame, *, filtered: bool) -> None:
     """Per tenant, the customers, connections and % complete of the cells the connection,
     label and search filters keep (status filters would make the % meaningless)."""
-    summary = coverage.summary_frame(cells)
+    summary = coverage.summary_frame(cells).merge(coverage.impact_summary(cells), on="tenant")
     what = "the customer × connection pairs these filters keep" if filtered else \
         "every customer × org-activated connection pair"
     for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
@@ -136,6 +178,11 @@ def _tenant_cards(cells: pd.DataFrame, *, filtered: bool) -> None:
                          help=f"Complete values in {row.complete:,} of {row.cells:,} of {what}.")
             st.caption(f"{row.complete:,} of {row.cells:,} customer × connection pairs complete"
                        + (" (filtered)" if filtered else ""))
+            left, right = st.columns(2)
+            left.metric("Blocked customers", _figure(row.blocked_customers), help=BLOCKED_HELP)
+            right.metric("Blocked instances", _figure(row.blocked_instances),
+                         help="Instances summed over the blocking gaps (an instance using two "
+                              "lacking connections counts twice).")
 
 
 def _bulk_templates(gaps: pd.DataFrame) -> None:

@@ -23,5 +23,6 @@ Q_STATUS = "status"
 Q_LABEL = "label"
 Q_SEARCH = "q"
 Q_ONLY_GAPS = "gaps"
+Q_BLOCKING = "blocking"
 # customer values page (prefilled by links from coverage)
 Q_CUSTOMER = "customer"

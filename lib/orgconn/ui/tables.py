@@ -38,6 +38,7 @@ HEADERS: dict[str, str] = {
     "missing_required": "Required inputs missing", "description": "Description",
     "label": "Label", "type": "Type", "required": "Required", "scope": "Scope",
     "global_value": "Global value", "fingerprint": "Fingerprint", "differs": "Differs",
+    "instances": "Instances", "enabled_instances": "Enabled", "failing_instances": "Failing",
 }
 # Streamlit's palette-safe colours, one per status (the coverage chart's hues, darkened so white
 # text on them is readable)

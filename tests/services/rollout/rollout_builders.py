@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from orgconn.services.coverage import COLUMNS, Status
+from orgconn.services.coverage import cells_frame
+from orgconn.services.coverage_rules import is_blocking
 from orgconn.store import ConnectionCounts, Store, open_store
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday
@@ -22,8 +23,9 @@ def new_store(folder: Path) -> Store:
 
 def cell(customer: str, status: str, *, key: str = "crm", tenant: str = "us",
          labels: str = "", configured: datetime | None = None,
-         external_id: str | None = None) -> dict[str, Any]:
-    """One coverage-frame row: ``customer`` is the customer's ID (and external ID by default)."""
+         external_id: str | None = None, instances: int | None = None) -> dict[str, Any]:
+    """One coverage-frame row: ``customer`` is the customer's ID (and external ID by default);
+    ``instances`` all enabled, none failing (None: impact unknown)."""
     return {
         "tenant": tenant, "stable_key": key, "connection": key.upper(),
         "connection_id": f"scv-{key}", "customer_id": customer,
@@ -31,15 +33,14 @@ def cell(customer: str, status: str, *, key: str = "crm", tenant: str = "us",
         "customer_name": f"Customer {customer}", "labels": labels, "status": status,
         "missing_inputs": "", "last_configured_at": configured,
         "values_id": None if status == "missing" else f"ccv-{key}-{customer}",
+        "instances": instances, "enabled_instances": instances, "failing_instances":
+        None if instances is None else 0, "blocking": is_blocking(status, instances),
     }
 
 
 def frame_of(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """A coverage frame (``coverage.COLUMNS``, typed as `coverage.coverage_frame` makes it)."""
-    frame = pd.DataFrame(list(rows), columns=COLUMNS)
-    frame["last_configured_at"] = pd.to_datetime(frame["last_configured_at"], utc=True)
-    frame["status"] = pd.Categorical(frame["status"], categories=[s.value for s in Status])
-    return frame
+    return cells_frame(rows)
 
 
 def counts(key: str, complete: int, missing: int, incomplete: int = 0,

@@ -14,8 +14,11 @@ Two sources, never mixed up (the ``estimated`` column tells them apart):
   the week its first values were configured.
 
 Coverage % is the share of customers whose values are complete; ``configured_pct`` also counts
-incomplete and error values. Everything is a plain function returning DataFrames; only
-:func:`recorded_for_tenant` and :func:`baseline_customers` read the store.
+incomplete and error values. Recorded points also carry ``blocking_gaps`` and
+``blocked_instances`` (gaps that block instances, and how many instances); they are ``<NA>``
+where unknown — estimated points, segment series, snapshots taken before orgconn recorded them
+or of a tenant that could not say — never 0. Everything is a plain function returning
+DataFrames; only :func:`recorded_for_tenant` and :func:`baseline_customers` read the store.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from orgconn.services.coverage import CoverageFilter, apply_filter
 from orgconn.store import Store
 
 COUNTS = ["complete", "incomplete", "missing", "error"]
+BLOCKING = ["blocking_gaps", "blocked_instances"]
 SERIES_COLUMNS = [
     "tenant", "stable_key", "connection", "taken_at", *COUNTS, "total", "coverage_pct",
-    "configured_pct", "estimated",
+    "configured_pct", "estimated", *BLOCKING,
 ]
 """Columns of a coverage series: one row per tenant, connection and point in time."""
 
@@ -58,6 +62,10 @@ def _finish(frame: pd.DataFrame, *, estimated: bool) -> pd.DataFrame:
     frame["configured_pct"] = (100.0 * (frame["total"] - frame["missing"]) / counted).round(1)
     frame["estimated"] = estimated
     frame["taken_at"] = pd.to_datetime(frame["taken_at"], utc=True)
+    for column in BLOCKING:  # never estimated; absent from segment series
+        frame[column] = (frame[column] if column in frame and not estimated
+                         else pd.NA)
+    frame[BLOCKING] = frame[BLOCKING].astype("Int64")
     return frame[SERIES_COLUMNS].reset_index(drop=True)
 
 

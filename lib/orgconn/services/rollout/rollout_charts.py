@@ -111,6 +111,37 @@ def coverage_chart(series: pd.DataFrame, measure: str = "coverage_pct") -> go.Fi
     return figure
 
 
+BLOCKED_HOVER = ("%{y:,} instances blocked by %{customdata[0]:,} gaps"
+                 "<extra>%{fullData.name}</extra>")
+
+
+def blocked_chart(series: pd.DataFrame) -> go.Figure:
+    """Blocked instances over time, one panel per tenant, one line per connection, from the
+    recorded points that carry the figure (estimated points and snapshots without it — taken
+    before orgconn recorded it, or of a tenant that could not say — are left out, never drawn
+    as 0). Points further apart than `MAX_GAP` are not joined."""
+    known = series[~series["estimated"] & series["blocked_instances"].notna()]
+    tenants = [str(t) for t in series["tenant"].unique()]
+    keys = sorted(str(k) for k in series["stable_key"].unique())
+    figure = _panels(tenants, 360)
+    shown: set[str] = set()
+    for (tenant, key), rows in known.groupby(["tenant", "stable_key"], sort=True):
+        name = str(rows["connection"].iloc[-1])
+        points = break_gaps(rows.astype({"blocked_instances": "float64",
+                                         "blocking_gaps": "float64"}),
+                            measure="blocked_instances")
+        figure.add_trace(go.Scatter(
+            x=points["taken_at"], y=points["blocked_instances"], mode="lines+markers",
+            name=name, legendgroup=name, showlegend=name not in shown,
+            customdata=points[["blocking_gaps"]].to_numpy(), hovertemplate=BLOCKED_HOVER,
+            line={"color": PALETTE[keys.index(str(key)) % len(PALETTE)]}),
+            row=1, col=tenants.index(str(tenant)) + 1)
+        shown.add(name)
+    figure.update_yaxes(rangemode="tozero", tickformat=",d")
+    figure.update_yaxes(title_text="instances blocked by gaps", col=1)
+    return figure
+
+
 def _shade_estimates(figure: go.Figure, rows: pd.DataFrame, col: int) -> None:
     estimated = rows[rows["estimated"]]
     if estimated.empty:

@@ -29,18 +29,36 @@ TEXT_LIMIT = 300  # the store's limit for names and labels
 DETAIL_CELLS = 5_000  # up to this many customer × connection cells, every snapshot has them
 
 
+def _blocking(frame: pd.DataFrame) -> dict[str, tuple[int | None, int | None]]:
+    """Per stable key: (blocking gaps, instances they block); None where a gap's impact is
+    unknown (so the snapshot records no figure rather than a reassuring 0)."""
+    gaps = frame[frame["status"].astype(str) != "complete"]
+    figures: dict[str, tuple[int | None, int | None]] = {}
+    for key in frame["stable_key"].unique():
+        rows = gaps[gaps["stable_key"] == key]
+        if rows["instances"].isna().any():
+            figures[str(key)] = (None, None)
+            continue
+        blocking = rows[rows["blocking"]]
+        figures[str(key)] = (len(blocking), int(blocking["instances"].sum()))
+    return figures
+
+
 def connection_counts(frame: pd.DataFrame) -> list[ConnectionCounts]:
-    """Status counts per connection of a one-tenant coverage frame, by stable key."""
+    """Status counts per connection of a one-tenant coverage frame, by stable key, with its
+    blocking gaps and the instances they block (None when the impact is unknown)."""
     if frame.empty:
         return []
     table = (frame.astype({"status": str})
              .groupby(["stable_key", "status"]).size().unstack(fill_value=0))
     names = dict(zip(frame["stable_key"], frame["connection"], strict=True))
+    blocking = _blocking(frame)
     return [
         ConnectionCounts(
             stable_key=str(key), name=str(names[str(key)])[:TEXT_LIMIT],
             **{status: int(row.get(status, 0))
-               for status in ("complete", "incomplete", "missing", "error")})
+               for status in ("complete", "incomplete", "missing", "error")},
+            blocking_gaps=blocking[str(key)][0], blocked_instances=blocking[str(key)][1])
         for key, row in table.iterrows()
     ]
 

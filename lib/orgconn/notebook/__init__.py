@@ -1,7 +1,8 @@
-"""orgconn in a notebook: one call per question, answers as pandas DataFrames.
+"""orgconn in a notebook: one call per question, answers as pandas DataFrames and Plotly figures.
 
     import orgconn
 
+    orgconn.start()                              # the session: configured tenants, else a sandbox
     orgconn.connections("us")                    # org-activated connections, one row each
     orgconn.customers("us")                      # customers
     orgconn.customer_values("us", "acme-api-key")  # who has which values (secrets masked)
@@ -10,37 +11,57 @@
     client = orgconn.connect("us")               # a client that reads (close it when done)
 
 Everything is built by `orgconn.runtime` from the configuration (`orgconn.config.load_config`:
-``config=`` file, ``ORGCONN_CONFIG``, or ``.streamlit/secrets.toml``) — the same tenants, store
-and roles as the CLI; ``tenant`` may be omitted when exactly one is configured. The read
-functions also take ``client=`` to reuse an open client. No DataFrame holds a secret value:
-secret inputs show as ``••••••`` when set.
+``config=`` file, ``ORGCONN_CONFIG``, or the nearest ``.streamlit/secrets.toml``) — the same
+tenants, store and roles as the CLI. ``orgconn.start()`` (`orgconn.notebook.session`) opens one
+session for the kernel — on the configured tenants, or on an embedded sandbox of its own when
+none is configured — and calls without ``config=`` then act through it, ``tenant`` defaulting
+to the session's; without a session, ``tenant`` may be omitted when exactly one is configured.
+The read functions also take ``client=`` to reuse an open client. No DataFrame holds a secret
+value: secret inputs show as ``••••••`` when set.
 
 Writes go through the dashboard's audited write path only: `set_values` acts as the OS user
 with the configuration's ``[access] local_role``, refuses what that role may not do
 (`AccessDenied`), asks for ``confirm_tenant`` on a protected tenant, and leaves one audit row
-(source ``notebook``). The client `connect` hands out reads only: its write methods raise
-`NotebookWriteRefused` pointing at `set_values`. This role is a guard-rail against mistakes —
-whoever edits the configuration chooses it; the tenant's token is the security boundary.
+(source ``notebook``); `apply_values` (`orgconn.notebook.values`) is the bulk upload's apply,
+with its gate, job and audit rows. The client `connect` hands out reads only: its write methods
+raise `NotebookWriteRefused` pointing at `set_values`. This role is a guard-rail against
+mistakes — whoever edits the configuration chooses it; the tenant's token is the security
+boundary. Reports (`compare`, `rollout_history`, `rollout_targets`...) are in
+`orgconn.notebook.reports`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from orgconn.client import PrismaticClient
-from orgconn.config import ConfigError, OrgconnConfig, TenantConfig
 from orgconn.errors import OrgconnError
-from orgconn.runtime import Runtime
+from orgconn.notebook import session
+from orgconn.notebook.reports import (
+    compare,
+    compare_chart,
+    export_csv,
+    record_snapshot,
+    rollout_chart,
+    rollout_history,
+    rollout_targets,
+    set_target,
+)
+from orgconn.notebook.values import ValuesResult, apply_values, plan_values, values_template
 
-__all__ = ["NotebookWriteRefused", "connect", "connections", "coverage", "customer_values",
-           "customers", "set_values"]
+__all__ = ["NotebookWriteRefused", "ValuesResult", "apply_values", "compare", "compare_chart",
+           "connect", "connections", "coverage", "customer_values", "customers", "export_csv",
+           "plan_values", "record_snapshot", "rollout_chart", "rollout_history",
+           "rollout_targets", "set_target", "set_values", "start", "stop", "values_template"]
 
-ConfigSource = OrgconnConfig | str | Path | None
+start, stop = session.start, session.stop
+_runtime, _pick = session.acting_runtime, session.chosen_tenant
+ConfigSource = session.ConfigSource
+
 WRITE_METHODS = ("create_customer_values", "update_customer_values", "delete_customer_values",
                  "upsert_customer_values", "set_test_credentials", "create_org_connection",
                  "update_org_connection", "delete_org_connection")
@@ -65,10 +86,6 @@ ReadingClient = type("ReadingClient", (PrismaticClient,), {
     **{name: _refuse(name) for name in WRITE_METHODS}})
 
 
-def _runtime(config: ConfigSource) -> Runtime:
-    return Runtime(config) if isinstance(config, OrgconnConfig) else Runtime.load(config)
-
-
 def connect(tenant: str | None = None, *, config: ConfigSource = None) -> PrismaticClient:
     """Return a reading client of ``tenant`` (the only configured one when None); close it
     when done. Its write methods raise `NotebookWriteRefused`: write with `set_values`.
@@ -76,7 +93,7 @@ def connect(tenant: str | None = None, *, config: ConfigSource = None) -> Prisma
     ``config`` is a loaded configuration or the path of a TOML file (default: `load_config`).
     """
     with _runtime(config) as runtime:
-        return ReadingClient(_pick(runtime.config, tenant))  # type: ignore[no-any-return]
+        return ReadingClient(_pick(runtime, tenant))  # type: ignore[no-any-return]
 
 
 def set_values(tenant: str | None, stable_key: str, external_id: str,
@@ -94,7 +111,7 @@ def set_values(tenant: str | None, stable_key: str, external_id: str,
     from orgconn.services.values.save import Saved, WriteContext, save
 
     with _runtime(config) as runtime:
-        chosen = _pick(runtime.config, tenant)
+        chosen = _pick(runtime, tenant)
         client, key = runtime.client(chosen.name), runtime.fingerprint_key()
         form = load_form(client, chosen.name, find_connection(client, stable_key),
                          find_customer(client, external_id), key)
@@ -107,17 +124,6 @@ def set_values(tenant: str | None, stable_key: str, external_id: str,
         raise OrgconnError(f"{result.summary} Nothing was sent: call set_values again to save "
                            "over it.", tenant=chosen.name)
     return f"{result.message(form)} Audit row #{result.audit_id}."
-
-
-def _pick(config: OrgconnConfig, tenant: str | None) -> TenantConfig:
-    if tenant is not None:
-        return config.tenant(tenant)
-    if len(config.tenants) == 1:
-        return next(iter(config.tenants.values()))
-    known = ", ".join(sorted(config.tenants)) or "none configured"
-    raise ConfigError([f"tenants: say which tenant (configured: {known}) — e.g. "
-                       'orgconn.connect("us"); to add one, see .streamlit/secrets.toml.example'],
-                      source=config.source)
 
 
 @contextmanager
@@ -178,8 +184,11 @@ def customer_values(tenant: str | None = None, stable_key: str | None = None, *,
 def coverage(tenant: str | None = None, *, client: PrismaticClient | None = None
              ) -> pd.DataFrame:
     """Coverage as on the dashboard: one row per customer × org-activated connection, with
-    its status (complete, incomplete, missing, error) and the inputs it lacks."""
+    its status (complete, incomplete, missing, error), the inputs it lacks, the customer's
+    ``instances`` that use the connection (``enabled_instances``, ``failing_instances``:
+    ``<NA>`` when the tenant cannot say — unknown, never 0) and whether the gap is
+    ``blocking`` (a gap with instances). ``orgconn.coverage("us").query("blocking")``."""
     from orgconn.services.coverage import coverage_frame
 
     with _client(tenant, client) as c:
-        return coverage_frame(c.tenant.name, c.snapshot())
+        return coverage_frame(c.tenant.name, c.coverage_read())
