@@ -25,9 +25,10 @@ run: install
 
 # JupyterLab from the dev environment, started in notebooks/ so that each notebook's exports
 # land beside it; its kernel is this venv's Python (orgconn finds ../.streamlit/secrets.toml).
+# JupyterLab refuses root without --allow-root: given only when make runs as root (containers, CI).
 notebook: install-dev
 	cd notebooks && $(abspath $(BIN))/jupyter lab --ServerApp.ip=127.0.0.1 \
-		--ServerApp.port=$(NOTEBOOK_PORT)
+		--ServerApp.port=$(NOTEBOOK_PORT) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 browser-deps:
 	@bash scripts/install-browser-deps.sh

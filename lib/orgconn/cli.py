@@ -10,6 +10,7 @@ import argparse
 import importlib
 
 from orgconn import __version__
+from orgconn.commands.exits import Exit
 
 COMMANDS = [
     "orgconn.commands.sandbox",
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
-        return 2
+        return Exit.INVALID
     status: int = args.func(args)
     return status
 

@@ -12,6 +12,7 @@ import pytest
 from orgconn.cli import main
 from orgconn.client import PrismaticClient
 from orgconn.commands.bulk import YOUNG_COLLECTION_THRESHOLD, bulk_apply_gc
+from orgconn.commands.exits import Exit
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from tests.services.bulk import hostile_files
@@ -125,11 +126,13 @@ def test_a_protected_tenant_needs_its_name_even_with_yes(
 
     status, _, err = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
                           "--yes")
-    assert status == 2 and "--confirm-tenant" in err and _values(fresh_sandbox) == before
+    assert status == Exit.REFUSED and "--confirm-tenant" in err
+    assert _values(fresh_sandbox) == before
 
     status, _, err = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
                           "--yes", "--confirm-tenant", "eu")
-    assert status == 2 and "type its name (us)" in err and _values(fresh_sandbox) == before
+    assert status == Exit.REFUSED and "type its name (us)" in err
+    assert _values(fresh_sandbox) == before
 
     status, out, _ = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
                           "--yes", "--confirm-tenant", "us")

@@ -12,6 +12,7 @@ import pytest
 
 from orgconn.cli import main
 from orgconn.client import PrismaticClient
+from orgconn.commands.exits import Exit
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import open_store
@@ -48,7 +49,7 @@ def _bulk_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_viewer_set_is_refused_with_status_3_and_nothing_is_written(
+def test_a_viewer_set_is_refused_with_status_6_and_nothing_is_written(
         tmp_path: Path, fresh_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     config = _config(tmp_path, fresh_sandbox, "viewer")
@@ -60,7 +61,7 @@ def test_a_viewer_set_is_refused_with_status_3_and_nothing_is_written(
                    "sftp-drop", "--customer", "my-external-id", "password=-", "--yes"])
 
     err = capsys.readouterr().err
-    assert status == 3
+    assert status == Exit.REFUSED
     assert "viewer" in err and "editor" in err and SECRET not in err
     assert _password(fresh_sandbox, "my-external-id") == before != SECRET
     with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
@@ -68,7 +69,7 @@ def test_a_viewer_set_is_refused_with_status_3_and_nothing_is_written(
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
-def test_bulk_apply_below_operator_is_refused_with_status_2_and_nothing_is_written(
+def test_bulk_apply_below_operator_is_refused_with_status_6_and_nothing_is_written(
         role: str, tmp_path: Path, fresh_sandbox: RunningSandbox,
         capsys: pytest.CaptureFixture[str]) -> None:
     config = _config(tmp_path, fresh_sandbox, role)
@@ -78,7 +79,7 @@ def test_bulk_apply_below_operator_is_refused_with_status_2_and_nothing_is_writt
                    "--overwrite", "--yes", "--tenant", "us", "--config", str(config)])
 
     err = capsys.readouterr().err
-    assert status == 2
+    assert status == Exit.REFUSED
     assert err.startswith("Refused:") and role in err and "operator" in err
     assert _password(fresh_sandbox, "my-external-id") == before != SECRET
     with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:

@@ -14,6 +14,7 @@ import pytest
 from orgconn.cli import build_parser, main
 from orgconn.client import PrismaticClient
 from orgconn.commands import set as set_command
+from orgconn.commands.exits import Exit
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import Store, open_store
 from tests.edit_support import assert_no_secret_in_audit, audit_rows, sandbox_client, values_where
@@ -182,7 +183,7 @@ def test_a_protected_tenant_refuses_without_its_name_and_records_the_refusal(
         config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         store: Store) -> None:
     assert orgconn_set(config, monkeypatch, "apiKey=-", stdin=TYPED + "\n", tenant="eu",
-                       customer="cust-00002", extra=("--yes",)) == 3
+                       customer="cust-00002", extra=("--yes",)) == Exit.REFUSED
     assert "--confirm-tenant" in capsys.readouterr().err
     assert orgconn_set(config, monkeypatch, "apiKey=-", stdin=TYPED + "\n", tenant="eu",
                        customer="cust-00002", extra=("--confirm-tenant", "eu")) == 0
@@ -204,11 +205,11 @@ def test_redeploy_says_how_many_instances_are_redeployed(
     assert f"redeployed {expected}" in audit_rows(store)[0].detail
 
 
-def test_a_tenant_refusing_the_token_exits_1_saying_what_to_do(
+def test_a_tenant_refusing_the_token_exits_3_saying_what_to_do(
         config: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("ORGCONN_TENANTS__US__TOKEN", "not-the-sandbox-token")
-    assert orgconn_set(config, monkeypatch, "apiKey=-", stdin="x\n") == 1
+    assert orgconn_set(config, monkeypatch, "apiKey=-", stdin="x\n") == Exit.UNREADABLE
     err = capsys.readouterr().err
     assert "orgconn set:" in err and "us" in err and "not-the-sandbox-token" not in err
 
@@ -226,7 +227,7 @@ def test_an_interactive_run_asks_before_saving_and_no_saves_nothing(
                                       "--connection", "acme-api-key", "--customer",
                                       "my-external-id", f"apiKey={TYPED}"])
     questions: list[str] = []
-    assert set_command.run(args, ask=lambda q: questions.append(q) or "n") == 3
+    assert set_command.run(args, ask=lambda q: questions.append(q) or "n") == Exit.REFUSED
     assert current(us, "acme-api-key", "my-external-id") == {} and audit_rows(store) == []
     assert set_command.run(args, ask=lambda q: "y") == 0
     assert "Save my-external-id's values for acme-api-key in us? [y/N] " in questions

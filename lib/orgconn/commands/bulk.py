@@ -11,9 +11,16 @@
 ``apply`` acts as the OS user with the configuration's ``[access] local_role`` (also when
 sign-in is configured for the dashboard): bulk apply needs the operator role.
 
-Exit status: 0 every row done (or, for ``check``, the file is valid); 1 some rows failed or
-were left out as invalid (the report says which and why); 2 the file is invalid, or access
-was refused — nothing was sent.
+Only one apply of a job (same tenant, file content and options) runs at a time, across every
+orgconn sharing the store: a second one sends nothing and exits 7. Each batch of rows holds
+the write locks of its customers' values, so a concurrent ``orgconn set`` waits its turn.
+
+Exit status (`orgconn.commands.exits`, the same table for every command): 0 every row done
+(or, for ``check``, the file is valid); 1 some rows failed or were left out as invalid (the
+report says which and why); 2 the file is invalid — nothing was sent; 3 the tenant could not
+be read (an apply cut short keeps its job: run it again to continue); 6 refused by orgconn
+(role, protected tenant not confirmed, not confirmed at the prompt) — nothing was sent; 7
+another apply of this job is running — nothing was sent.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from orgconn.commands.exits import Exit, epilog
 
 if TYPE_CHECKING:  # imported where used: `orgconn --help` stays fast
     from orgconn.client import PrismaticClient
@@ -63,7 +72,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     """Register ``orgconn bulk``."""
     parser = subparsers.add_parser(
         "bulk", help="bulk upload customers' values from a CSV/XLSX file",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=__doc__.split("\n\n", 1)[1].split("\n\nExit status")[0] if __doc__
+        else None,
+        epilog=epilog(Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE, Exit.REFUSED,
+                      Exit.BUSY),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("step", choices=["template", "check", "apply"], help="what to do with FILE")
@@ -87,6 +99,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     """Run ``orgconn bulk``; returns the exit status described in the module."""
+    from orgconn.client import GraphQLError, HTTPStatusError, TransportError
     from orgconn.errors import OrgconnError
     from orgconn.runtime import Runtime
     from orgconn.services.access import AccessDenied
@@ -102,10 +115,13 @@ def run(args: argparse.Namespace) -> int:
             return _apply(args, runtime, tenant)
     except AccessDenied as error:
         print(f"Refused: {error}", file=sys.stderr)
-        return 2
+        return Exit.REFUSED
+    except (TransportError, HTTPStatusError, GraphQLError) as error:
+        print(f"orgconn bulk {args.step}: reading {args.tenant}: {error}", file=sys.stderr)
+        return Exit.UNREADABLE
     except (OrgconnError, OSError, ValueError) as error:
         print(f"orgconn bulk {args.step}: {error}", file=sys.stderr)
-        return 2
+        return Exit.INVALID
 
 
 def _options(args: argparse.Namespace) -> BulkOptions:
@@ -121,17 +137,17 @@ def _template(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticC
     fmt = args.file.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         print(f"FILE must end in .csv or .xlsx (got {args.file.name})", file=sys.stderr)
-        return 2
+        return Exit.INVALID
     if not args.connection:
         print("template needs --connection STABLE_KEY", file=sys.stderr)
-        return 2
+        return Exit.INVALID
     state = client.run(bulk.tenant_state(client.methods, [args.connection]))
     connection = next((c for c in state.connections if c.stable_key == args.connection), None)
     if connection is None:
         known = ", ".join(c.stable_key for c in state.connections) or "none"
         print(f"{args.connection} is not an org-activated connection of {tenant.name} "
               f"(its connections: {known})", file=sys.stderr)
-        return 2
+        return Exit.INVALID
     frame = bulk.template_frame(connection, state, missing_only=not args.all)
     args.file.write_bytes(bulk.template_bytes(frame, "xlsx" if fmt == "xlsx" else "csv"))
     which = "customers" if args.all else "customers lacking values"
@@ -139,13 +155,13 @@ def _template(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticC
     _, note = bulk.left_out(connection, state, missing_only=not args.all)
     if note:
         print(note)
-    return 0
+    return Exit.OK
 
 
 def _check(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
            client: PrismaticClient) -> int:
     plan = _plan(args, config, tenant, client)
-    return 2 if plan.issues else 0
+    return Exit.INVALID if plan.issues else Exit.OK
 
 
 def _plan(args: argparse.Namespace, config: OrgconnConfig, tenant: TenantConfig,
@@ -198,27 +214,40 @@ def _print_issues(issues: tuple[FileIssue, ...]) -> None:
 def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> int:
     from orgconn.services import bulk
     from orgconn.services.access import Action, require
+    from orgconn.store import StoreError
 
     actor = runtime.local_actor()
     require(actor, Action.BULK_APPLY)  # before reading the file: refused, nothing is sent
     plan = _plan(args, runtime.config, tenant, runtime.client(tenant.name))
     if plan.issues and (not args.valid_only or not plan.rows):
         print("Nothing was sent.", file=sys.stderr)
-        return 2
+        return Exit.INVALID
     typed = args.confirm_tenant
     if not args.yes or (tenant.protected and typed is None):
         typed = _confirm(tenant, plan)
         if typed is None:
             print("Nothing was sent.")
-            return 2
+            return Exit.REFUSED
     progress = _Printer()
     store = runtime.store()
     with bulk_apply_gc():
-        result = bulk.apply_upload(
-            tenant, args.file.name, _content(args.file, runtime.config), plan.options,
-            open_client=runtime.async_client, actor=actor, store=store,
-            key=runtime.fingerprint_key(), confirmation=typed,
-            on_progress=progress, concurrency=args.concurrency, limits=runtime.config.bulk)
+        try:
+            result = bulk.apply_upload(
+                tenant, args.file.name, _content(args.file, runtime.config), plan.options,
+                open_client=runtime.async_client, actor=actor, store=store,
+                key=runtime.fingerprint_key(), confirmation=typed,
+                on_progress=progress, concurrency=args.concurrency, limits=runtime.config.bulk)
+        except bulk.JobRunningError as busy:
+            print(str(busy), file=sys.stderr)
+            return Exit.BUSY
+        except bulk.BulkFileError as invalid:  # the tenant changed since the check above
+            _print_issues(invalid.issues)
+            print("Nothing was sent.", file=sys.stderr)
+            return Exit.INVALID
+        except StoreError as error:  # rows may have been sent: never "nothing was sent"
+            print(f"orgconn bulk apply stopped: {error}. The rows sent are recorded in the "
+                  "job: run the same command again to continue it.", file=sys.stderr)
+            return Exit.FOUND
     frame = bulk.report_frame(store, result.job.id)
     progress.done(result.progress)
     if result.resumed:
@@ -231,7 +260,7 @@ def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> 
     for row in failed.head(SHOWN_PER_KIND).itertuples():
         print(f"  row {row.row} ({row.external_id}): {row.message}")
     left_out = result.summary.planned.get("invalid", 0)
-    return 1 if len(failed) or left_out else 0
+    return Exit.FOUND if len(failed) or left_out else Exit.OK
 
 
 def _confirm(tenant: TenantConfig, plan: BulkPlan) -> str | None:

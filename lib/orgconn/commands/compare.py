@@ -16,7 +16,8 @@ names those left out. ``table`` (default) ends with the counts per kind; ``csv``
 print only the rows (the counts go to stderr), CSV cells neutralised against spreadsheet
 formulas.
 
-Exit status (drift counted among the rows shown, after ``--kind`` / ``--connection``):
+Exit status (`orgconn.commands.exits`; drift counted among the rows shown, after
+``--kind`` / ``--connection``):
   0  no drift (rows of kind cant_compare alone are not drift)
   1  drift found
   2  bad arguments or configuration: fewer than two tenants, an unknown tenant or kind
@@ -33,7 +34,10 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     import pandas as pd
 
-EXIT_SAME, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE = range(4)
+from orgconn.commands.exits import Exit, epilog
+
+EXIT_SAME, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE = (Exit.OK, Exit.FOUND, Exit.INVALID,
+                                                      Exit.UNREADABLE)
 FORMATS = ("table", "csv", "json")
 
 
@@ -43,8 +47,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "compare", help="list the differences between tenants, one per row",
         description="Compare the org-activated connections (by stable key) and customers (by "
                     "external ID) of two or more tenants.",
-        epilog="exit status: 0 no drift, 1 drift found, 2 bad arguments or configuration, "
-               "3 a tenant could not be read")
+        epilog=epilog(EXIT_SAME, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--tenant", action="append", required=True, metavar="NAME",
         help="a configured tenant (repeat it, or comma-separate: at least two)")

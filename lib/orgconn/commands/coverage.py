@@ -33,7 +33,7 @@ The command imports neither pandas nor Plotly nor Streamlit: it applies the pure
 `orgconn.services.coverage_rules` (the same as the page's) to the client's lean read
 (`PrismaticClient.coverage_read`), reading every tenant at once.
 
-Exit status:
+Exit status (`orgconn.commands.exits`, the same table for every command):
   0  every customer has complete values for every connection shown (or a tenant has nothing
      to cover: no org-activated connection, or no customer — a sentence says so);
      ``--blocking``: no gap blocks an instance
@@ -62,7 +62,10 @@ if TYPE_CHECKING:
     from orgconn.runtime import Runtime
     from orgconn.services.coverage_rules import Cell, TenantCounts
 
-EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_IMPACT_UNKNOWN = range(5)
+from orgconn.commands.exits import Exit, epilog
+
+EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_IMPACT_UNKNOWN = (
+    Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE, Exit.UNKNOWN)
 FORMATS = ("table", "csv", "json")
 NO_TENANT = (
     "no tenant is configured{where}. Add a [tenants.NAME] table with url and token (or "
@@ -80,8 +83,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         description="Coverage of the org-activated connections: a status for every customer "
                     "× connection (complete, incomplete, missing, error) and the customer's "
                     "instances that use it.",
-        epilog="exit status: 0 no gaps, 1 gaps found, 2 bad arguments or configuration, "
-               "3 a tenant could not be read, 4 (--blocking) impact unknown")
+        epilog=epilog(EXIT_COMPLETE, EXIT_GAPS, EXIT_USAGE, EXIT_UNREADABLE,
+                      EXIT_IMPACT_UNKNOWN),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--config", type=Path, default=None,
         help="orgconn's TOML configuration (default: ORGCONN_CONFIG, else "

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from orgconn.commands.exits import Exit, epilog
+
 DEFAULT_DATA_DIR = Path(".orgconn") / "sandbox"
 FLAGS = {  # settings field -> the flag that sets it, for error messages
     "host": "--host", "port": "--port", "tenants": "--tenants", "customers": "--customers",
@@ -68,7 +70,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "sandbox", help="serve the Prismatic-compatible sandbox",
         description="Serve a local Prismatic-compatible GraphQL API with demo tenants, each "
                     "at a stack URL of its own (http://HOST:PORT+1, ...: POST /api, as on "
-                    "Prismatic), also at http://HOST:PORT/<tenant>/api.")
+                    "Prismatic), also at http://HOST:PORT/<tenant>/api.",
+        epilog=epilog(Exit.OK, Exit.INVALID), formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -103,21 +106,21 @@ def settings_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until Ctrl+C; 2 for bad arguments, 1 when the port cannot be used."""
+    """Serve until Ctrl+C (then 0); 2 for bad arguments or a port that cannot be used."""
     try:
         settings = settings_from_args(args)
     except ValueError as error:
         print(f"orgconn sandbox: {error}", file=sys.stderr)
-        return 2
+        return Exit.INVALID
     from orgconn.sandbox.server import serve_forever
 
     try:
         return serve_forever(settings, settings.data_dir, lambda line: print(line, flush=True))
     except OSError as error:
-        print(f"orgconn sandbox: {error}", file=sys.stderr)
-        return 1
+        print(f"orgconn sandbox: {error}: choose another --port or --host", file=sys.stderr)
+        return Exit.INVALID
     except KeyboardInterrupt:
-        return 0
+        return Exit.OK
 
 
 def main(argv: list[str] | None = None) -> int:

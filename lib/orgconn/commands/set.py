@@ -23,16 +23,23 @@ unless set — also when sign-in is configured for the dashboard; see `orgconn.r
 A protected tenant needs its name: ``--confirm-tenant NAME``, or typed at the prompt when run
 interactively. Interactive runs also ask before saving, unless ``--yes``.
 
-Exit status:
+The write holds the store's lock of these values (every orgconn sharing the store waits its
+turn), re-reads them, writes, and reads them back (`orgconn.services.values.save`).
+
+Exit status (`orgconn.commands.exits`, the same table for every command):
   0  saved, or nothing to change
-  1  the tenant refused the write or could not be reached; nothing changed
+  1  the tenant refused the write; nothing changed
   2  bad arguments, configuration, tenant, connection or customer, or invalid values;
      nothing was sent
-  3  refused by orgconn: protected tenant not confirmed, role too low, or not confirmed at
-     the prompt
+  3  the tenant could not be read or reached; nothing was sent
   4  the answer was lost and orgconn could not tell whether the write happened: check the
      values (the audit row says "unknown")
-  5  someone else changed the values while orgconn was saving; nothing was sent: run it again
+  5  someone else changed (or created) the values after they were read: nothing was sent,
+     run it again to save over them; or reading back after the write shows a change from
+     outside orgconn: check which values should stay
+  6  refused by orgconn: protected tenant not confirmed, role too low, or not confirmed at
+     the prompt
+  7  another orgconn sharing the store held these values over 30 s; nothing was sent
 """
 
 from __future__ import annotations
@@ -44,7 +51,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_UNKNOWN, EXIT_CONFLICT = range(6)
+from orgconn.commands.exits import Exit, epilog
+
+EXITS = (Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE, Exit.UNKNOWN, Exit.CONFLICT,
+         Exit.REFUSED, Exit.BUSY)
 STDIN, ENV = "-", "env:"
 
 
@@ -58,9 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "set", help="set one customer's values for one connection",
         description="Set one customer's values for one org-activated connection. KEY=- reads "
                     "the value from a line of stdin, KEY=env:VAR from the environment.",
-        epilog="exit status: 0 saved or unchanged, 1 refused or unreachable tenant, 2 bad "
-               "arguments or invalid values, 3 refused by orgconn (confirmation, role), "
-               "4 outcome unknown, 5 changed by someone else meanwhile",
+        epilog=epilog(*EXITS),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--tenant", required=True, help="the configured tenant's name, e.g. us")
@@ -128,6 +136,7 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
     from orgconn.services.values.form import FormInvalid, find_connection, find_customer, load_form
     from orgconn.services.values.form import prepare as prepare_values
     from orgconn.services.values.save import Saved, WriteContext, save
+    from orgconn.store import LockTimeoutError
 
     def fail(message: str, status: int) -> int:
         print(f"orgconn set: {message}", file=sys.stderr)
@@ -140,7 +149,7 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
         tenant = runtime.config.tenant(args.tenant)
         key = runtime.fingerprint_key()
     except (UsageError, OrgconnError, ValueError) as error:
-        return fail(str(error), EXIT_USAGE)
+        return fail(str(error), Exit.INVALID)
     interactive = _interactive(args)
     confirmation = args.confirm_tenant
     with runtime:
@@ -158,31 +167,36 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int:
                 print(f"warning: {warning.input_key}: {warning.message}", file=sys.stderr)
         except FormInvalid as invalid:
             return fail("nothing was sent:\n" + "\n".join(f"  {i.input_key}: {i.message}"
-                                                           for i in invalid.issues), EXIT_USAGE)
+                                                           for i in invalid.issues),
+                        Exit.INVALID)
         except InvalidValuesError as error:  # unknown connection or customer
-            return fail(str(error), EXIT_USAGE)
+            return fail(str(error), Exit.INVALID)
         except OrgconnError as error:
-            return fail(str(error), EXIT_FAILED)
+            return fail(str(error), Exit.UNREADABLE)
         if interactive and tenant.protected and confirmation is None and not args.yes:
             confirmation = ask(f"Tenant {tenant.name} is protected: type its name to "
                                "confirm: ").strip()
         elif interactive and not args.yes and not tenant.protected and ask(
                 f"Save {form.what}? [y/N] ").strip().lower() not in ("y", "yes"):
-            return fail("not saved (answer y to save, or pass --yes)", EXIT_REFUSED)
+            return fail("not saved (answer y to save, or pass --yes)", Exit.REFUSED)
         ctx = WriteContext(actor=runtime.local_actor(), tenant=tenant, store=runtime.store(),
                            fingerprint_key=key, typed_confirmation=confirmation, source="cli")
         try:
             result = save(client, form, submission, ctx, redeploy=args.redeploy)
         except AccessDenied as denied:
             hint = " (or pass --confirm-tenant NAME)" if tenant.protected else ""
-            return fail(f"{denied}{hint}", EXIT_REFUSED)
+            return fail(f"{denied}{hint}", Exit.REFUSED)
         except OutcomeUnknownError as lost:
-            return fail(f"{lost} Check {form.what} before trying again.", EXIT_UNKNOWN)
+            return fail(f"{lost} Check {form.what} before trying again.", Exit.UNKNOWN)
+        except LockTimeoutError as busy:
+            return fail(str(busy), Exit.BUSY)
         except OrgconnError as error:
-            return fail(str(error), EXIT_FAILED)
+            return fail(str(error), Exit.FOUND)
     if not isinstance(result, Saved):
+        if result.after_save:
+            return fail(result.summary, Exit.CONFLICT)
         return fail(f"{result.summary} Nothing was sent: run the command again to save over "
-                    "it.", EXIT_CONFLICT)
+                    "it.", Exit.CONFLICT)
     print(f"{result.message(form)} Audit row #{result.audit_id}.")
-    return EXIT_OK
+    return Exit.OK
 

@@ -6,11 +6,12 @@ one snapshot per tenant (see
 minute is kept: a second run in the same minute records nothing and says so. Run it from cron,
 e.g. every hour: ``0 * * * * cd /srv/orgconn && .venv/bin/orgconn snapshot --config F``.
 
-Exit status: 0 when every tenant has its snapshot for this minute (recorded now, or already
-recorded: the message says which; a tenant with nothing to cover is recorded empty, and a
-sentence says why); 1 when a snapshot could not be recorded in the store; 2 for a bad
-configuration or an unknown ``--tenant``; 3 when a tenant could not be read (unreachable,
-refused the token, or answered something unusable). The other tenants are still recorded.
+Exit status (`orgconn.commands.exits`): 0 when every tenant has its snapshot for this minute
+(recorded now, or already recorded: the message says which; a tenant with nothing to cover is
+recorded empty, and a sentence says why); 1 when a snapshot could not be recorded in the store;
+2 for a bad configuration or an unknown ``--tenant``; 3 when a tenant could not be read
+(unreachable, refused the token, or answered something unusable). The other tenants are still
+recorded.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orgconn.commands.exits import Exit, epilog
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``orgconn snapshot``."""
@@ -27,7 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "snapshot", help="record the tenants' coverage (run it from cron)",
         description="Record each tenant's coverage (status counts per connection, each "
                     "customer's status) in orgconn's store, for the rollout charts. At most "
-                    "one snapshot per tenant per minute.")
+                    "one snapshot per tenant per minute.",
+        epilog=epilog(Exit.OK, Exit.FOUND, Exit.INVALID, Exit.UNREADABLE),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=None,
                         help="orgconn's TOML configuration (default: ORGCONN_CONFIG, else "
                              ".streamlit/secrets.toml)")
@@ -67,15 +72,15 @@ def run(args: argparse.Namespace) -> int:
         store = runtime.store()
     except (OrgconnError, ValueError) as error:
         print(f"orgconn snapshot: {error}", file=sys.stderr)
-        return 2
-    status = 0
+        return Exit.INVALID
+    status = Exit.OK
     with runtime:
         for name in names:
             try:
                 read = runtime.client(name).coverage_read()
             except OrgconnError as error:
                 print(f"{name}: not recorded: reading the tenant: {error}", file=sys.stderr)
-                status = 3
+                status = Exit.UNREADABLE
                 continue
             frame = coverage_frame(name, read)
             try:
@@ -83,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 snapshot_id = take_snapshot(store, name, frame, at)
             except OrgconnError as error:
                 print(f"{name}: not recorded: {error}", file=sys.stderr)
-                status = max(status, 1)
+                status = max(status, Exit.FOUND)
                 continue
             if snapshot_id is None:
                 print(f"{name}: not recorded: a snapshot of {name} was already taken at "

@@ -31,7 +31,7 @@ from orgconn.errors import AccessDenied, OrgconnError, OutcomeUnknownError
 from orgconn.models import CustomerValues, OrgConnection
 from orgconn.secrets import fingerprint
 from orgconn.services.access import Action, Actor, require, require_typed_confirmation
-from orgconn.store import AuditEntry, ChangedInput, Source, Store, failed_outcome
+from orgconn.store import AuditEntry, ChangedInput, HeldLocks, Source, Store, failed_outcome
 
 T = TypeVar("T")
 
@@ -96,6 +96,14 @@ def changed_inputs(
         else:
             changed.append(ChangedInput.plain(name))
     return tuple(changed)
+
+
+def values_lock(ctx: WriteContext, stable_key: str, customer_external_id: str | None
+                ) -> HeldLocks:
+    """Hold the store's write lock of one customer's values (None: the connection's test
+    credentials) in ``ctx.tenant`` until the ``with`` block ends (`Store.lock_values`:
+    every orgconn sharing the store waits; `LockTimeoutError` after 30 s)."""
+    return ctx.store.lock_values(ctx.tenant.name, [(stable_key, customer_external_id)])
 
 
 def outcome_of(error: BaseException | None) -> str:

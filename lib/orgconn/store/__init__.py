@@ -36,6 +36,7 @@ from orgconn.store.errors import (
     StoreUnavailableError,
     StoreURLError,
 )
+from orgconn.store.locks import HeldLocks, LockTimeoutError, WriteLocks, job_key, values_key
 from orgconn.store.records import (
     AuditEntry,
     ChangedInput,
@@ -54,7 +55,7 @@ from orgconn.store.targets import RolloutTargets
 log = logging.getLogger("orgconn.store")
 
 
-class Store(AuditLog, CoverageHistory, RolloutTargets, BulkJobs, BulkProgress):
+class Store(AuditLog, CoverageHistory, RolloutTargets, BulkJobs, BulkProgress, WriteLocks):
     """orgconn's store; build it with ``open_store``. Use as a context manager or ``close()``."""
 
 
@@ -103,7 +104,9 @@ __all__ = [
     "CoverageStatus",
     "CustomerStatus",
     "Fingerprint",
+    "HeldLocks",
     "JobStatus",
+    "LockTimeoutError",
     "NotFoundError",
     "PlannedAction",
     "PlannedRow",
@@ -119,6 +122,8 @@ __all__ = [
     "StoreUnavailableError",
     "default_sqlite_path",
     "failed_outcome",
+    "job_key",
     "local_actor",
     "open_store",
+    "values_key",
 ]

@@ -190,3 +190,12 @@ bulk_row = Table(
     # no (job_id, outcome) index: on a fresh table PostgreSQL preferred it to the primary key
     # for row-number lookups and scanned every row of the job
 )
+
+write_lock = Table(
+    # SQLite's write locks (store/locks.py; PostgreSQL uses advisory locks): the key's hash,
+    # who holds it, and until when unless renewed
+    "write_lock", metadata,
+    Column("key", String(16), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)

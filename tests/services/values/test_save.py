@@ -40,7 +40,7 @@ from orgconn.services.values.save import (
     save,
 )
 from orgconn.services.values.validation import IssueKind
-from orgconn.store import Store, open_store
+from orgconn.store import Store, open_store, values_key
 from tests.edit_support import (
     assert_no_secret_in_audit,
     audit_rows,
@@ -291,6 +291,76 @@ def test_values_created_by_someone_else_after_loading_are_a_conflict_too(
                     ctx(store))
     assert isinstance(conflict, Conflict) and "created" in conflict.summary
     assert audit_rows(store) == []
+
+
+def test_values_created_between_the_re_read_and_the_create_are_a_conflict_not_the_tenants_error(
+        us: PrismaticClient, fresh_sandbox: RunningSandbox, store: Store,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = find_connection(us, "acme-api-key")
+    customer = find_customer(us, "my-external-id")
+    form = load_form(us, "us", connection, customer, KEY)
+    create = us.create_customer_values
+
+    def someone_creates_first(*args: object, **kwargs: object) -> object:
+        with sandbox_client(fresh_sandbox, "us") as other:  # outside orgconn's lock
+            other.create_customer_values(connection, customer,
+                                         {"apiKey": SecretStr("canary-first")})
+        return create(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(us, "create_customer_values", someone_creates_first)
+    conflict = save(us, form, prepare(form, typed_from(form.fields, apiKey=TYPED_SECRET)),
+                    ctx(store))
+    assert isinstance(conflict, Conflict) and "created" in conflict.summary
+    assert not conflict.after_save and audit_rows(store) == []
+    now = load_form(us, "us", connection, customer, KEY).current
+    assert now is not None and now.values["apiKey"].secret_value() == "canary-first"
+
+
+def test_a_change_read_back_right_after_the_write_is_recorded_and_reported_as_a_conflict(
+        us: PrismaticClient, fresh_sandbox: RunningSandbox, store: Store,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    connection, before = values_where(us, "acme-api-key", in_use=False, filled=("apiKey",))
+    form = load_form(us, "us", connection, before.customer, KEY)
+    update = us.update_customer_values
+
+    def someone_writes_right_after(*args: object, **kwargs: object) -> object:
+        result = update(*args, **kwargs)  # type: ignore[arg-type]
+        with sandbox_client(fresh_sandbox, "us") as other:  # outside orgconn's lock
+            other.update_customer_values(result, {"timeoutSeconds": "77"},
+                                         connection=connection)
+        return result
+
+    monkeypatch.setattr(us, "update_customer_values", someone_writes_right_after)
+    result = save(us, form, prepare(form, typed_from(form.fields, timeoutSeconds="45")),
+                  ctx(store))
+    assert isinstance(result, Conflict) and result.after_save
+    assert "reading them back" in result.summary
+    rows = {r.key: r for r in result.rows}
+    assert (rows["timeoutSeconds"].mine, rows["timeoutSeconds"].theirs) == ("45", "77")
+    [row] = audit_rows(store)
+    assert row.outcome == "ok" and "read back: changed by another writer" in row.detail
+
+
+def test_save_holds_the_values_lock_so_another_orgconn_waits_for_it(
+        us: PrismaticClient, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = find_connection(us, "acme-api-key")
+    customer = find_customer(us, "my-external-id")
+    form = load_form(us, "us", connection, customer, KEY)
+    create = us.create_customer_values
+    seen: list[bool] = []
+
+    def create_while_checking_the_lock(*args: object, **kwargs: object) -> object:
+        other = store.try_hold([values_key("us", "acme-api-key", "my-external-id")])
+        seen.append(other is None)
+        return create(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(us, "create_customer_values", create_while_checking_the_lock)
+    assert isinstance(save(us, form, prepare(form, typed_from(
+        form.fields, apiKey=TYPED_SECRET)), ctx(store)), Saved)
+    assert seen == [True], "the lock is held during the write"
+    free = store.try_hold([values_key("us", "acme-api-key", "my-external-id")])
+    assert free is not None, "and released after it"
+    free.release()
 
 
 # ----------------------------------------------------------------------------- refusals

@@ -9,16 +9,20 @@ client) sized for ``concurrency`` requests in flight:
    confirmation (a refusal is one audit row);
 2. read and plan the file; while it has problems nothing is sent (`BulkFileError`) unless
    ``options.valid_only`` — then invalid rows are kept in the job as ``skipped``;
-3. find the unfinished job of the same tenant, file content (SHA-256) and options, or create
-   one announcing every planned row and holding the rows to skip: a second run *continues*
-   that job (and stores the planned rows it does not hold yet);
+3. hold the job's lock (`Store.try_lock_job`): while another apply of the same tenant, file
+   and options runs — in this process or any orgconn sharing the store — this one sends
+   nothing and raises `JobRunningError`; then find the unfinished job of the same tenant,
+   file content (SHA-256) and options, or create one announcing every planned row and
+   holding the rows to skip: a second run *continues* that job (and stores the planned rows
+   it does not hold yet);
 4. send the rows still pending (and failed ones again; a row not stored yet is stored first,
    200 at a time, as the apply reaches it) in batches of ``batch_size`` rows per
-   request, at most ``concurrency`` requests in flight, with the client's retries and safe
-   writes (a lost answer is read back, never blindly re-sent; see `send`); outcomes and their
-   audit rows are recorded together, every 200 rows or half second, so an interruption loses
-   at most the last few outcomes — those rows stay pending and the next run finds them
-   applied (the plan is always made against fresh data);
+   request, at most ``concurrency`` requests in flight, each holding the write locks of its
+   rows' values (`Store.lock_values`, so a ``set`` or another job waits), with the
+   client's retries and safe writes (a lost answer is read back, never blindly re-sent; see
+   `send`); outcomes and their audit rows are recorded together, every 200 rows or half
+   second, so an interruption loses at most the last few outcomes — those rows stay pending
+   and the next run finds them applied (the plan is always made against fresh data);
 5. rows that failed for a passing reason (lost answers, 5xx, timeouts) are tried again, up to
    `PASSES` passes, against a fresh read; the job is then finished (done / failed /
    interrupted).
@@ -81,6 +85,11 @@ class BulkFileError(OrgconnError):
                          "choose to apply the valid rows only.")
 
 
+class JobRunningError(OrgconnError):
+    """Another apply of the same job is running (here or in another orgconn sharing the
+    store); this one sent nothing."""
+
+
 @dataclass(frozen=True)
 class ApplyResult:
     """How an apply ended: the job (its status), row counts, and whether it resumed a job."""
@@ -105,6 +114,15 @@ def _rows_to_send(store: Store, job: BulkJob, plan: BulkPlan, key: bytes
                                     if r.action not in TO_SEND])
         rows += [r for r in missing if r.action in TO_SEND]
     return sorted(rows, key=lambda r: r.row_number)
+
+
+def _running(store: Store, tenant: str, file_name: str, sha256: str, options: BulkOptions
+             ) -> str:
+    job = store.find_job(tenant, sha256, options)
+    which = f"job {job.id}, started by {job.actor}" if job else "a job being created"
+    return (f"Another apply of {file_name} to {tenant} with the same options is running "
+            f"({which}). Nothing was sent: wait for it to finish, then run this again — it "
+            "continues the job, or finds nothing left to do.")
 
 
 def tenant_state(methods: ClientMethods, stable_keys: Sequence[str]) -> Plan[TenantSnapshot]:
@@ -141,8 +159,9 @@ def apply_upload(tenant: TenantConfig, file_name: str, content: bytes, options: 
                  batch_size: int = BATCH_SIZE) -> ApplyResult:
     """Apply a file to ``tenant`` (see the module for every step); blocks until finished.
 
-    Raises AccessDenied (nothing sent), `BulkFileError` (nothing sent) or an OrgconnError
-    from reading the tenant. Row failures do not raise: they are in the result and the job.
+    Raises AccessDenied, `BulkFileError` or `JobRunningError` (each: nothing sent), or an
+    OrgconnError from reading the tenant (a job already started stays, to be continued).
+    Row failures do not raise: they are in the result and the job.
     An exception from ``on_progress`` stops the apply; the job is kept, marked interrupted,
     and a later call with the same file and options continues it. ``key`` fingerprints
     secrets for the store and audit log. ``open_client`` opens the client of ``tenant.name``
@@ -188,31 +207,36 @@ async def _apply(tenant: TenantConfig, file_name: str, content: bytes, options: 
                                                   stable_keys_needed(table, options)))
             return plan_upload(table, state, options, parsed.issues, tenant=tenant.name)
 
-        plan = await fresh_plan()
-        if plan.has_errors and not options.valid_only:
-            raise BulkFileError(plan.issues)
-        job = store.find_job(tenant.name, table.sha256, options)
-        resumed = job is not None
-        if job is None:  # the rows to skip now, the others as the apply reaches them
-            job = store.create_job(
-                tenant=tenant.name, actor=actor.name, file_name=file_name[:300],
-                file_sha256=table.sha256, options=options, row_count=len(plan.rows),
-                rows=[planned_row(r, key) for r in plan.rows if r.action not in TO_SEND])
-        rows = _rows_to_send(store, job, plan, key)
-        store.set_job_status(job.id, "running")
-        run = JobRun(client, store, job, actor, key, on_progress, batch_size)
-        try:
-            run.begin(len(rows), earlier=job.row_count - len(rows))
-            for attempt in range(PASSES):
-                if attempt:
-                    plan = await fresh_plan()
-                await run.send_all(rows, plan, concurrency)
-                rows = [r for r in store.pending_rows(job.id) if r.row_number in run.retryable]
-                if not rows:
-                    break
-        finally:
+        held = store.try_lock_job(tenant.name, table.sha256, options.canonical())
+        if held is None:
+            raise JobRunningError(_running(store, tenant.name, file_name, table.sha256, options))
+        with held:
+            plan = await fresh_plan()
+            if plan.has_errors and not options.valid_only:
+                raise BulkFileError(plan.issues)
+            job = store.find_job(tenant.name, table.sha256, options)
+            resumed = job is not None
+            if job is None:  # the rows to skip now, the others as the apply reaches them
+                job = store.create_job(
+                    tenant=tenant.name, actor=actor.name, file_name=file_name[:300],
+                    file_sha256=table.sha256, options=options, row_count=len(plan.rows),
+                    rows=[planned_row(r, key) for r in plan.rows if r.action not in TO_SEND])
+            rows = _rows_to_send(store, job, plan, key)
+            store.set_job_status(job.id, "running")
+            run = JobRun(client, store, job, actor, key, on_progress, batch_size)
             try:
-                run.flush()
-            finally:  # even when the store refused the last outcomes: they stay pending
-                job = store.finish_job(job.id)
+                run.begin(len(rows), earlier=job.row_count - len(rows))
+                for attempt in range(PASSES):
+                    if attempt:
+                        plan = await fresh_plan()
+                    await run.send_all(rows, plan, concurrency)
+                    rows = [r for r in store.pending_rows(job.id)
+                            if r.row_number in run.retryable]
+                    if not rows:
+                        break
+            finally:
+                try:
+                    run.flush()
+                finally:  # even when the store refused the last outcomes: they stay pending
+                    job = store.finish_job(job.id)
     return ApplyResult(job, store.job_summary(job.id), run.progress(), resumed)

@@ -5,7 +5,10 @@
 stored first, in the same block: a new job's rows are stored as the apply reaches them, while
 the tenant answers the rows before), and keeps ``concurrency`` requests in flight, each writing
 up to a batch of rows of one kind, all creates or all updates (a full batch of either kind goes
-first; the client's `write_values_batch`, see `orgconn.client.batch`). A batch whose answer is
+first; the client's `write_values_batch`, see `orgconn.client.batch`), holding the store's
+write locks of its rows' values (`Store.lock_values`: a ``set`` or another job writing the
+same customers waits; a row whose locks stay taken over 30 s fails, to be tried again in the
+next pass). A batch whose answer is
 lost, or that fails as a whole, is never re-sent: each of its rows goes the client's safe way
 (read back, then write only what is missing). Outcomes and their audit rows are recorded
 together with ``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress
@@ -35,7 +38,16 @@ from orgconn.client.batch import WriteKind
 from orgconn.services.access import Action, Actor
 from orgconn.services.audit import AuditRow, entry
 from orgconn.services.bulk.plan import BulkPlan, PlanRow, planned_row, row_changed_inputs
-from orgconn.store import AuditEntry, BulkJob, BulkRow, PlannedRow, RowResult, Store
+from orgconn.store import (
+    AuditEntry,
+    BulkJob,
+    BulkRow,
+    HeldLocks,
+    LockTimeoutError,
+    PlannedRow,
+    RowResult,
+    Store,
+)
 
 BATCH = 200  # rows started, and outcomes recorded, per store transaction (~1 ms each)
 FLUSH_SECONDS = 0.5
@@ -94,6 +106,11 @@ class _Item:
     def request_kind(self, batch_size: int) -> str:
         """``create``/``update`` for a row sent in a batch of its kind, else ``one``."""
         return self.row.action if self.batchable and batch_size > 1 and self.row else "one"
+
+
+def _release_when_taken(taking: asyncio.Future[HeldLocks]) -> None:
+    if not taking.cancelled() and taking.exception() is None:
+        taking.result().release()
 
 
 class JobRun:
@@ -164,6 +181,24 @@ class JobRun:
         self.flush()  # a row tried again in the next pass must not repeat within a batch
 
     async def _send_chunk(self, chunk: list[_Item]) -> None:
+        """Send ``chunk`` holding its rows' write locks (a row that cannot get them fails, to
+        be tried again in the next pass)."""
+        values = [(i.stored.stable_key, i.stored.customer_external_id) for i in chunk]
+        taking = asyncio.ensure_future(asyncio.to_thread(self.store.lock_values,
+                                                         self.job.tenant, values))
+        try:
+            held = await asyncio.shield(taking)
+        except LockTimeoutError as busy:
+            for item in chunk:
+                self._record(item.stored, self._failed(item, busy))
+            return
+        except asyncio.CancelledError:  # the thread may still get them: let them go then
+            taking.add_done_callback(_release_when_taken)
+            raise
+        with held:
+            await self._send_locked(chunk)
+
+    async def _send_locked(self, chunk: list[_Item]) -> None:
         if self.batch_size == 1:
             for item in chunk:
                 self._record(item.stored, await self._send(item))
@@ -218,7 +253,8 @@ class JobRun:
                         kind, self._entry(item, action, None, detail))
 
     def _failed(self, item: _Item, error: OrgconnError) -> _Outcome:
-        passing = isinstance(error, OutcomeUnknownError | TransportError | HTTPStatusError)
+        passing = isinstance(error, OutcomeUnknownError | TransportError | HTTPStatusError
+                             | LockTimeoutError)
         action = item.row.action if item.row else item.stored.planned_action
         return _Outcome(RowResult(row_number=item.stored.row_number, outcome="failed",
                                   message=str(error)[:500]), "failed",

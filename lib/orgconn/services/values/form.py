@@ -360,17 +360,22 @@ class Conflict:
 
     ``theirs`` is what the tenant holds now (None: someone deleted the values); ``rows``
     compare both sides input by input; ``theirs_form`` is the form rebuilt on ``theirs``
-    (take theirs: show it; keep mine: save the same submission with it).
+    (take theirs: show it; keep mine: save the same submission with it). ``after_save``: our
+    write was sent (and recorded), and reading it back showed another writer's change since.
     """
 
     form: ValuesForm
     theirs: CustomerValues | None
     rows: tuple[ConflictRow, ...]
     theirs_form: ValuesForm
+    after_save: bool = False
 
     @property
     def summary(self) -> str:
         """One sentence saying what happened, for the page and the CLI."""
+        if self.after_save:
+            return (f"Saved {self.form.what}, but reading them back shows another change "
+                    "made right after (outside orgconn): check which values should stay.")
         if self.theirs is None:
             return f"Someone deleted {self.form.what} after you loaded them."
         if self.form.current is None:
@@ -398,14 +403,21 @@ def _mine(item: FormField, submission: Submission, theirs: CustomerValues | None
     return sent
 
 
+def same_values(before: CustomerValues | None, now: CustomerValues | None) -> bool:
+    """Whether ``now`` (a fresh read) is still ``before``: both absent, or the same values
+    object, configured at the same time, with the same value of every readable input."""
+    if before is None or now is None:
+        return before is None and now is None
+    if before.id != now.id or before.last_configured_at != now.last_configured_at:
+        return False
+    return all(v.secret_value() == now.values[k].secret_value() for k, v in before.values.items()
+               if v.is_readable and k in now.values and now.values[k].is_readable)
+
+
 def find_conflict(form: ValuesForm, now: CustomerValues | None, submission: Submission,
                   key: bytes) -> Conflict | None:
     """The `Conflict` when ``now`` (a fresh read) is not what ``form`` was loaded from."""
-    before = form.current
-    if before is None and now is None:
-        return None
-    if (before is not None and now is not None and before.id == now.id
-            and before.last_configured_at == now.last_configured_at):
+    if same_values(form.current, now):
         return None
     rows = tuple(ConflictRow(
         key=item.key, label=item.label, mine=_mine(item, submission, now, key),

@@ -21,14 +21,22 @@ from orgconn.client import InvalidValuesError, PayloadError, PrismaticClient
 from orgconn.errors import AccessDenied, OrgconnError
 from orgconn.models import CustomerValues
 from orgconn.services.access import Action
-from orgconn.services.audit import AuditRow, WriteContext, audited_write, changed_inputs
+from orgconn.services.audit import (
+    AuditRow,
+    WriteContext,
+    audited_write,
+    changed_inputs,
+    values_lock,
+)
 from orgconn.services.values.form import (
     Conflict,
     FormInvalid,
     Submission,
     ValuesForm,
+    build_form,
     find_conflict,
     read_current,
+    same_values,
 )
 from orgconn.services.values.validation import IssueKind, ValueIssue
 from orgconn.store import ChangedInput
@@ -80,8 +88,11 @@ def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx:
     """Create or update the values of ``form`` with ``submission``; one audit row unless a conflict.
 
     Returns a `Conflict` (nothing written, nothing recorded) when the values changed since
-    ``form`` was loaded. ``redeploy`` redeploys the instances using existing values. Raises
-    `AccessDenied` or `OrgconnError` after recording the failure; ``note`` goes in the row.
+    ``form`` was loaded, or were created meanwhile; a `Conflict` with ``after_save`` (written
+    and recorded) when the read-back shows another writer's change right after. ``redeploy``
+    redeploys the instances using existing values. Raises `LockTimeoutError` when another
+    orgconn holds the values over 30 s (nothing sent), `AccessDenied` or `OrgconnError`
+    after recording the failure; ``note`` goes in the row.
     """
     test = form.is_test
     action = Action.SET_TEST_CREDENTIALS if test else (
@@ -89,19 +100,32 @@ def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx:
 
     def write(row: AuditRow) -> Saved | Conflict:
         _same_tenant(ctx, form)
-        now = read_current(client, form.connection, form.customer)
-        conflict = find_conflict(form, now, submission, ctx.fingerprint_key)
-        if conflict is not None:
+        with values_lock(ctx, form.connection.stable_key,
+                         form.customer.external_id if form.customer else None):
+            now = read_current(client, form.connection, form.customer)
+            conflict = find_conflict(form, now, submission, ctx.fingerprint_key)
+            if conflict is None:
+                return written(row, now)
             row.skip = True
             return conflict
+
+    def written(row: AuditRow, now: CustomerValues | None) -> Saved | Conflict:
         row.changed = changed_inputs(form.connection, now, submission.raw(), ctx.fingerprint_key)
         if not test:
             row.action = (Action.UPDATE_CUSTOMER_VALUES if now else
                           Action.CREATE_CUSTOMER_VALUES)
         redeployed = 0
         if now is None and form.customer is not None:
-            result = client.create_customer_values(form.connection, form.customer,
-                                                   submission.values)
+            try:
+                result = client.create_customer_values(form.connection, form.customer,
+                                                       submission.values)
+            except PayloadError:  # e.g. "already exists": created by someone else meanwhile
+                raced = read_current(client, form.connection, form.customer)
+                conflict = find_conflict(form, raced, submission, ctx.fingerprint_key)
+                if conflict is None:
+                    raise
+                row.skip = True
+                return conflict
         elif now is None:
             result = client.set_test_credentials(form.connection, submission.values).values
         else:
@@ -120,7 +144,17 @@ def save(client: PrismaticClient, form: ValuesForm, submission: Submission, ctx:
                            (" and nothing redeployed" if redeploy else ""))
         elif redeployed:
             details.append(f"redeployed {redeployed} instance(s)")
+        after = result if kind == "unchanged" else read_current(client, form.connection,
+                                                                   form.customer)
+        if not same_values(after, result):
+            details.append("read back: changed by another writer right after this write")
         row.detail = "; ".join(details)
+        if not same_values(after, result):
+            mine = build_form(form.tenant, form.connection, form.customer, result,
+                              ctx.fingerprint_key, form.dependents)
+            later = find_conflict(mine, after, submission, ctx.fingerprint_key)
+            assert later is not None, "values that differ are a conflict"
+            return replace(later, after_save=True)
         return Saved(action=kind, values=result, changed=row.changed, redeployed=redeployed,
                      audit_id=0)
 
@@ -178,7 +212,9 @@ def delete(client: PrismaticClient, form: ValuesForm, ctx: WriteContext) -> int:
         row.changed = changed_inputs(form.connection, current, {
             k: "" for k, v in current.values.items() if v.has_value}, ctx.fingerprint_key)
         try:
-            client.delete_customer_values(current)
+            with values_lock(ctx, form.connection.stable_key,
+                             form.customer.external_id if form.customer else None):
+                client.delete_customer_values(current)
         except PayloadError as refused:
             raise _deletion_refused(form, refused) from None
         row.detail = f"used by {form.dependents.total} instance(s) when loaded"
