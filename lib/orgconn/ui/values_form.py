@@ -35,7 +35,7 @@ from orgconn.services.values.form import (
 )
 from orgconn.services.values.save import Saved, delete, keep_mine, save
 from orgconn.services.values.validation import ValueKind, warn_value
-from orgconn.ui import context, state, widgets
+from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
 NOT_SET = "(not set)"
@@ -118,8 +118,17 @@ def loaded_form(prefix: str, selection: Hashable, load: Callable[[], ValuesForm]
     return form
 
 
+REQUIRED = " (required)"
+
+
+def required_label(label: str, required: bool) -> str:
+    """A field's label with the one required mark of every form: plain words, no Markdown, so
+    the accessible name a screen reader says is exactly what is shown."""
+    return f"{label}{REQUIRED}" if required else label
+
+
 def _label(item: FormField) -> str:
-    return f"{item.label} :red[*]" if item.required else item.label
+    return required_label(item.label, item.required)
 
 
 def _widget(prefix: str, item: FormField) -> str:
@@ -180,9 +189,9 @@ def _conflict_view(prefix: str, tenant: TenantConfig, actor: Actor,
     submission, redeploy, typed = st.session_state[f"{prefix}.pending"]
     st.warning(f"{conflict.summary} Nothing has been saved: choose which version to keep.",
                icon=":material/merge:")
-    st.dataframe(pd.DataFrame([{"input": r.label, "yours": r.mine, "theirs": r.theirs,
+    tables.table(pd.DataFrame([{"input": r.label, "yours": r.mine, "theirs": r.theirs,
                                 "differs": r.differs} for r in conflict.rows]),
-                 key=f"{prefix}.conflict_table", hide_index=True, width="stretch")
+                 key=f"{prefix}.conflict_table", config={"yours": "Yours", "theirs": "Theirs"})
     mine, theirs = st.columns(2)
     if mine.button("Keep mine (save it over theirs)", key=f"{prefix}.keep_mine",
                    type="primary"):

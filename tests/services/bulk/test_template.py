@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from orgconn.services.bulk.parse import read_upload
@@ -13,10 +14,12 @@ from orgconn.services.bulk.template import (
     TemplateFormat,
     column_guide,
     describe_columns,
+    left_out_of_template,
     template_bytes,
     template_file_name,
     template_frame,
 )
+from orgconn.services.coverage import coverage_frame, gap_export
 from orgconn.store import BulkOptions
 from tests.services.bulk.tenant import OLD_SECRET, WAREHOUSE, snapshot
 
@@ -88,3 +91,19 @@ def test_the_xlsx_template_notes_each_header_and_offers_true_or_false_for_boolea
     assert [(v.type, v.formula1, str(v.sqref).split(":")[0]) for v in lists] == [
         ("list", '"true,false"', "F2")]
     assert read_upload("t.xlsx", content).table is not None  # the notes do not disturb reading
+def test_a_lacking_values_template_covers_every_gap_but_those_it_says_it_leaves_out() -> None:
+    tenant = snapshot()
+    gaps = gap_export(coverage_frame("us", tenant))
+    gaps = gaps[gaps["stable_key"] == WAREHOUSE.stable_key]
+    covered = gaps.drop(left_out_of_template(gaps).index)
+    frame = template_frame(WAREHOUSE, tenant, missing_only=True)
+    assert list(frame["external_id"]) == list(covered["customer_external_id"])
+
+
+def test_error_rows_and_customers_without_external_id_are_left_out_saying_why() -> None:
+    gaps = pd.DataFrame({"customer_external_id": ["a", "b", "", "c"],
+                         "status": ["missing", "error", "missing", "incomplete"]})
+    left_out = left_out_of_template(gaps)
+    assert list(left_out.index) == [1, 2]
+    assert "reports an error" in left_out.loc[1, "why"]
+    assert "no external ID" in left_out.loc[2, "why"]

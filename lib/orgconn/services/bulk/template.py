@@ -44,6 +44,8 @@ MIME_TYPES: dict[TemplateFormat, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
+MISSING_ONLY = (Status.MISSING, Status.INCOMPLETE)  # the rows of a "lacking values" template
+
 
 def _listed(connection: OrgConnection, snapshot: TenantSnapshot, missing_only: bool
             ) -> Iterator[tuple[Customer, CustomerValues | None]]:
@@ -52,8 +54,7 @@ def _listed(connection: OrgConnection, snapshot: TenantSnapshot, missing_only: b
               if v.customer is not None and not v.is_test and v.stable_key == connection.stable_key}
     for customer in snapshot.customers:
         current = values.get(customer.id)
-        if not missing_only or cell_status(connection, current)[0] in (
-                Status.MISSING, Status.INCOMPLETE):
+        if not missing_only or cell_status(connection, current)[0] in MISSING_ONLY:
             yield customer, current
 
 
@@ -189,3 +190,15 @@ def template_file_name(tenant: str, stable_key: str, *, missing_only: bool,
                        fmt: TemplateFormat) -> str:
     """E.g. ``bulk-us-acme-api-key-missing.csv``."""
     return f"bulk-{tenant}-{stable_key}-{'missing' if missing_only else 'all'}.{fmt}"
+
+
+def left_out_of_template(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The gaps (rows of `coverage.gap_export`) that a template of the customers lacking
+    values leaves out, each with ``why``: an "error" row (its values are set: the connection
+    reports ERROR or FAILED) or a customer without external ID (an upload cannot match it)."""
+    no_id = gaps["customer_external_id"].fillna("") == ""
+    broken = ~gaps["status"].astype(str).isin([s.value for s in MISSING_ONLY])
+    why = pd.Series("", index=gaps.index, dtype=object)
+    why[broken] = "values set, but the connection reports an error"
+    why[no_id] = "no external ID, so an upload cannot match the customer"
+    return gaps[no_id | broken].assign(why=why[no_id | broken])
