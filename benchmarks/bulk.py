@@ -164,7 +164,7 @@ def run(box: RunningSandbox, args: argparse.Namespace, folder: Path) -> tuple[fl
     (seconds for ``--rows`` customers: the baseline extrapolated, the bulk apply measured)."""
     tenant = TenantConfig(name="us", url=box.stack_url("us"), token=box.token("us"))
     with PrismaticClient(tenant) as client:
-        state = client.snapshot([STABLE_KEY])
+        state = client.read_tenant([STABLE_KEY])
     ids = [c.external_id for c in state.customers if c.external_id]
     if len(ids) < args.rows + args.sample:
         raise SystemExit(f"--customers must leave {args.sample} customers beside the "

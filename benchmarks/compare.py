@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
-from orgconn.models import OrgConnection, TenantSnapshot
+from orgconn.models import OrgConnection, TenantData
 from orgconn.sandbox import SandboxSettings, start_sandbox_process
 from orgconn.services.compare import compare
 
@@ -42,10 +42,10 @@ def main() -> None:
     settings = SandboxSettings(port=0, customers=args.customers, reset=args.reset,
                                data_dir=RESULTS / f"compare-{args.customers}")
     with start_sandbox_process(settings) as box:
-        def read(name: str) -> tuple[TenantSnapshot, list[OrgConnection]]:
+        def read(name: str) -> tuple[TenantData, list[OrgConnection]]:
             config = TenantConfig(name=name, url=box.stack_url(name), token=box.token(name))
             with PrismaticClient(config) as client:
-                return client.snapshot(), client.all_connections()
+                return client.read_tenant(), client.all_connections()
 
         read_us = timed("read us (snapshot + connections)", lambda: read("us"))
         read_eu = timed("read eu (snapshot + connections)", lambda: read("eu"))

@@ -7,7 +7,7 @@ under benchmarks/results/, seeded once, ``--reset`` reseeds), then runs each rea
 Python process of its own and prints its requests, seconds and peak RSS (``ru_maxrss``):
 
 - **imports**: the client imported, nothing read (the floor of the others' memory);
-- **snapshot**: ``PrismaticClient.snapshot()``, the read coverage makes today;
+- **snapshot**: ``PrismaticClient.read_tenant()``, the read coverage makes today;
 - **impact**: ``PrismaticClient.instance_impact()`` alone (it lists the connections itself);
 - **both**: ``snapshot()`` then ``instance_impact(snapshot.connections)``, one after the other.
 """
@@ -36,14 +36,14 @@ client = PrismaticClient(TenantConfig(name="us", url=url, token=token))
 started = time.perf_counter()
 detail = ""
 if kind == "snapshot":
-    snapshot = client.snapshot()
+    snapshot = client.read_tenant()
     detail = f"{len(snapshot.customer_values):,} values"
 elif kind == "impact":
     impact = client.instance_impact()
     cells = sum(len(per) for per in impact.counts.values())
     detail = f"{cells:,} (connection, customer) cells with instances"
 elif kind == "both":
-    snapshot = client.snapshot()
+    snapshot = client.read_tenant()
     impact = client.instance_impact(snapshot.connections)
     detail = f"{len(snapshot.customer_values):,} values + impact"
 seconds = time.perf_counter() - started

@@ -32,7 +32,7 @@ actor = view.actor
 
 tenant = values_form.linked_tenant(K_TENANT, view.tenants)
 with user_errors(f"Tenant {tenant.name}"):
-    snapshot = context.snapshot(tenant.name, tenant.url)
+    snapshot = context.tenant_data(tenant.name, tenant.url)
 connections = {c.stable_key: c for c in snapshot.connections if c.is_org_activated_customer}
 if not connections:
     st.info(f"Tenant {tenant.name} has no org-activated connection yet.")

@@ -51,7 +51,7 @@ if section == "Definitions":
     for name in chosen:
         with user_errors(f"Tenant {name}", stop=False):
             tenant = context.tenant(name)
-            frame = definitions.definitions_frame(name, context.snapshot(name, tenant.url),
+            frame = definitions.definitions_frame(name, context.tenant_data(name, tenant.url),
                                                   context.secret_key())
             st.subheader(tenant.label or name)
             st.dataframe(frame, key=f"connections.table.{name}", hide_index=True,
@@ -76,7 +76,7 @@ if section == "Definitions":
                 tables.table(inputs, key=f"connections.inputs.{name}", hide=["tenant"])
             owned = coverage.owned_connections_frame(
                 name, context.all_connections(name, tenant.url),
-                context.snapshot(name, tenant.url).customer_values)
+                context.tenant_data(name, tenant.url).customer_values)
             if len(owned):
                 with st.expander(f"Connections owned by one customer in {tenant.label or name} "
                                  f"({len(owned)})"):

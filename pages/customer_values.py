@@ -30,7 +30,7 @@ actor = view.actor
 
 tenant = values_form.linked_tenant(K_TENANT, view.tenants)
 with user_errors(f"Tenant {tenant.name}"):
-    snapshot = context.snapshot(tenant.name, tenant.url)
+    snapshot = context.tenant_data(tenant.name, tenant.url)
 connections = {c.stable_key: c for c in snapshot.connections}
 customers: dict[str, Customer] = {c.external_id or c.id: c for c in snapshot.customers}
 if not connections or not customers:

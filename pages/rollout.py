@@ -67,7 +67,7 @@ for name in chosen:
     with user_errors(f"Tenant {name}", stop=False):
         url = context.tenant(name).url
         frames.append(context.coverage_frame(name, url))  # loading coverage records a snapshot
-        created.append(snapshots.customer_created_at(context.snapshot(name, url)))
+        created.append(snapshots.customer_created_at(context.tenant_data(name, url)))
 if not frames or all(f.empty for f in frames):
     st.warning("No org-activated connection with customers in these tenants yet.")
     st.stop()

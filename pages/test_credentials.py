@@ -28,7 +28,8 @@ actor = view.actor
 
 tenant = values_form.linked_tenant(K_TENANT, view.tenants)
 with user_errors(f"Tenant {tenant.name}"):
-    connections = {c.stable_key: c for c in context.snapshot(tenant.name, tenant.url).connections}
+    data = context.tenant_data(tenant.name, tenant.url)
+    connections = {c.stable_key: c for c in data.connections}
     overview = values_form.test_credentials_overview(tenant.name, tenant.url)
 if not connections:
     st.info(f"Tenant {tenant.name} has no org-activated connection yet.")

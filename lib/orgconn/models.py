@@ -453,8 +453,12 @@ def secret_texts(values: Iterable[InputValue | str | SecretStr]) -> tuple[str, .
     return tuple(out)
 
 
-class TenantSnapshot(ApiModel):
-    """Everything coverage needs from one tenant, read in one go (streams run concurrently)."""
+class TenantData(ApiModel):
+    """Everything coverage needs from one tenant, read in one go (streams run concurrently).
+
+    What `read_tenant()` returns. (A "snapshot" in orgconn is only a coverage record kept in
+    the store for the rollout charts, never this read.)
+    """
 
     connections: tuple[OrgConnection, ...]
     customers: tuple[Customer, ...]
@@ -528,14 +532,14 @@ class CoverageRead(NamedTuple):
     impact: InstanceImpact | None = None
 
     @classmethod
-    def of_snapshot(cls, snapshot: TenantSnapshot, impact: InstanceImpact | None = None
-                    ) -> CoverageRead:
-        """The coverage read inside a full `TenantSnapshot` (test credentials left out)."""
+    def of_tenant_data(cls, data: TenantData, impact: InstanceImpact | None = None
+                       ) -> CoverageRead:
+        """The coverage read inside a full `TenantData` (test credentials left out)."""
         customers = tuple(CoverageCustomer(c.id, c.name, c.external_id, c.labels)
-                          for c in snapshot.customers)
+                          for c in data.customers)
         values = tuple(
             CoverageValues(v.id, v.connection_id, v.customer.id, v.status,
                            v.last_configured_at.isoformat() if v.last_configured_at else None,
                            frozenset(k for k, x in v.values.items() if x.has_value))
-            for v in snapshot.customer_values if not v.is_test and v.customer is not None)
-        return cls(snapshot.connections, customers, values, impact)
+            for v in data.customer_values if not v.is_test and v.customer is not None)
+        return cls(data.connections, customers, values, impact)

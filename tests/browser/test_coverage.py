@@ -27,7 +27,7 @@ def known_gap(sandbox_url: str) -> dict[str, Any]:
     tenant = TenantConfig(name="us", url=f"{sandbox_url}/us",
                           token=SandboxSettings().access_token("us"))
     with PrismaticClient(tenant) as client:
-        frame = coverage_frame("us", client.snapshot())
+        frame = coverage_frame("us", client.read_tenant())
     incomplete = frame[frame["status"] == "incomplete"]
     return dict(incomplete.iloc[0])
 

@@ -154,7 +154,7 @@ def test_seeded_secrets_are_secret_values_that_never_show(us, caplog):
 
 def test_snapshot_reads_the_same_data_as_the_separate_calls(sandbox):
     with PrismaticClient(tenant_of(sandbox)) as client:
-        snapshot = client.snapshot()
+        snapshot = client.read_tenant()
         requests = client.stats.requests
         assert {c.id for c in snapshot.connections} == {c.id for c in client.org_connections()}
         assert {c.id for c in snapshot.customers} == {c.id for c in client.customers()}
@@ -165,8 +165,8 @@ def test_snapshot_reads_the_same_data_as_the_separate_calls(sandbox):
 
 
 def test_a_brief_snapshot_has_the_same_customers_and_values_with_only_what_a_plan_needs(us):
-    full_snapshot = us.snapshot(["acme-api-key"])
-    brief_snapshot = us.snapshot(["acme-api-key"], brief=True)
+    full_snapshot = us.read_tenant(["acme-api-key"])
+    brief_snapshot = us.read_tenant(["acme-api-key"], brief=True)
     full = {c.id: c for c in full_snapshot.customers}
     brief = brief_snapshot.customers
 
@@ -241,7 +241,7 @@ def test_a_wrong_token_is_refused_with_the_tenants_name(sandbox):
 def test_the_async_client_reads_what_the_sync_client_reads(sandbox):
     async def read() -> tuple[set[str], set[str]]:
         async with AsyncPrismaticClient(tenant_of(sandbox)) as client:
-            snapshot, who = await asyncio.gather(client.snapshot(), client.whoami())
+            snapshot, who = await asyncio.gather(client.read_tenant(), client.whoami())
             assert who.org_name == "Acme SaaS"
             return {c.id for c in snapshot.customers}, {v.id for v in snapshot.customer_values}
 

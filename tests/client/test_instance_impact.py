@@ -57,7 +57,7 @@ def test_instance_counts_per_connection_and_customer_are_those_of_the_sandbox(us
 
 
 def test_customers_without_values_have_their_instances_counted(us):
-    snapshot = us.snapshot()
+    snapshot = us.read_tenant()
     impact = us.instance_impact(snapshot.connections)
     configured = {(v.connection_id, v.customer.id) for v in snapshot.customer_values
                   if v.customer is not None}

@@ -66,7 +66,7 @@ def test_a_run_through_every_path_leaks_no_secret(caplog):
     results.append(acme)
     attempt(lambda: client.org_connections())
     attempt(lambda: client.customer_values())
-    attempt(lambda: client.snapshot())
+    attempt(lambda: client.read_tenant())
     attempt(lambda: client.create_customer_values(acme, initech["id"],
                                                   {"apiKey": SecretStr(NEW_SECRET)}))
     attempt(lambda: client.upsert_customer_values(acme, globex["id"],

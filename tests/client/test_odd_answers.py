@@ -17,7 +17,7 @@ READS: dict[str, Callable[[PrismaticClient], Any]] = {
     "org_connections": lambda c: c.org_connections(),
     "customers": lambda c: c.customers(),
     "customer_values": lambda c: c.customer_values(),
-    "snapshot": lambda c: c.snapshot(),
+    "snapshot": lambda c: c.read_tenant(),
     "connection": lambda c: c.connection("acme-api-key"),
     "connection_by_id": lambda c: c.connection_by_id("scv-1"),
     "customer_values_by_id": lambda c: c.customer_values_by_id("ccv-1"),
@@ -62,6 +62,6 @@ def test_a_page_that_loses_its_connection_midway_is_an_error_too() -> None:
 def test_an_empty_tenant_is_not_an_odd_answer() -> None:
     with httpx.Client(transport=httpx.MockTransport(FakePrismatic().handler)) as http, \
             PrismaticClient(make_tenant(), http=http, retry=FAST) as client:
-        snapshot = client.snapshot()
+        snapshot = client.read_tenant()
 
     assert (snapshot.connections, snapshot.customers, snapshot.customer_values) == ((), (), ())

@@ -86,7 +86,7 @@ query OnlineGapInstances($connection: ID!, $customer: ID!) {
 def test_instances_of_a_customer_without_values_are_listed_as_the_sandbox_assumes(live):
     """The README's sandbox section: ``ScopedConfigVariable.instances(customer:)`` lists the
     customer's instances whose integration uses the connection, even without values."""
-    snapshot = live.snapshot()
+    snapshot = live.read_tenant()
     assert live.instance_impact(snapshot.connections) is not None
     configured = {(v.connection_id, v.customer.id) for v in snapshot.customer_values
                   if v.customer is not None}

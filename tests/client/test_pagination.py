@@ -107,7 +107,7 @@ def test_the_async_client_pages_concurrently_and_runs_streams_side_by_side():
         async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
             client = AsyncPrismaticClient(make_tenant(), http=http, retry=FAST,
                                           limits=Limits(max_concurrency=3))
-            snapshot = await client.snapshot()
+            snapshot = await client.read_tenant()
             return (len(snapshot.customers), len(snapshot.customer_values),
                     client.stats.requests)
 
@@ -123,7 +123,7 @@ def test_a_paged_read_reports_each_page_as_it_arrives_with_page_n_of_m():
     client = PrismaticClient(make_tenant(), http=httpx.Client(
         transport=httpx.MockTransport(fake.handler)), retry=FAST)
 
-    assert len(client.snapshot(on_page=heard.append).customers) == 250
+    assert len(client.read_tenant(on_page=heard.append).customers) == 250
 
     customers = [r for r in heard if r.what == "customers"]
     assert [(r.page, r.pages, r.total) for r in customers] == [(1, 3, 250), (2, 3, 250),
@@ -160,7 +160,7 @@ def test_the_async_client_reports_pages_too():
     async def read() -> int:
         async with AsyncPrismaticClient(make_tenant(), http=httpx.AsyncClient(
                 transport=httpx.MockTransport(fake.handler)), retry=FAST) as client:
-            return len((await client.snapshot(on_page=heard.append)).customers)
+            return len((await client.read_tenant(on_page=heard.append)).customers)
 
     assert asyncio.run(read()) == 250
     assert sorted(r.page for r in heard if r.what == "customers") == [1, 2, 3]

@@ -38,7 +38,7 @@ def _run(capsys: pytest.CaptureFixture[str], config: Path, *argv: str) -> tuple[
 def _values(box: RunningSandbox) -> dict[str, dict[str, str]]:
     with PrismaticClient(TenantConfig(name="us", url=box.stack_url("us"),
                                       token=box.token("us"))) as client:
-        held = client.snapshot(["sftp-drop"]).customer_values
+        held = client.read_tenant(["sftp-drop"]).customer_values
     return {v.customer.external_id or "": {k: i.secret_value() for k, i in v.values.items()}
             for v in held if v.customer}
 
@@ -207,7 +207,7 @@ def test_a_value_unlike_its_inputs_name_is_warned_in_check_and_apply_and_sent(
     config = _config(tmp_path, fresh_sandbox)
     with PrismaticClient(TenantConfig(name="us", url=fresh_sandbox.stack_url("us"),
                                       token=fresh_sandbox.token("us"))) as client:
-        held = client.snapshot(["billing-api"]).customer_values
+        held = client.read_tenant(["billing-api"]).customer_values
     external_id = next(v.customer.external_id for v in held if v.customer
                        and v.has_value("password") and v.has_value("username"))
     upload = tmp_path / "billing.csv"
@@ -221,6 +221,6 @@ def test_a_value_unlike_its_inputs_name_is_warned_in_check_and_apply_and_sent(
                 in out)
     with PrismaticClient(TenantConfig(name="us", url=fresh_sandbox.stack_url("us"),
                                       token=fresh_sandbox.token("us"))) as client:
-        after = client.snapshot(["billing-api"]).customer_values
+        after = client.read_tenant(["billing-api"]).customer_values
     saved = next(v for v in after if v.customer and v.customer.external_id == external_id)
     assert saved.values["accountNumber"].secret_value() == "AC-004211"

@@ -77,7 +77,7 @@ def _client(box: RunningSandbox) -> PrismaticClient:
 
 def _values(box: RunningSandbox, stable_key: str) -> dict[str, dict[str, str]]:
     with _client(box) as client:
-        held = client.snapshot([stable_key]).customer_values
+        held = client.read_tenant([stable_key]).customer_values
     return {v.customer.external_id: {k: i.secret_value() for k, i in v.values.items()}
             for v in held if v.customer is not None and v.customer.external_id}
 

@@ -39,7 +39,7 @@ def blocking_as_the_client_reads_them(box: RunningSandbox, names: tuple[str, ...
     for name in names:
         tenant = TenantConfig(name=name, url=box.stack_url(name), token=box.token(name))
         with PrismaticClient(tenant) as client:
-            read = CoverageRead.of_snapshot(client.snapshot(), client.instance_impact())
+            read = CoverageRead.of_tenant_data(client.read_tenant(), client.instance_impact())
         frames.append(coverage_frame(name, read))
     frame = pd.concat(frames, ignore_index=True)
     return gaps_by_impact(frame[frame["blocking"]])

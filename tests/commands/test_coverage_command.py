@@ -68,8 +68,8 @@ def client_frame(sandbox: RunningSandbox) -> pd.DataFrame:
     for name in ("us", "eu"):
         tenant = TenantConfig(name=name, url=sandbox.stack_url(name), token=sandbox.token(name))
         with PrismaticClient(tenant) as client:
-            snapshot = client.snapshot()
-            read = CoverageRead.of_snapshot(snapshot, client.instance_impact())
+            snapshot = client.read_tenant()
+            read = CoverageRead.of_tenant_data(snapshot, client.instance_impact())
             frames.append(coverage_frame(name, read))
     frame = pd.concat(frames, ignore_index=True)
     return frame.astype({"status": str})

@@ -37,7 +37,7 @@ def _config(tmp_path: Path, box: RunningSandbox, role: str) -> Path:
 def _password(box: RunningSandbox, external_id: str) -> str | None:
     with PrismaticClient(TenantConfig(name="us", url=box.stack_url("us"),
                                       token=box.token("us"))) as client:
-        held = client.snapshot(["sftp-drop"]).customer_values
+        held = client.read_tenant(["sftp-drop"]).customer_values
     found = [v for v in held if v.customer and v.customer.external_id == external_id]
     return found[0].values["password"].secret_value() if found else None
 

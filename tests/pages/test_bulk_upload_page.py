@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
-from orgconn.models import TenantSnapshot
+from orgconn.models import TenantData
 from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
@@ -29,14 +29,14 @@ PAGE = "pages/bulk_upload.py"
 SECRET = "canary-bulk-page-Zq81"
 
 
-def read_us(box: RunningSandbox) -> TenantSnapshot:
+def read_us(box: RunningSandbox) -> TenantData:
     """Tenant us of ``box`` as the client reads it."""
     with PrismaticClient(TenantConfig(name="us", url=box.stack_url("us"),
                                       token=box.token("us"))) as client:
-        return client.snapshot()
+        return client.read_tenant()
 
 
-def warehouse_file(snapshot: TenantSnapshot) -> tuple[bytes, pd.DataFrame]:
+def warehouse_file(snapshot: TenantData) -> tuple[bytes, pd.DataFrame]:
     """The customer-warehouse template of the customers lacking values, filled in (CSV)."""
     connection = next(c for c in snapshot.connections if c.stable_key == "customer-warehouse")
     frame = bulk.template_frame(connection, snapshot, missing_only=True)

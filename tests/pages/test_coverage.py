@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
-from orgconn.models import CoverageRead, TenantSnapshot
+from orgconn.models import CoverageRead, TenantData
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import EXPORT_COLUMNS, coverage_frame
 from tests.client.fake_prismatic import route_every_client
@@ -40,7 +40,7 @@ ID_COLUMNS = ["tenant", "customer_external_id", "customer_name"]
 class Expected:
     """What the client reads from the sandbox: snapshots and the long coverage frame."""
 
-    snapshots: dict[str, TenantSnapshot]
+    snapshots: dict[str, TenantData]
     frame: pd.DataFrame
     others: dict[str, set[str]]
 
@@ -64,11 +64,11 @@ def read_expected(box: RunningSandbox) -> Expected:
     snapshots, frames, others = {}, [], {}
     for name in TENANTS:
         with read_tenant(box, name) as client:
-            snapshots[name] = client.snapshot()
+            snapshots[name] = client.read_tenant()
             others[name] = {c.stable_key for c in client.all_connections()
                             if not c.is_org_activated_customer or c.owner is not None}
             impact = client.instance_impact()
-        frames.append(coverage_frame(name, CoverageRead.of_snapshot(snapshots[name], impact)))
+        frames.append(coverage_frame(name, CoverageRead.of_tenant_data(snapshots[name], impact)))
     frame = pd.concat(frames, ignore_index=True)
     frame["status"] = frame["status"].astype(str)
     return Expected(snapshots, frame, others)

@@ -80,7 +80,7 @@ def test_filters_in_the_link_pick_the_connection_and_the_segment(
     assert set(status["stable_key"]) == {"billing-api"}
     tenant = TenantConfig(name="us", url=sandbox.stack_url("us"), token=sandbox.token("us"))
     with PrismaticClient(tenant) as client:
-        customers = client.snapshot().customers
+        customers = client.read_tenant().customers
     enterprise = sum(1 for c in customers if "tier:enterprise" in c.labels)
     today = status[(status["tenant"] == "us") & ~status["estimated"]]
     assert today["total"].tolist() == [enterprise]

@@ -15,7 +15,7 @@ from orgconn.models import (
     InputScope,
     InputValue,
     OrgConnection,
-    TenantSnapshot,
+    TenantData,
 )
 from orgconn.services.coverage import (
     EXPORT_COLUMNS,
@@ -83,7 +83,7 @@ def _values(connection: OrgConnection, customer: Customer | None, status: str = 
     )
 
 
-SNAPSHOT = TenantSnapshot(
+SNAPSHOT = TenantData(
     connections=(API, SFTP, GLOBAL, CUSTOMER_ACTIVATED),
     customers=CUSTOMERS,
     customer_values=(
@@ -123,7 +123,7 @@ def test_the_four_statuses_follow_the_rules(frame: pd.DataFrame) -> None:
 
 
 def test_test_credentials_never_count_as_a_customer_s_values() -> None:
-    only_test = TenantSnapshot(connections=(API,), customers=CUSTOMERS[:1],
+    only_test = TenantData(connections=(API,), customers=CUSTOMERS[:1],
                                customer_values=(_values(API, None, is_test=True, apiKey="x",
                                                         region="y"),))
     assert list(coverage_frame("us", only_test)["status"]) == ["missing"]
@@ -203,7 +203,7 @@ def test_the_matrix_has_a_status_in_every_cell_and_names_missing_inputs(
 
 
 def test_matrix_marks_cells_and_fills_connections_a_tenant_lacks(frame: pd.DataFrame) -> None:
-    api_only = TenantSnapshot(connections=(API,), customers=CUSTOMERS[:2], customer_values=())
+    api_only = TenantData(connections=(API,), customers=CUSTOMERS[:2], customer_values=())
     both = pd.concat([frame, coverage_frame("eu", api_only)], ignore_index=True)
     matrix = matrix_frame(both, marks={"missing": "M ", "incomplete": "I "})
     assert len(matrix) == len(CUSTOMERS) + 2
@@ -219,7 +219,7 @@ def test_matrix_marks_cells_and_fills_connections_a_tenant_lacks(frame: pd.DataF
 def test_matrix_tells_apart_connections_that_share_a_name(frame: pd.DataFrame) -> None:
     twin = OrgConnection(id="scv-twin", name="Acme API key", stable_key="acme-api-key-2",
                          variable_scope="CUSTOMER", managed_by="ORG", inputs=(_input("x"),))
-    snapshot = TenantSnapshot(connections=(API, twin), customers=CUSTOMERS[:1],
+    snapshot = TenantData(connections=(API, twin), customers=CUSTOMERS[:1],
                               customer_values=())
     matrix = matrix_frame(coverage_frame("us", snapshot))
     assert list(matrix.columns)[3:] == ["Acme API key (acme-api-key)",
@@ -228,7 +228,7 @@ def test_matrix_tells_apart_connections_that_share_a_name(frame: pd.DataFrame) -
 
 def test_customers_without_external_id_and_same_name_keep_a_row_each() -> None:
     twins = tuple(Customer(id=f"t{i}", name="Same Name", external_id=None) for i in range(2))
-    snapshot = TenantSnapshot(connections=(SFTP,), customers=twins, customer_values=(
+    snapshot = TenantData(connections=(SFTP,), customers=twins, customer_values=(
         _values(SFTP, twins[0], username="u"),))
     matrix = matrix_frame(coverage_frame("us", snapshot))
     assert sorted(matrix["SFTP upload"]) == ["complete", "missing"]
@@ -259,11 +259,11 @@ def test_the_status_chart_lays_bars_across_so_connection_names_read_unrotated(
 
 
 EMPTY_TENANTS = {
-    "no org-activated connection": TenantSnapshot(
+    "no org-activated connection": TenantData(
         connections=(), customers=SNAPSHOT.customers, customer_values=()),
-    "no customers": TenantSnapshot(
+    "no customers": TenantData(
         connections=SNAPSHOT.connections, customers=(), customer_values=()),
-    "nothing at all": TenantSnapshot(connections=(), customers=(), customer_values=()),
+    "nothing at all": TenantData(connections=(), customers=(), customer_values=()),
 }
 VIEWS = [summary_frame, counts_frame, percent_complete, connection_summary, matrix_frame,
          gap_export]

@@ -37,7 +37,7 @@ IMPACT = InstanceImpact(counts={
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    return coverage_frame("us", CoverageRead.of_snapshot(SNAPSHOT, IMPACT))
+    return coverage_frame("us", CoverageRead.of_tenant_data(SNAPSHOT, IMPACT))
 
 
 def _cell(frame: pd.DataFrame, key: str, customer: str) -> pd.Series:
@@ -70,7 +70,7 @@ def test_without_an_impact_read_every_count_is_unknown_never_zero() -> None:
 
 def test_a_connection_whose_instances_were_not_read_is_unknown_the_others_known() -> None:
     partial = InstanceImpact(counts={API.id: IMPACT.counts[API.id]})
-    frame = coverage_frame("us", CoverageRead.of_snapshot(SNAPSHOT, partial))
+    frame = coverage_frame("us", CoverageRead.of_tenant_data(SNAPSHOT, partial))
     assert frame.loc[frame["stable_key"] == "sftp-upload", "instances"].isna().all()
     assert (frame.loc[frame["stable_key"] == "acme-api-key", "instances"].notna()).all()
     assert pd.isna(impact_summary(frame).iloc[0]["blocked_instances"]), "some gaps unknown"
@@ -78,7 +78,7 @@ def test_a_connection_whose_instances_were_not_read_is_unknown_the_others_known(
 
 def test_gaps_are_ordered_blocking_first_most_instances_first_then_unknown_then_none() -> None:
     partial = InstanceImpact(counts={API.id: IMPACT.counts[API.id]})
-    frame = coverage_frame("us", CoverageRead.of_snapshot(SNAPSHOT, partial))
+    frame = coverage_frame("us", CoverageRead.of_tenant_data(SNAPSHOT, partial))
     order = [(r.stable_key, r.customer_id) for r in gaps_by_impact(frame).itertuples()]
     assert order == [("acme-api-key", "c1"), ("acme-api-key", "c2"),  # 3 then 1 instances
                      ("sftp-upload", "c1"), ("sftp-upload", "c2"), ("sftp-upload", "c3"),
@@ -106,7 +106,7 @@ def test_blocked_customers_and_instances_per_tenant(frame: pd.DataFrame) -> None
 
 
 def test_the_pure_rules_and_the_frame_give_the_same_figures(frame: pd.DataFrame) -> None:
-    read = CoverageRead.of_snapshot(SNAPSHOT, IMPACT)
+    read = CoverageRead.of_tenant_data(SNAPSHOT, IMPACT)
     cells = rules.coverage_cells("us", read)
     counts = rules.connection_counts(cells)
     table = connection_summary(frame)
@@ -129,7 +129,7 @@ def us(sandbox: Any) -> Iterator[PrismaticClient]:
 def test_the_lean_read_gives_the_cells_of_the_full_snapshot_and_the_instance_read(
         us: PrismaticClient) -> None:
     lean = coverage_frame("us", us.coverage_read())
-    full = coverage_frame("us", CoverageRead.of_snapshot(us.snapshot(), us.instance_impact()))
+    full = coverage_frame("us", CoverageRead.of_tenant_data(us.read_tenant(), us.instance_impact()))
     columns = ["stable_key", "customer_id", "status", "missing_inputs", "values_id",
                *IMPACT_COLUMNS, "blocking"]
     pd.testing.assert_frame_equal(lean[columns], full[columns])

@@ -85,7 +85,7 @@ def http_api_key_plan(stable_key: str = "partner-api", **changes: Any) -> dict[s
 # ---------------------------------------------------------------------------------- listing
 
 def test_the_definitions_list_only_org_activated_connections_with_scopes_and_coverage(us):
-    snapshot = us.snapshot()
+    snapshot = us.read_tenant()
     frame = definitions_frame("us", snapshot, KEY)
     managed = [c for c in snapshot.connections if c.is_org_activated_customer]
     assert sorted(frame["stable_key"]) == sorted(c.stable_key for c in managed)
@@ -99,7 +99,7 @@ def test_the_definitions_list_only_org_activated_connections_with_scopes_and_cov
 
 
 def test_the_definitions_say_which_connections_the_designer_uses_by_default(us):
-    frame = definitions_frame("us", us.snapshot(), KEY).set_index("stable_key")
+    frame = definitions_frame("us", us.read_tenant(), KEY).set_index("stable_key")
     assert frame.loc["acme-api-key", "default_for_component"]
     assert frame.loc["sftp-drop", "default_for_component"]
     assert not frame.loc["billing-api", "default_for_component"]
@@ -160,7 +160,7 @@ def test_a_secret_global_value_is_masked_and_fingerprinted_never_shown(fresh_san
                                                                         store):
     plan = NewConnection(component_connection(writer, "http", "apiKey"), **http_api_key_plan())
     create_connection(writer, context(fresh_sandbox, store), plan)
-    snapshot = writer.snapshot()
+    snapshot = writer.read_tenant()
     listed = definitions_frame("us", snapshot, KEY)
     inputs = inputs_frame("us", snapshot.connections, KEY).set_index(["stable_key", "input"])
     row = inputs.loc[("partner-api", "apiKey")]

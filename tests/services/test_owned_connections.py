@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from orgconn.models import TenantSnapshot
+from orgconn.models import TenantData
 from orgconn.sandbox import RunningSandbox
 from orgconn.services import coverage
 from tests.edit_support import sandbox_client
@@ -17,8 +17,8 @@ OWNED = "northwind-acme-key"
 def test_a_customers_own_definition_is_never_a_row_of_the_tenant_wide_coverage(
         sandbox: RunningSandbox) -> None:
     with sandbox_client(sandbox, "us") as us:
-        every, snapshot = us.all_connections(), us.snapshot()
-    given_everything = TenantSnapshot(connections=tuple(every), customers=snapshot.customers,
+        every, snapshot = us.all_connections(), us.read_tenant()
+    given_everything = TenantData(connections=tuple(every), customers=snapshot.customers,
                                       customer_values=snapshot.customer_values)
     frame = coverage.coverage_frame("us", given_everything)
     tenant_wide = {c.stable_key for c in every
@@ -30,7 +30,7 @@ def test_a_customers_own_definition_is_never_a_row_of_the_tenant_wide_coverage(
 def test_it_is_listed_apart_with_its_owner_and_only_the_owners_status(
         sandbox: RunningSandbox) -> None:
     with sandbox_client(sandbox, "us") as us:
-        every, snapshot = us.all_connections(), us.snapshot()
+        every, snapshot = us.all_connections(), us.read_tenant()
     others = coverage.other_connections_frame("us", every).set_index("stable_key")
     assert others.loc[OWNED, "kind"] == "one customer's"
     assert others.loc[OWNED, "owner"].endswith("(cust-00002)")
@@ -44,6 +44,6 @@ def test_the_owners_values_make_it_complete(fresh_sandbox: RunningSandbox) -> No
         owned = next(c for c in us.all_connections() if c.stable_key == OWNED)
         assert owned.owner is not None
         us.upsert_customer_values(owned, owned.owner.id, {"apiKey": SecretStr("canary-own")})
-        every, snapshot = us.all_connections(), us.snapshot()
+        every, snapshot = us.all_connections(), us.read_tenant()
     frame = coverage.owned_connections_frame("us", every, snapshot.customer_values)
     assert frame.set_index("stable_key").loc[OWNED, "status"] == "complete"

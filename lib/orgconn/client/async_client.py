@@ -81,7 +81,7 @@ class AsyncPrismaticClient(BaseClient):
     test_credentials = _awaiting(ClientMethods.test_credentials)
     instances_using = _awaiting(ClientMethods.instances_using)
     components = _awaiting(ClientMethods.components)
-    snapshot = _awaiting(ClientMethods.snapshot)
+    read_tenant = _awaiting(ClientMethods.read_tenant)
     instance_impact = _awaiting(ClientMethods.instance_impact)
     coverage_read = _awaiting(ClientMethods.coverage_read)
     create_customer_values = _awaiting(ClientMethods.create_customer_values)

@@ -25,7 +25,7 @@ from orgconn.models import (
     InstanceImpact,
     InstanceUsage,
     OrgConnection,
-    TenantSnapshot,
+    TenantData,
     UpsertResult,
     WhoAmI,
 )
@@ -121,16 +121,16 @@ class ClientMethods:
         (for creating an org-activated connection; skip ``is_oauth2`` ones)."""
         return reads.components(page_size=self._page)
 
-    def snapshot(self, stable_keys: Sequence[str] | None = None, *,
+    def read_tenant(self, stable_keys: Sequence[str] | None = None, *,
                  brief: bool = False, on_page: PageProgress | None = None
-                 ) -> Plan[TenantSnapshot]:
+                 ) -> Plan[TenantData]:
         """Org-activated connections, customers and all their values, read concurrently:
         what coverage needs, in about (items / 100) requests. ``brief`` reads only what a bulk
         plan needs: each customer's ID, name and external ID (no labels, description, creation
         time), and each value set's inputs (no status, use, configuration time, input meta).
         ``on_page`` hears of each page of connections, customers and values as it arrives
         (`orgconn.client.plans.PageRead`; from the client's threads: keep it quick)."""
-        return reads.snapshot(self._definitions, stable_keys, page_size=self._page, brief=brief,
+        return reads.read_tenant(self._definitions, stable_keys, page_size=self._page, brief=brief,
                               on_page=on_page)
 
     def instance_impact(self, connections: Sequence[OrgConnection] | None = None

@@ -21,7 +21,7 @@ from orgconn.models import (
     Instance,
     InstanceUsage,
     OrgConnection,
-    TenantSnapshot,
+    TenantData,
     WhoAmI,
 )
 
@@ -170,9 +170,9 @@ def customer_values(definitions: Definitions, *, connection_id: str | None = Non
     return _values(definitions, nodes)
 
 
-def snapshot(definitions: Definitions, stable_keys: Sequence[str] | None = None,
+def read_tenant(definitions: Definitions, stable_keys: Sequence[str] | None = None,
              *, page_size: int = 100, brief: bool = False, on_page: PageProgress | None = None
-             ) -> Plan[TenantSnapshot]:
+             ) -> Plan[TenantData]:
     """Org-activated connections, customers and their values, as concurrent paged streams.
 
     ``brief``: customers as `customers` reads them brief, values with their inputs' names and
@@ -192,7 +192,7 @@ def snapshot(definitions: Definitions, stable_keys: Sequence[str] | None = None,
         customers(page_size=page_size, brief=brief, on_page=on_page), *streams))
     nodes = [node for page in pages for node in page]
     yield from _learn_missing(definitions, nodes)
-    return TenantSnapshot(connections=tuple(connections), customers=tuple(customers_),
+    return TenantData(connections=tuple(connections), customers=tuple(customers_),
                           customer_values=tuple(_values(definitions, nodes)))
 
 

@@ -81,7 +81,7 @@ class PrismaticClient(BaseClient):
     test_credentials = _blocking(ClientMethods.test_credentials)
     instances_using = _blocking(ClientMethods.instances_using)
     components = _blocking(ClientMethods.components)
-    snapshot = _blocking(ClientMethods.snapshot)
+    read_tenant = _blocking(ClientMethods.read_tenant)
     instance_impact = _blocking(ClientMethods.instance_impact)
     coverage_read = _blocking(ClientMethods.coverage_read)
     create_customer_values = _blocking(ClientMethods.create_customer_values)

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         for name in names:
             try:
                 client = runtime.client(name)
-                snapshots[name] = client.snapshot()
+                snapshots[name] = client.read_tenant()
                 everything[name] = client.all_connections()
             except OrgconnError as error:
                 print(f"orgconn compare: reading {name}: {error}", file=err)

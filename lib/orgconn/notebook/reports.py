@@ -36,7 +36,7 @@ def compare(tenants: list[str] | None = None, *, config: ConfigSource = None) ->
         snapshots, everything = {}, {}
         for name in names:
             client = runtime.client(chosen_tenant(runtime, name).name)
-            snapshots[name] = client.snapshot()
+            snapshots[name] = client.read_tenant()
             everything[name] = client.all_connections()
         key = runtime.fingerprint_key()
     return comparing.differences(snapshots, key, all_connections=everything)
@@ -54,7 +54,7 @@ def _coverage_now(runtime: Runtime, tenant: str) -> tuple[pd.DataFrame, pd.Serie
     from orgconn.services.coverage import coverage_frame
     from orgconn.services.rollout.snapshots import customer_created_at
 
-    snapshot = runtime.client(tenant).snapshot()
+    snapshot = runtime.client(tenant).read_tenant()
     return coverage_frame(tenant, snapshot), customer_created_at(snapshot)
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from orgconn.models import CoverageRead, CustomerValues, OrgConnection, TenantSnapshot
+from orgconn.models import CoverageRead, CustomerValues, OrgConnection, TenantData
 from orgconn.services.coverage_rules import (
     ERROR_STATES,
     GAP_STATUSES,
@@ -48,16 +48,16 @@ COLUMNS = list(Cell._fields)
 EXPORT_COLUMNS = list(rules_export_columns)
 
 
-def coverage_frame(tenant: str, source: TenantSnapshot | CoverageRead) -> pd.DataFrame:
+def coverage_frame(tenant: str, source: TenantData | CoverageRead) -> pd.DataFrame:
     """One row per org-activated customer connection × customer of ``tenant`` (long form).
 
-    ``source`` is the client's lean `CoverageRead` (with its impact) or a full `TenantSnapshot`
+    ``source`` is the client's lean `CoverageRead` (with its impact) or a full `TenantData`
     (impact unknown). Columns are :data:`COLUMNS` (the fields of `coverage_rules.Cell`);
     ``labels`` is the customer's labels joined with ``;``, ``missing_inputs`` the lacking input
     keys joined with ``;``; the impact columns are nullable integers (``<NA>``: unknown, never
     0) and ``blocking`` says whether a gap blocks instances. Test credentials are ignored.
     """
-    read = source if isinstance(source, CoverageRead) else CoverageRead.of_snapshot(source)
+    read = source if isinstance(source, CoverageRead) else CoverageRead.of_tenant_data(source)
     return cells_frame(coverage_cells(tenant, read))
 
 

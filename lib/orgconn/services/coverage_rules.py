@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
-from orgconn.models import CoverageRead, OrgConnection, TenantSnapshot
+from orgconn.models import CoverageRead, OrgConnection, TenantData
 
 
 class Status(StrEnum):
@@ -127,7 +127,7 @@ def coverage_cells(tenant: str, read: CoverageRead) -> list[Cell]:
     return cells
 
 
-def nothing_to_cover(tenant: str, read: CoverageRead | TenantSnapshot) -> str | None:
+def nothing_to_cover(tenant: str, read: CoverageRead | TenantData) -> str | None:
     """The sentence saying why ``tenant`` has no coverage cell at all (no org-activated
     customer connection, or no customer), or None when it has cells."""
     if not any(c.is_org_activated_customer for c in read.connections):

@@ -38,7 +38,7 @@ from orgconn.models import (
     ComponentConnection,
     InputScope,
     OrgConnection,
-    TenantSnapshot,
+    TenantData,
 )
 from orgconn.secrets import fingerprint
 from orgconn.services import coverage
@@ -89,7 +89,7 @@ def _global_display(connection: OrgConnection, key: bytes) -> list[tuple[str, st
     return shown
 
 
-def definitions_frame(tenant: str, snapshot: TenantSnapshot, key: bytes) -> pd.DataFrame:
+def definitions_frame(tenant: str, snapshot: TenantData, key: bytes) -> pd.DataFrame:
     """One row per org-activated connection of ``tenant`` (columns `DEFINITION_COLUMNS`).
 
     ``per_customer_inputs`` lists input keys (secrets marked), ``global_values`` reads

@@ -2,7 +2,7 @@
 
 Comparing 10,000 customers takes seconds, too long for every rerun a filter causes, so the
 result is memoised per server process, keyed by the tenants and the fingerprint key, and
-checked against the very snapshot objects it was computed from (`context.snapshot`, cached
+checked against the very snapshot objects it was computed from (`context.tenant_data`, cached
 per tenant): holding them makes an identity check exact, so the comparison is recomputed as
 soon as Refresh, a write or the TTL brings new snapshots — never left stale, never recomputed
 for nothing. At most `MEMO_SIZE` comparisons are kept.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from orgconn.models import Component, OrgConnection, TenantSnapshot
+from orgconn.models import Component, OrgConnection, TenantData
 from orgconn.services.compare import compare
 from orgconn.ui import context
 
@@ -31,7 +31,7 @@ class Comparison:
     """The differences of some tenants, their per-key overview, and what they came from."""
 
     tenants: tuple[str, ...]
-    snapshots: tuple[TenantSnapshot, ...]
+    snapshots: tuple[TenantData, ...]
     connections: tuple[tuple[OrgConnection, ...], ...]
     frame: pd.DataFrame
     overview: pd.DataFrame
@@ -54,7 +54,7 @@ _lock = threading.Lock()
 def comparison(names: Sequence[str]) -> Comparison:
     """The comparison of tenants ``names`` (two or more), from their cached data."""
     urls = [context.tenant(n).url for n in names]
-    snapshots = [context.snapshot(n, u) for n, u in zip(names, urls, strict=True)]
+    snapshots = [context.tenant_data(n, u) for n, u in zip(names, urls, strict=True)]
     connections = [context.all_connections(n, u) for n, u in zip(names, urls, strict=True)]
     key = context.secret_key()
     memo_key = (*zip(names, urls, strict=True), ("fingerprint key", _digest(key)))

@@ -39,7 +39,7 @@ from orgconn.config import (
     load_config,
 )
 from orgconn.errors import AuthError, OrgconnError, TransportError
-from orgconn.models import CoverageRead, OrgConnection, TenantSnapshot, WhoAmI
+from orgconn.models import CoverageRead, OrgConnection, TenantData, WhoAmI
 from orgconn.runtime import Runtime
 from orgconn.sandbox import SandboxSettings, start_sandbox
 from orgconn.sandbox.server import RunningSandbox
@@ -186,24 +186,24 @@ def _reads() -> FreshReads:
     return FreshReads(TTL)
 
 
-def _snapshot_read(name: str, url: str) -> Fetched[TenantSnapshot]:
+def _tenant_read(name: str, url: str) -> Fetched[TenantData]:
     return _unless_failing(name, url, lambda: _reads().read(
-        ("snapshot", name, url), f"Reading tenant {name}",
-        lambda on_page: client(name).snapshot(on_page=on_page)))
+        ("tenant", name, url), f"Reading tenant {name}",
+        lambda on_page: client(name).read_tenant(on_page=on_page)))
 
 
-def snapshot(name: str, url: str) -> TenantSnapshot:
+def tenant_data(name: str, url: str) -> TenantData:
     """Connections, customers and every customer's values of a tenant (cached, shared, frozen).
 
     A read that takes a while shows its progress on the page (`orgconn.ui.loading`).
     """
-    return _snapshot_read(name, url).value
+    return _tenant_read(name, url).value
 
 
 def read_number(name: str, url: str) -> int:
-    """Which read of the tenant `snapshot` now gives (a new number after each read): a cache
+    """Which read of the tenant `tenant_data` now gives (a new number after each read): a cache
     key for what is derived from it."""
-    return _snapshot_read(name, url).number
+    return _tenant_read(name, url).number
 
 
 def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:

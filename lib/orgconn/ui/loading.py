@@ -1,6 +1,6 @@
 """Reads that take a while say what they read, and how far they are, while they run.
 
-`FreshReads` keeps each tenant read (a snapshot, the connection definitions) for ``ttl``
+`FreshReads` keeps each tenant read (its data, the connection definitions) for ``ttl``
 seconds, shared by every session of the server. A read runs on one of its threads while the
 page's script shows, after `STATUS_AFTER` seconds, an ``st.status`` with a progress bar and a
 line per stream — ``customers: page 12 of 100 (1,200 of 10,000)`` — fed by the client's

@@ -43,7 +43,7 @@ NOT_SET = "(not set)"
 
 def test_credentials_overview(name: str, url: str) -> pd.DataFrame:
     """Whether each org-activated connection of a tenant has test credentials (cached)."""
-    connections = context.snapshot(name, url).connections  # outside the cache: not replayed
+    connections = context.tenant_data(name, url).connections  # outside the cache: not replayed
     return _test_credentials_overview(name, url, tuple(c.id for c in connections), connections)
 
 

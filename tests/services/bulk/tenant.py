@@ -23,7 +23,7 @@ from orgconn.models import (
     InputScope,
     InputValue,
     OrgConnection,
-    TenantSnapshot,
+    TenantData,
 )
 
 OLD_SECRET = "canary-old-secret-7Hq"
@@ -70,9 +70,9 @@ def values(connection: OrgConnection, customer: str, given: dict[str, str], *,
                           customer=owner, values=found)
 
 
-def snapshot(*, hidden_secrets: bool = False) -> TenantSnapshot:
+def snapshot(*, hidden_secrets: bool = False) -> TenantData:
     """The whole hand-made tenant (see the module)."""
-    return TenantSnapshot(connections=(WAREHOUSE, API), customers=CUSTOMERS, customer_values=(
+    return TenantData(connections=(WAREHOUSE, API), customers=CUSTOMERS, customer_values=(
         values(WAREHOUSE, "alpha", {"host": "old.example.com", "port": "5432",
                                     "password": OLD_SECRET, "ssl": "true"},
                hidden_secrets=hidden_secrets),

@@ -16,7 +16,7 @@ import pytest
 
 from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient, RetryPolicy
 from orgconn.config import TenantConfig
-from orgconn.models import TenantSnapshot
+from orgconn.models import TenantData
 from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import AccessDenied, Actor, Role
@@ -41,9 +41,9 @@ def tenant(box: RunningSandbox, *, protected: bool = False) -> TenantConfig:
                         protected=protected)
 
 
-def read(box: RunningSandbox) -> TenantSnapshot:
+def read(box: RunningSandbox) -> TenantData:
     with PrismaticClient(tenant(box)) as client:
-        return client.snapshot(["customer-warehouse"])
+        return client.read_tenant(["customer-warehouse"])
 
 
 def filled_template(box: RunningSandbox) -> tuple[str, bytes, pd.DataFrame]:

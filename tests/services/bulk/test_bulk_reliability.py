@@ -33,7 +33,7 @@ def test_a_thousand_rows_under_twenty_percent_faults_are_each_applied_exactly_on
                        fault_seed=6)
     tenant = TenantConfig(name="us", url=box.stack_url("us"), token=box.token("us"))
     with PrismaticClient(tenant) as client:
-        before = client.snapshot(["crm-sync"])
+        before = client.read_tenant(["crm-sync"])
     customers = [c.external_id for c in before.customers if c.external_id][:ROWS]
     frame = pd.DataFrame({"external_id": customers,
                           "accessToken": [f"canary-reliable-{n}" for n in range(ROWS)],
@@ -50,7 +50,7 @@ def test_a_thousand_rows_under_twenty_percent_faults_are_each_applied_exactly_on
             AuditFilter(job_id=result.job.id, outcome="ok"), limit=None))
 
     with PrismaticClient(tenant) as client:
-        after = client.snapshot(["crm-sync"])
+        after = client.read_tenant(["crm-sync"])
         again = bulk.check_upload(client, "crm.csv", content, options)
     held = {v.customer.external_id: v for v in after.customer_values if v.customer}
     assert result.job.status == "done", bulk.describe_summary(result.summary)

@@ -3,7 +3,7 @@ Prismatic ID in a ``customer_id`` column, and a template says it left them out."
 
 from __future__ import annotations
 
-from orgconn.models import Customer, TenantSnapshot
+from orgconn.models import Customer, TenantData
 from orgconn.services.bulk.issues import FileIssueKind
 from orgconn.services.bulk.parse import read_upload
 from orgconn.services.bulk.plan import BulkPlan, plan_upload
@@ -14,9 +14,9 @@ from tests.services.bulk.tenant import WAREHOUSE, snapshot
 NO_ID = Customer(id="cust-prismatic-only", name="Old Mill Bakery")
 
 
-def with_customer_without_external_id() -> TenantSnapshot:
+def with_customer_without_external_id() -> TenantData:
     held = snapshot()
-    return TenantSnapshot(connections=held.connections, customers=(*held.customers, NO_ID),
+    return TenantData(connections=held.connections, customers=(*held.customers, NO_ID),
                           customer_values=held.customer_values)
 
 

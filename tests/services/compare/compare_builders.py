@@ -17,7 +17,7 @@ from orgconn.models import (
     InputScope,
     InputValue,
     OrgConnection,
-    TenantSnapshot,
+    TenantData,
 )
 
 KEY = b"k" * 32
@@ -73,7 +73,7 @@ def values(tenant: str, of: OrgConnection, who: Customer, **given: str | object 
 
 
 def snapshot(connections: Iterable[OrgConnection], customers: Iterable[Customer] = (),
-             customer_values: Iterable[CustomerValues] = ()) -> TenantSnapshot:
+             customer_values: Iterable[CustomerValues] = ()) -> TenantData:
     """A tenant snapshot of these objects."""
-    return TenantSnapshot(connections=tuple(connections), customers=tuple(customers),
+    return TenantData(connections=tuple(connections), customers=tuple(customers),
                           customer_values=tuple(customer_values))

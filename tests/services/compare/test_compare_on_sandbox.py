@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from orgconn.client import PrismaticClient
-from orgconn.models import TenantSnapshot
+from orgconn.models import TenantData
 from orgconn.sandbox import RunningSandbox
 from orgconn.sandbox.tenants import tenant_path
 from orgconn.services.compare.compare import Kind, differences
@@ -26,9 +26,9 @@ KEY = b"sandbox-compare-key"
 Row = tuple[str, str, str, str]
 
 
-def _read(box: RunningSandbox, name: str) -> tuple[TenantSnapshot, list]:
+def _read(box: RunningSandbox, name: str) -> tuple[TenantData, list]:
     with sandbox_client(box, name) as client:
-        return client.snapshot(), client.all_connections()
+        return client.read_tenant(), client.all_connections()
 
 
 def _compare(boxes: dict[str, RunningSandbox]) -> pd.DataFrame:
@@ -47,7 +47,7 @@ def _raw(values: object, key: str) -> str | None:
     return value.secret_value() if value is not None and value.has_value else None
 
 
-def expected_rows(us: TenantSnapshot, eu: TenantSnapshot) -> set[Row]:
+def expected_rows(us: TenantData, eu: TenantData) -> set[Row]:
     """Every difference of the demo tenants: documented ones plus those in the data."""
     rows: set[Row] = {
         ("connection_missing", "crm-sync", "", ""),  # "us ONLY (missing in eu)"

@@ -131,7 +131,7 @@ def _definition_rows(box: RunningSandbox) -> set[tuple[str, str, str]]:
     snaps = {}
     for name in ("us", "eu"):
         with sandbox_client(box, name) as client:
-            snaps[name] = client.snapshot()
+            snaps[name] = client.read_tenant()
     frame = differences(snaps, KEY)
     frame = frame[frame["kind"].isin([k.value for k in Kind if k.is_definition])]
     return set(frame[["kind", "stable_key", "input"]].itertuples(index=False, name=None))

@@ -18,7 +18,7 @@ def test_values_written_for_a_customer_appear_in_the_next_snapshot_and_on_the_ch
         fresh_sandbox: RunningSandbox, tmp_path: Path) -> None:
     first = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     with sandbox_client(fresh_sandbox) as client, new_store(tmp_path) as store:
-        before = coverage_frame("us", client.snapshot())
+        before = coverage_frame("us", client.read_tenant())
         assert take_snapshot(store, "us", before, first) is not None
         crm = before[before["stable_key"] == "crm-sync"]
         missing = crm[crm["status"] == "missing"].iloc[0]
@@ -27,7 +27,7 @@ def test_values_written_for_a_customer_appear_in_the_next_snapshot_and_on_the_ch
         client.upsert_customer_values(connection, str(missing["customer_id"]),
                                       {"accessToken": "canary-rollout-token"})
 
-        snapshot = client.snapshot()
+        snapshot = client.read_tenant()
         after = coverage_frame("us", snapshot)
         assert take_snapshot(store, "us", after, first + timedelta(minutes=1)) is not None
         assert len(store.snapshot_series("us", stable_key="crm-sync")) == 2

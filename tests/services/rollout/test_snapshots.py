@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orgconn.models import Customer, TenantSnapshot
+from orgconn.models import Customer, TenantData
 from orgconn.services.rollout import snapshots
 from orgconn.services.rollout.snapshots import customer_created_at, take_snapshot
 from orgconn.store import Store
@@ -64,7 +64,7 @@ def test_a_second_snapshot_in_the_same_minute_records_nothing(store: Store) -> N
 
 
 def test_customers_creation_times_are_indexed_by_customer_id_with_unknown_as_missing() -> None:
-    snapshot = TenantSnapshot(connections=(), customer_values=(), customers=(
+    snapshot = TenantData(connections=(), customer_values=(), customers=(
         Customer(id="a", name="A", created_at=T0), Customer(id="b", name="B")))
     created = customer_created_at(snapshot)
     assert created["a"] == T0

@@ -48,7 +48,7 @@ from orgconn.client.batch import BATCH_SIZE
 from orgconn.client.methods import ClientMethods
 from orgconn.client.plans import Parallel, Plan
 from orgconn.config import TenantConfig
-from orgconn.models import TenantSnapshot
+from orgconn.models import TenantData
 from orgconn.services.access import Action, Actor
 from orgconn.services.audit import AuditRow, WriteContext, allow_batch
 from orgconn.services.bulk.issues import FileIssue, summary
@@ -125,13 +125,13 @@ def _running(store: Store, tenant: str, file_name: str, sha256: str, options: Bu
             "continues the job, or finds nothing left to do.")
 
 
-def tenant_state(methods: ClientMethods, stable_keys: Sequence[str]) -> Plan[TenantSnapshot]:
+def tenant_state(methods: ClientMethods, stable_keys: Sequence[str]) -> Plan[TenantData]:
     """Every org-activated connection, the customers (ID, name and external ID only) and the
     values of ``stable_keys``."""
     connections, found = yield Parallel((methods.org_connections(),
-                                         methods.snapshot(list(stable_keys),
+                                         methods.read_tenant(list(stable_keys),
                                                           brief=True)))
-    return TenantSnapshot(connections=tuple(connections), customers=found.customers,
+    return TenantData(connections=tuple(connections), customers=found.customers,
                           customer_values=found.customer_values)
 
 

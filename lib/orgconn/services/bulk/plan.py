@@ -39,7 +39,7 @@ from pydantic import SecretStr
 
 from orgconn.client.writes import intended_values
 from orgconn.errors import InvalidValuesError
-from orgconn.models import Customer, CustomerValues, OrgConnection, TenantSnapshot
+from orgconn.models import Customer, CustomerValues, OrgConnection, TenantData
 from orgconn.services.audit import changed_inputs
 from orgconn.services.bulk.issues import FROM_VALIDATION, FileIssue, FileIssueKind
 from orgconn.services.bulk.parse import (
@@ -140,7 +140,7 @@ def stable_keys_needed(table: UploadedTable, options: BulkOptions) -> list[str]:
     return sorted(k for k in keys if k)
 
 
-def plan_upload(table: UploadedTable, snapshot: TenantSnapshot, options: BulkOptions,
+def plan_upload(table: UploadedTable, snapshot: TenantData, options: BulkOptions,
                 parse_issues: Sequence[FileIssue] = (), *, tenant: str = "the tenant"
                 ) -> BulkPlan:
     """Plan every row of ``table`` against the tenant's current ``snapshot``.
@@ -156,7 +156,7 @@ def plan_upload(table: UploadedTable, snapshot: TenantSnapshot, options: BulkOpt
 
 
 class _Planner:
-    def __init__(self, table: UploadedTable, snapshot: TenantSnapshot, options: BulkOptions,
+    def __init__(self, table: UploadedTable, snapshot: TenantData, options: BulkOptions,
                  tenant: str, issues: list[FileIssue]) -> None:
         self.table, self.options, self.tenant, self.issues = table, options, tenant, issues
         self.connections = {c.stable_key: c for c in snapshot.connections

@@ -31,7 +31,7 @@ from orgconn.models import (
     Customer,
     CustomerValues,
     OrgConnection,
-    TenantSnapshot,
+    TenantData,
 )
 from orgconn.services import export
 from orgconn.services.bulk.parse import CUSTOMER_NAME, EXTERNAL_ID
@@ -47,7 +47,7 @@ MIME_TYPES: dict[TemplateFormat, str] = {
 MISSING_ONLY = (Status.MISSING, Status.INCOMPLETE)  # the rows of a "lacking values" template
 
 
-def _listed(connection: OrgConnection, snapshot: TenantSnapshot, missing_only: bool
+def _listed(connection: OrgConnection, snapshot: TenantData, missing_only: bool
             ) -> Iterator[tuple[Customer, CustomerValues | None]]:
     """The customers a template lists (whatever their external ID) with their values."""
     values = {v.customer.id: v for v in snapshot.customer_values
@@ -58,7 +58,7 @@ def _listed(connection: OrgConnection, snapshot: TenantSnapshot, missing_only: b
             yield customer, current
 
 
-def template_frame(connection: OrgConnection, snapshot: TenantSnapshot, *,
+def template_frame(connection: OrgConnection, snapshot: TenantData, *,
                    missing_only: bool) -> pd.DataFrame:
     """The template of ``connection`` for the customers of ``snapshot`` (see the module)."""
     inputs = connection.per_customer_inputs
@@ -76,7 +76,7 @@ def template_frame(connection: OrgConnection, snapshot: TenantSnapshot, *,
                         dtype=object)
 
 
-def left_out(connection: OrgConnection, snapshot: TenantSnapshot, *, missing_only: bool
+def left_out(connection: OrgConnection, snapshot: TenantData, *, missing_only: bool
              ) -> tuple[list[Customer], str | None]:
     """The customers `template_frame` leaves out for having no external ID (those it would
     list otherwise), and a sentence saying which and why (None when there are none)."""

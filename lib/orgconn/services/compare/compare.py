@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from orgconn.models import OrgConnection, TenantSnapshot
+from orgconn.models import OrgConnection, TenantData
 from orgconn.services import coverage
 from orgconn.services.compare.compare_customers import TenantCustomers, customer_differences
 from orgconn.services.compare.compare_definitions import definition_differences
@@ -66,14 +66,14 @@ def columns(tenants: Sequence[str]) -> list[str]:
     return [*ID_COLUMNS, *tenants, *TRAILING_COLUMNS]
 
 
-def managed_by_key(snapshot: TenantSnapshot) -> dict[str, OrgConnection]:
+def managed_by_key(snapshot: TenantData) -> dict[str, OrgConnection]:
     """A tenant's tenant-wide org-activated customer connections by stable key (one customer's
     own are left out: they are no other tenant's business)."""
     return {c.stable_key: c for c in snapshot.connections
             if c.is_org_activated_customer and c.owner is None}
 
 
-def differences(snapshots: Mapping[str, TenantSnapshot], key: bytes, *,
+def differences(snapshots: Mapping[str, TenantData], key: bytes, *,
                 all_connections: Mapping[str, Iterable[OrgConnection]] | None = None
                 ) -> pd.DataFrame:
     """Every difference between the tenants of ``snapshots`` (two or more), one per row.
@@ -95,7 +95,7 @@ def differences(snapshots: Mapping[str, TenantSnapshot], key: bytes, *,
     return _frame(tenants, found)
 
 
-def customers_left_out(snapshots: Mapping[str, TenantSnapshot]) -> str | None:
+def customers_left_out(snapshots: Mapping[str, TenantData]) -> str | None:
     """The sentence naming the customers left out of the customer comparison, and why: they
     are matched across tenants by external ID, so those without one cannot be (None: none)."""
     parts = []
@@ -162,7 +162,7 @@ def apply_filter(frame: pd.DataFrame, view: CompareFilter) -> pd.DataFrame:
     return frame[mask]
 
 
-def connections_overview(snapshots: Mapping[str, TenantSnapshot], frame: pd.DataFrame
+def connections_overview(snapshots: Mapping[str, TenantData], frame: pd.DataFrame
                          ) -> pd.DataFrame:
     """Per stable key: where it exists, coverage % in each tenant and its difference count.
 

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from orgconn.models import Customer, CustomerValues, OrgConnection, TenantSnapshot
+from orgconn.models import Customer, CustomerValues, OrgConnection, TenantData
 from orgconn.services.compare.compare_kinds import (
     CONFIGURED,
     MISSING,
@@ -42,7 +42,7 @@ class TenantCustomers:
     values: Mapping[tuple[str, str], CustomerValues]
 
     @classmethod
-    def of(cls, snapshot: TenantSnapshot) -> TenantCustomers:
+    def of(cls, snapshot: TenantData) -> TenantCustomers:
         """Index a snapshot (test credentials and customers without external ID left out)."""
         customers = {c.external_id: c for c in snapshot.customers if c.external_id}
         by_id = {c.id: c.external_id for c in customers.values()}
