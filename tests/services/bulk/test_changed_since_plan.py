@@ -1,0 +1,74 @@
+"""A change landing between the plan and a batch's send survives: its row is a conflict.
+
+The sandbox is changed through the client (as the web app or another tool would, outside the
+store's locks) just before the first batch is sent, after the apply planned against the values
+it read first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orgconn.client import PrismaticClient
+from orgconn.sandbox import RunningSandbox
+from orgconn.services import bulk
+from orgconn.services.bulk import send as bulk_send
+from orgconn.store import AuditFilter, BulkOptions, Store, open_store
+from tests.edit_support import async_clients
+from tests.services.bulk.test_apply import KEY, OPERATOR, read, tenant, warehouse_values
+
+OVERWRITE = BulkOptions(connection="customer-warehouse", overwrite=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as opened:
+        yield opened
+
+
+def test_a_value_changed_after_the_plan_is_kept_and_its_row_is_reported_as_a_conflict(
+        fresh_sandbox: RunningSandbox, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = read(fresh_sandbox)
+    having = sorted(v.customer.external_id for v in state.customer_values
+                    if v.customer and v.customer.external_id)[:4]
+    assert len(having) == 4
+    victim = having[1]
+    content = ("external_id,host\n" + "".join(f"{e},bulk-{e}.example.com\n" for e in having)
+               ).encode()
+    original = bulk_send.JobRun._send_locked
+    changed: list[str] = []
+
+    def change_victim() -> None:
+        with PrismaticClient(tenant(fresh_sandbox)) as client:
+            connection = client.connection("customer-warehouse")
+            current = next(v for v in client.customer_values(stable_key="customer-warehouse")
+                           if v.customer and v.customer.external_id == victim)
+            assert connection is not None
+            client.update_customer_values(current, {"host": "theirs.example.com"},
+                                          connection=connection)
+
+    async def changed_first(run: bulk_send.JobRun, chunk: list[bulk_send._Item]) -> None:
+        if not changed:
+            await asyncio.to_thread(change_victim)
+            changed.append(victim)
+        await original(run, chunk)
+
+    monkeypatch.setattr(bulk_send.JobRun, "_send_locked", changed_first)
+    result = bulk.apply_upload(tenant(fresh_sandbox), "hosts.csv", content, OVERWRITE,
+                               actor=OPERATOR, store=store, key=KEY,
+                               open_client=async_clients(tenant(fresh_sandbox)))
+
+    hosts = {e: v["host"] for e, v in warehouse_values(fresh_sandbox).items()}
+    assert changed == [victim] and hosts[victim] == "theirs.example.com"
+    assert all(hosts[e] == f"bulk-{e}.example.com" for e in having if e != victim)
+    report = bulk.report_frame(store, result.job.id).set_index("external_id")
+    assert report.loc[victim, "outcome"] == "failed"
+    assert "changed by someone else since the file was checked" in report.loc[victim, "message"]
+    assert (report.drop(victim)["outcome"] == "done").all()
+    assert result.summary.outcomes["failed"] == 1 and result.progress.failed == 1
+    failed = store.audit(AuditFilter(source="bulk", outcome="failed"), limit=None)
+    assert [e.customer_external_id for e in failed] == [victim]
