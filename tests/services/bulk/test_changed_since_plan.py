@@ -19,7 +19,15 @@ from orgconn.services import bulk
 from orgconn.services.bulk import send as bulk_send
 from orgconn.store import AuditFilter, BulkOptions, Store, open_store
 from tests.edit_support import async_clients
-from tests.services.bulk.test_apply import KEY, OPERATOR, read, tenant, warehouse_values
+from tests.services.bulk.test_apply import (
+    KEY,
+    OPERATOR,
+    SECRET,
+    filled_template,
+    read,
+    tenant,
+    warehouse_values,
+)
 
 OVERWRITE = BulkOptions(connection="customer-warehouse", overwrite=True)
 
@@ -72,3 +80,41 @@ def test_a_value_changed_after_the_plan_is_kept_and_its_row_is_reported_as_a_con
     assert result.summary.outcomes["failed"] == 1 and result.progress.failed == 1
     failed = store.audit(AuditFilter(source="bulk", outcome="failed"), limit=None)
     assert [e.customer_external_id for e in failed] == [victim]
+
+
+def test_values_created_by_someone_else_after_the_plan_are_kept_and_the_create_is_a_conflict(
+        fresh_sandbox: RunningSandbox, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, content, frame = filled_template(fresh_sandbox)
+    victim = str(frame["external_id"].iloc[1])
+    theirs = {"host": "theirs.example.com", "port": "6543", "database": "theirs",
+              "username": "them", "password": "canary-theirs-Zq8"}
+    original = bulk_send.JobRun._send_locked
+    created: list[str] = []
+
+    def create_victims_values() -> None:
+        with PrismaticClient(tenant(fresh_sandbox)) as client:
+            connection = client.connection("customer-warehouse")
+            customer = client.customer(victim)
+            assert connection is not None and customer is not None
+            client.create_customer_values(connection, customer, theirs)
+
+    async def created_first(run: bulk_send.JobRun, chunk: list[bulk_send._Item]) -> None:
+        if not created:
+            await asyncio.to_thread(create_victims_values)
+            created.append(victim)
+        await original(run, chunk)
+
+    monkeypatch.setattr(bulk_send.JobRun, "_send_locked", created_first)
+    result = bulk.apply_upload(tenant(fresh_sandbox), "warehouse.csv", content,
+                               BulkOptions(connection="customer-warehouse"), actor=OPERATOR,
+                               store=store, key=KEY,
+                               open_client=async_clients(tenant(fresh_sandbox)))
+
+    now = warehouse_values(fresh_sandbox)
+    assert created == [victim] and now[victim]["host"] == "theirs.example.com"
+    assert now[victim]["password"] == theirs["password"]
+    report = bulk.report_frame(store, result.job.id).set_index("external_id")
+    assert report.loc[victim, "outcome"] == "failed"
+    assert "changed by someone else since the file was checked" in report.loc[victim, "message"]
+    assert (report.drop(victim)["outcome"] == "done").all() and len(report) == len(frame)
+    assert all(now[e]["password"] == SECRET for e in frame["external_id"] if e != victim)

@@ -12,7 +12,8 @@ next pass). Under those locks, before sending, the values of the batch's updates
 again in one request (`ClientMethods.customer_values` by their IDs): a row whose values are no
 longer those the plan saw (someone changed them since the file was checked: a ``set``, the web
 app) is not sent and fails with `CHANGED_SINCE_PLAN`, audited like any failure and not tried
-again, so bulk never silently overwrites a change it did not see. A batch whose answer is
+again, so bulk never silently overwrites a change it did not see; a create refused because
+the customer has values now is the same conflict. A batch whose answer is
 lost, or that fails as a whole, is never re-sent: each of its rows goes the client's safe way
 (read back, then write only what is missing). Outcomes and their audit rows are recorded
 together with ``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress
@@ -246,6 +247,19 @@ class JobRun:
                 CHANGED_SINCE_PLAN)))
         return [i for i in chunk if i.stored.row_number not in self._numbers(changed)]
 
+    async def _create_refused(self, item: _Item, refused: PayloadError) -> _Outcome:
+        """A create the tenant refused: a conflict when the customer has values now (someone
+        created them since the plan found none: they are kept), else the refusal itself."""
+        row = item.row
+        assert row is not None and row.connection is not None and row.customer is not None
+        try:
+            found = await self.client.customer_values(stable_key=row.connection.stable_key,
+                                                      customer_id=row.customer.id, brief=True)
+        except OrgconnError as error:
+            return self._failed(item, error)
+        return self._failed(item, ChangedSincePlanError(CHANGED_SINCE_PLAN) if found
+                            else refused)
+
     @staticmethod
     def _numbers(items: dict[str, _Item]) -> set[int]:
         return {i.stored.row_number for i in items.values()}
@@ -266,8 +280,9 @@ class JobRun:
         for item, answer in zip(items, answers, strict=True):
             if answer.written:
                 self._record(item.stored, self._written(item, f"{kind}d"))
-            elif kind == "create":  # e.g. values created meanwhile: read and update instead
-                self._record(item.stored, await self._send(item, read_first=True))
+            elif kind == "create":
+                self._record(item.stored, await self._create_refused(item, PayloadError(
+                    "createCustomerConfigVariable", [FieldError("__all__", (answer.message,))])))
             else:
                 self._record(item.stored, self._failed(item, PayloadError(
                     "updateCustomerConfigVariable", [FieldError("__all__", (answer.message,))])))
@@ -324,10 +339,9 @@ class JobRun:
                 try:
                     await self.client.create_customer_values(row.connection, row.customer,
                                                              values)
-                    kind = "created"
-                except PayloadError:  # values created meanwhile: read them, then update
-                    kind = (await self.client.upsert_customer_values(
-                        row.connection, row.customer, values, overwrite=overwrite)).action
+                except PayloadError as refused:
+                    return await self._create_refused(item, refused)
+                kind = "created"
             else:
                 await self.client.update_customer_values(row.current, values,
                                                          connection=row.connection,
