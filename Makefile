@@ -21,6 +21,9 @@ install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
 run: install
+	@echo "orgconn: dashboard at http://127.0.0.1:$(PORT) · with no tenant configured it runs on an"
+	@echo "  embedded sandbox of DEMO data (it prints its address when it starts, on first page load)."
+	@echo "  The orgconn command: $(BIN)/orgconn --help (or: source $(BIN)/activate)"
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 # JupyterLab from the dev environment, started in notebooks/ so that each notebook's exports

@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 
 from orgconn.services import audit_view
-from orgconn.ui import context, values_form, widgets
+from orgconn.ui import context, tables, values_form, widgets
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
@@ -20,8 +20,9 @@ shell("audit")
 LIMIT = 1000  # rows shown; the export holds every matching row
 COLUMNS = {"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
            "actor": "Who", "tenant": "Tenant", "action": "Action", "stable_key": "Stable key",
-           "customer_external_id": "Customer", "outcome": "Outcome",
-           "changed_inputs": "Inputs changed", "detail": "Detail", "source": "Source",
+           "customer_external_id": "Customer (external ID)", "outcome": "Outcome",
+           "changed_inputs": "Inputs changed",
+           "detail": st.column_config.TextColumn("Detail", width="large"), "source": "Source",
            "job_id": "Bulk job"}
 
 st.title("Audit log")
@@ -101,5 +102,5 @@ right.download_button("Download CSV", audit_view.audit_csv(store, where),
 if frame.empty:
     st.info("No audit entry matches these filters.")
 else:
-    st.dataframe(frame[list(COLUMNS)], key="audit.table", hide_index=True, width="stretch",
-                 column_config=COLUMNS)
+    tables.table(frame, key="audit.table", first=list(COLUMNS),
+                 hide=[c for c in frame.columns if c not in COLUMNS], config=COLUMNS)

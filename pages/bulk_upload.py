@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 from orgconn.services import bulk
-from orgconn.ui import context, state, values_form
+from orgconn.ui import bulk_page, context, state, values_form
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 from orgconn.ui.widgets import typed_confirmation
@@ -23,7 +23,6 @@ K_FILE, K_OVERWRITE, K_VALID_ONLY = "bulk.file", "bulk.overwrite", "bulk.valid_o
 K_CONFIRM, K_APPLY, K_PLAN, K_JOB = "bulk.confirm", "bulk.apply", "bulk.plan", "bulk.job"
 Q_TEMPLATE = "template"
 TEMPLATES = {"missing": "Customers lacking values", "all": "All customers"}
-ACTIONS = ("create", "update", "unchanged", "skip", "invalid")
 
 st.title("Bulk upload")
 st.caption("Download a template, fill it in, upload it: orgconn checks every row and shows "
@@ -54,16 +53,17 @@ connection = connections[stable_key]
 with st.container(border=True):
     st.markdown("**1 · Template**")
     template = bulk.template_frame(connection, snapshot, missing_only=which == "missing")
-    st.caption(f"{len(template):,} customers · columns: external_id, customer_name (ignored on "
-               f"upload), {', '.join(template.columns[2:]) or 'no per-customer input'}. "
-               "Secret cells are always empty: fill them in, or leave them blank to keep them.")
+    guide = bulk.column_guide(connection)
+    st.caption(f"{len(template):,} customers. Secret cells are always empty: fill them in, or "
+               "leave them blank to keep them. The XLSX notes each column on its header.")
+    bulk_page.show_columns(guide)
     _, left_out = bulk.left_out(connection, snapshot, missing_only=which == "missing")
     if left_out:
         st.caption(left_out)
     buttons = st.columns(4)
     for column, fmt in zip(buttons, ("csv", "xlsx"), strict=False):
         column.download_button(
-            f"Template ({fmt.upper()})", lambda fmt=fmt: bulk.template_bytes(template, fmt),
+            f"Template ({fmt.upper()})", lambda fmt=fmt: bulk.template_bytes(template, fmt, guide),
             bulk.template_file_name(tenant.name, stable_key, missing_only=which == "missing",
                                     fmt=fmt), bulk.template.MIME_TYPES[fmt],
             key=f"bulk.template_{fmt}", icon=":material/download:", on_click="ignore")
@@ -92,68 +92,60 @@ if st.session_state.get(K_PLAN, (None,))[0] != check_key:
         st.session_state[K_PLAN] = (check_key, plan)
 plan = st.session_state[K_PLAN][1]
 
-if plan.issues:
-    st.error(f"The file has {bulk.summary(plan.issues)}. " + (
-        "Only the valid rows will be sent." if valid_only and plan.rows else
-        "Nothing will be sent until they are fixed (or choose to apply the valid rows only)."))
-    for kind, found in bulk.grouped(plan.issues).items():
-        with st.expander(f"{kind.value} · {len(found)}", expanded=len(found) <= 20):
-            st.dataframe(bulk.issues_frame(found)[["row", "column", "message"]],
-                         hide_index=True, width="stretch")
-
-totals = plan.totals()
-for column, action in zip(st.columns(len(ACTIONS)), ACTIONS, strict=True):
-    column.metric(action.capitalize(), f"{totals[action]:,}")
-if plan.warnings:
-    st.warning(f"{len(plan.warnings):,} value(s) do not look like their inputs' names suggest "
-               "(see the warnings column); they are sent as written.", icon=":material/warning:")
-if plan.rows:
-    st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch", column_config={
-        "row": st.column_config.NumberColumn("Row", format="%d", width="small"),
-        "action": st.column_config.TextColumn("Action", width=95)})
-
 store = context.store()
-earlier = bulk.earlier_job(store, tenant.name, plan.file_sha256, options)
-if earlier is not None:
-    _, done = earlier
-    st.info(f"An earlier apply of this file stopped ({bulk.describe_summary(done)}). "
-            "Apply continues where it stopped: rows already done are not sent again.",
-            icon=":material/history:")
+applied = st.session_state.get(K_JOB)
+just_applied = applied is not None and applied[0] == check_key
+if just_applied:  # the result first; the same file checked again below it, folded
+    st.subheader("Result of the apply")
+    bulk_page.show_job(store, applied[1])
+    below = st.expander(f"The file checked again after the apply: {bulk_page.plan_line(plan)}")
+else:
+    below = st.container()
 
-writes = totals["create"] + totals["update"]
-can_apply = bool(plan.rows) and (not plan.issues or valid_only) and (
-    writes > 0 or earlier is not None)
-if plan.rows and not writes and earlier is None:
-    st.caption("Nothing to send: every valid row is already as the file says.")
-typed = typed_confirmation(tenant, K_CONFIRM)
-label = "Resume apply" if earlier is not None else f"Apply {writes:,} rows"
-if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
-    bar = st.progress(0.0, text="Starting…")
-    shown = [0.0]
 
-    def show(progress: bulk.Progress) -> None:
-        """Update the bar at most five times a second (and at the end)."""
-        if time.monotonic() - shown[0] >= 0.2 or progress.finished == progress.total:
-            shown[0] = time.monotonic()
-            bar.progress(progress.fraction, text=progress.describe())
+def plan_and_apply() -> None:
+    """The file's problems and plan, and the apply button (with its progress)."""
+    bulk_page.show_issues(plan, valid_only=valid_only, applied=just_applied)
+    bulk_page.show_plan(plan)
+    totals = plan.totals()
+    earlier = bulk.earlier_job(store, tenant.name, plan.file_sha256, options)
+    if earlier is not None:
+        _, done = earlier
+        st.info(f"An earlier apply of this file stopped ({bulk.describe_summary(done)}). "
+                "Apply continues where it stopped: rows already done are not sent again.",
+                icon=":material/history:")
 
-    with user_errors("Applying the file", stop=False):
-        result = bulk.apply_upload(
-            tenant, uploaded.name, content, options, open_client=context.async_client,
-            actor=actor, store=store, key=context.secret_key(), confirmation=typed,
-            on_progress=show, limits=context.configured().bulk)
-        bar.progress(1.0, text=result.progress.describe())
-        st.session_state[K_JOB] = result.job.id
-        st.session_state.pop(K_PLAN, None)  # check again: the plan now shows what is left
-        context.refresh()
-        st.rerun()
+    writes = totals["create"] + totals["update"]
+    can_apply = bool(plan.rows) and (not plan.issues or valid_only) and (
+        writes > 0 or earlier is not None)
+    if plan.rows and not writes and earlier is None:
+        st.caption("Nothing to send: every valid row is already as the file says.")
+    typed = typed_confirmation(tenant, K_CONFIRM)
+    label = "Resume apply" if earlier is not None else f"Apply {writes:,} rows"
+    if st.button(label, key=K_APPLY, type="primary", disabled=not can_apply):
+        bar = st.progress(0.0, text="Starting…")
+        shown = [0.0]
 
-if K_JOB in st.session_state:
-    job, result_summary = bulk.job_outcome(store, st.session_state[K_JOB])
-    say = st.success if job.status == "done" else st.warning
-    say(f"{job.file_name}: {bulk.describe_summary(result_summary)}.")
-    report = bulk.report_frame(store, job.id)
-    st.download_button("Download the report (CSV)", bulk.report_csv(report),
-                       bulk.report_file_name(job), "text/csv", key="bulk.report",
-                       icon=":material/download:", on_click="ignore")
-    st.dataframe(report, hide_index=True, width="stretch")
+        def show(progress: bulk.Progress) -> None:
+            """Update the bar at most five times a second (and at the end)."""
+            if time.monotonic() - shown[0] >= 0.2 or progress.finished == progress.total:
+                shown[0] = time.monotonic()
+                bar.progress(progress.fraction, text=progress.describe())
+
+        with user_errors("Applying the file", stop=False):
+            result = bulk.apply_upload(
+                tenant, uploaded.name, content, options, open_client=context.async_client,
+                actor=actor, store=store, key=context.secret_key(), confirmation=typed,
+                on_progress=show, limits=context.configured().bulk)
+            bar.progress(1.0, text=result.progress.describe())
+            st.session_state[K_JOB] = (check_key, result.job.id)
+            st.session_state.pop(K_PLAN, None)  # check again: the plan now shows what is left
+            context.refresh()
+            st.rerun()
+
+
+with below:
+    plan_and_apply()
+if applied is not None and not just_applied:  # an apply of another file, or other options
+    with st.expander("The last apply in this session"):
+        bulk_page.show_job(store, applied[1])

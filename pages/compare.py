@@ -7,7 +7,7 @@ import streamlit as st
 from orgconn.services import export
 from orgconn.services.access import Action
 from orgconn.services.compare import compare, sync_apply, sync_plan
-from orgconn.ui import context, state, widgets
+from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.comparison import comparison, components
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
@@ -50,13 +50,25 @@ for cell, kind in zip(cells[1:] + st.columns(6), compare.Kind, strict=False):
 heat, table = st.columns([2, 3])
 with heat:
     st.markdown("**Drift by stable key and tenant**")
+    st.caption("A tenant's number: how many of the key's differences it takes part in — it "
+               "lacks what another has, or its value is not the most common one (with no "
+               "majority, every tenant concerned). One difference can count in several tenants, "
+               "so a row may add up to more than its total in brackets, which is the table's "
+               "*Differences*, each counted once.")
     matrix = compare.drift_matrix(frame, list(overview["stable_key"]))
-    st.plotly_chart(compare.drift_heatmap(matrix), key="compare.heatmap")
+    st.plotly_chart(compare.drift_heatmap(matrix, compare.drift_totals(frame)),
+                    key="compare.heatmap")
 with table:
     st.markdown("**Per stable key**: where it exists and % of customers complete")
-    st.dataframe(overview, key="compare.overview", hide_index=True, width="stretch",
-                 column_config={f"coverage {t}": st.column_config.NumberColumn(
-                     f"coverage {t}", format="%.1f%%") for t in chosen})
+    tables.table(overview, key="compare.overview", config={
+        "stable_key": st.column_config.TextColumn("Stable key", width=135),
+        "exists_in": st.column_config.TextColumn("Exists in", width=70),
+        "differences": st.column_config.NumberColumn(
+            "Differences", width=85, help="Known differences of the key, each counted once"),
+        **{f"coverage {t}": st.column_config.NumberColumn(
+            f"Complete in {t}", format="%.1f%%", width=95,
+            help=f"% of {t}'s customers with complete values (blank: no such key there)")
+           for t in chosen}})
 
 with st.container(border=True):
     left, middle, right = st.columns([2, 2, 3])
@@ -75,13 +87,19 @@ st.caption(f"{len(shown):,} of {len(frame):,} differences match. Customer rows l
 st.download_button("Download differences (CSV)", export.to_csv_bytes(shown),
                    f"compare-{'-'.join(chosen)}.csv", "text/csv", key="compare.download",
                    disabled=shown.empty)
-st.dataframe(compare.with_customer_links(shown), key="compare.table", hide_index=True,
-             width="stretch", column_config={
-                 "stable_key": st.column_config.TextColumn(width="medium"),
-                 "input": st.column_config.TextColumn(width="small"),
-                 **{f"link {t}": st.column_config.LinkColumn(f"open in {t}",
-                                                             display_text=f"Edit in {t}")
-                    for t in chosen}})
+tables.table(compare.with_customer_links(shown), key="compare.table", first=[
+    "kind", "stable_key", "customer_name", "customer_external_id", "input",
+    *(f"link {t}" for t in chosen)], config={
+        "kind": st.column_config.SelectboxColumn("Kind", options=[k.value for k in compare.Kind],
+                                                 format_func=compare.kind_label),
+        "stable_key": st.column_config.TextColumn("Stable key", width=135),
+        "customer_name": st.column_config.TextColumn("Customer", width=170),
+        "input": st.column_config.TextColumn("Input", width=100),
+        "drift_in": st.column_config.TextColumn(
+            "Differs in", help="The tenants taking part: lacking it, or not the most common"),
+        **{t: st.column_config.TextColumn(f"In {t}") for t in chosen},
+        **{f"link {t}": st.column_config.LinkColumn(
+            f"Open in {t}", display_text=f"Edit in {t}", width="small") for t in chosen}})
 
 actor = view.actor
 if not actor.can(Action.SYNC_CREATE):
@@ -100,12 +118,17 @@ with user_errors(f"Planning the sync of {source} to {target}"):
         str(source), result.connections[chosen.index(str(source))], target_config.name,
         result.connections[chosen.index(target_config.name)],
         components(target_config.name, target_config.url))
-st.dataframe(sync_plan.plan_frame(plan), key="compare.sync.plan", hide_index=True,
-             width="stretch")
+tables.table(sync_plan.plan_frame(plan), key="compare.sync.plan", wrap=True,
+             first=["action", "stable_key", "reason"], config={
+                 "action": st.column_config.TextColumn("Action", width=90),
+                 "stable_key": st.column_config.TextColumn("Stable key", width=130),
+                 "reason": st.column_config.TextColumn("Why", width=260),
+                 "name": st.column_config.TextColumn("Name", width=120),
+                 "inputs": st.column_config.TextColumn("Inputs", width=200)})
 applied = st.session_state.pop(K_RESULT, None)
 if applied is not None:
     st.success("Sync plan applied; the comparison above is fresh. Results:")
-    st.dataframe(applied, key="compare.sync.results", hide_index=True)
+    tables.table(applied, key="compare.sync.results", wrap=True)
 if not plan.writes:
     st.info(f"Nothing to create or update in {target}.")
     st.stop()

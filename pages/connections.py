@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from orgconn.services import coverage, definitions
-from orgconn.ui import connection_wizard, context, widgets
+from orgconn.ui import connection_wizard, context, tables, widgets
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
@@ -73,8 +73,7 @@ if section == "Definitions":
             with st.expander(f"Inputs of each connection in {tenant.label or name}"):
                 inputs = definitions.inputs_frame(
                     name, context.all_connections(name, tenant.url), context.secret_key())
-                st.dataframe(inputs.drop(columns="tenant"), key=f"connections.inputs.{name}",
-                             hide_index=True, width="stretch")
+                tables.table(inputs, key=f"connections.inputs.{name}", hide=["tenant"])
             owned = coverage.owned_connections_frame(
                 name, context.all_connections(name, tenant.url),
                 context.snapshot(name, tenant.url).customer_values)
@@ -83,9 +82,8 @@ if section == "Definitions":
                                  f"({len(owned)})"):
                     st.caption("Each concerns its owner alone: covered only for that customer, "
                                "never copied to another tenant.")
-                    st.dataframe(owned.drop(columns=["tenant", "customer_id"]),
-                                 key=f"connections.owned.{name}", hide_index=True,
-                                 width="stretch")
+                    tables.table(owned, key=f"connections.owned.{name}",
+                                 hide=["tenant", "customer_id"])
     st.stop()
 
 tenant = widgets.one_tenant(K_TENANT, view.tenants)

@@ -23,8 +23,8 @@ K_CONNECTION = "values.connection"
 K_CUSTOMER = "values.customer"
 
 st.title("Customer values")
-st.caption("One customer's values for one org-activated connection. Inputs marked :red[*] are "
-           "required. Secrets are never shown: leave a set secret blank to keep it.")
+st.caption("One customer's values for one org-activated connection; a required input says so "
+           "in its label. Secrets are never shown: leave a set secret blank to keep it.")
 
 actor = view.actor
 
@@ -37,16 +37,20 @@ if not connections or not customers:
     st.info(f"Tenant {tenant.name} has no org-activated connection or no customer yet.")
     st.stop()
 
+# neither box is ever empty: a Streamlit selectbox that starts empty can show its placeholder
+# while it holds a value (type "ware", Enter, Escape), and the form below would then edit a
+# connection or customer the boxes do not show
 left, right = st.columns(2)
 with left:
-    values_form.seed_from_link(K_CONNECTION, state.Q_CONNECTION, list(connections))
+    values_form.seed_from_link(K_CONNECTION, state.Q_CONNECTION, list(connections),
+                               default=next(iter(connections)))
     stable_key = st.selectbox("Connection", list(connections), key=K_CONNECTION,
-                              placeholder="Choose a connection",
                               format_func=lambda k: f"{connections[k].name} ({k})")
 with right:
-    values_form.seed_from_link(K_CUSTOMER, state.Q_CUSTOMER, list(customers))
+    values_form.seed_from_link(K_CUSTOMER, state.Q_CUSTOMER, list(customers),
+                               default=next(iter(customers)))
     external_id = st.selectbox("Customer", list(customers), key=K_CUSTOMER,
-                               placeholder="Type a customer's name, external ID or ID",
+                               help="Type a customer's name, external ID or ID to find them",
                                format_func=lambda k: f"{customers[k].name} · " + (
                                    k if customers[k].external_id else f"no external ID · {k}"))
 st.query_params.update({state.Q_TENANT: tenant.name, state.Q_CONNECTION: stable_key or "",

@@ -13,7 +13,7 @@ from orgconn.services.access import Action
 from orgconn.services.rollout import rollout, snapshots
 from orgconn.services.rollout import rollout_charts as charts
 from orgconn.services.rollout import rollout_progress as progress
-from orgconn.ui import context, state, widgets
+from orgconn.ui import context, rollout_view, state, tables, widgets
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
@@ -21,12 +21,22 @@ view = shell("rollout")
 
 Q_SEGMENT, Q_MEASURE = "segment", "measure"
 ALL = "(all customers)"
+PERCENT = "%.1f%%"
+TARGET_COLUMNS = {  # the targets table on screen (its CSV keeps the frame's own names)
+    "verdict": st.column_config.TextColumn("Verdict", width=300),
+    "target_pct": st.column_config.NumberColumn("Target (% complete)", format=PERCENT),
+    "current_pct": st.column_config.NumberColumn("Now (% complete)", format=PERCENT),
+    "slope_per_week": st.column_config.NumberColumn("Trend (points/week)", format="%+.2f"),
+    "target_date": st.column_config.DateColumn("Target date", format="YYYY-MM-DD"),
+    "projected_date": st.column_config.DateColumn("Projected to reach it", format="YYYY-MM-DD"),
+    "as_of": st.column_config.DatetimeColumn("As of", format="YYYY-MM-DD HH:mm"),
+}
 
 
 def downloads(name: str, data: pd.DataFrame, figure: go.Figure | None = None) -> None:
     """CSV of a chart's data and, where kaleido and Chromium are installed, the chart as PNG."""
     left, right = st.columns(2)
-    left.download_button("Data (CSV)", export.to_csv_bytes(data), f"rollout-{name}.csv",
+    left.download_button("Data (CSV)", lambda: export.to_csv_bytes(data), f"rollout-{name}.csv",
                          "text/csv", key=f"rollout.{name}.csv", icon=":material/download:",
                          on_click="ignore", disabled=data.empty)
     if figure is not None and charts.png_available():
@@ -84,12 +94,12 @@ label = None if segment == ALL else segment
 shown = rollout.in_segment(frame, label)
 with user_errors("Reading the coverage history"):
     store = context.store()
-    series = pd.concat([rollout.tenant_series(store, t, frame, created_at, now, label)
-                        for t in frame["tenant"].unique()], ignore_index=True)
+    reads = rollout_view.reads_of(chosen)
+    series = rollout_view.series(reads, label, frame, created_at)
 focused = series[series["stable_key"] == focus]
 
 st.subheader("Coverage over time")
-figure = charts.coverage_chart(series, measure)
+figure = rollout_view.coverage_chart(reads, label, measure, series)
 plot(figure, "coverage")
 downloads("coverage", series, figure)
 
@@ -107,7 +117,7 @@ else:
     downloads("blocked", blocked, figure)
 
 st.subheader(f"{names[focus]}: customers by status")
-figure = charts.status_area_chart(focused)
+figure = rollout_view.status_chart(reads, label, focus, focused)
 plot(figure, "status")
 downloads("status", focused, figure)
 
@@ -149,7 +159,9 @@ for result in results:
     downloads(f"target-{result.tenant}", trend, figure)
 if results:
     table = progress.progress_frame(results)
-    st.dataframe(table, key="rollout.targets", hide_index=True, width="stretch")
+    tables.table(table, key="rollout.targets", wrap=True,
+                 first=["tenant", "verdict", "target_pct", "target_date", "current_pct"],
+                 config=TARGET_COLUMNS)
     downloads("targets", table)
 
 st.subheader(f"{names[focus]}: newly configured customers")
@@ -162,5 +174,8 @@ for column, tenant in zip(st.columns(len(chosen)), chosen, strict=True):
         a, b = st.columns(2)
         for place, days in ((a, 7), (b, 30)):
             place.metric(f"Last {days} days", int((recent[days]["tenant"] == tenant).sum()))
-st.dataframe(recent[30], key="rollout.new", hide_index=True, width="stretch")
+tables.table(recent[30], key="rollout.new", statuses=["status"],
+             first=["tenant", "customer_name", "customer_external_id", "status",
+                    "last_configured_at"],
+             config={"basis": st.column_config.TextColumn("How it is known", width="large")})
 downloads("newly-configured", recent[30])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from orgconn.services.values.form import ValuesForm, load_form
-from orgconn.ui import context, state, values_form
+from orgconn.ui import context, state, tables, values_form
 from orgconn.ui.errors import user_errors
 from orgconn.ui.shell import shell
 
@@ -34,12 +34,8 @@ if not connections:
     st.info(f"Tenant {tenant.name} has no org-activated connection yet.")
     st.stop()
 
-st.dataframe(overview, key="testcreds.overview", hide_index=True, width="stretch",
-             column_config={"connection": "Connection", "stable_key": "Stable key",
-                            "test_credentials": "Test credentials", "inputs_set": "Inputs set",
-                            "missing_required": "Required inputs missing",
-                            "last_configured_at": st.column_config.DatetimeColumn(
-                                "Last configured", format="YYYY-MM-DD HH:mm")})
+tables.table(overview, key="testcreds.overview",
+             first=["connection", "stable_key", "test_credentials", "missing_required"])
 
 values_form.seed_from_link(K_CONNECTION, state.Q_CONNECTION, list(connections),
                            default=next(iter(connections)))
@@ -57,7 +53,7 @@ def load() -> ValuesForm:
 
 def after_write() -> None:
     """Forget the overview, so it shows the new test credentials."""
-    values_form.test_credentials_overview.clear()
+    values_form.test_credentials_overview_clear()
 
 
 with user_errors(f"Loading the test credentials of {stable_key}"):

@@ -48,8 +48,14 @@ def test_a_downloaded_template_filled_in_uploads_plans_and_applies(
         .split()[-1] == str(len(template))
     apply.click()
 
-    page.get_by_text(f"warehouse.csv: job 1 done: {len(template)} done").wait_for()
+    result = page.get_by_text(f"warehouse.csv: job 1 done: {len(template)} done")
+    result.wait_for()
     page.get_by_role("button", name="Download the report (CSV)").wait_for()
+    recheck = page.get_by_text("The file checked again after the apply")
+    # the result comes first; the same file checked again is folded below it
+    assert result.bounding_box()["y"] < recheck.bounding_box()["y"]  # type: ignore[index]
+    assert not page.locator("[data-testid='stMetric']").filter(has_text="Unchanged").is_visible()
+    recheck.click()
     page.locator("[data-testid='stMetric']").filter(has_text="Unchanged") \
         .filter(has_text=str(len(template))).wait_for()
     assert SECRET not in page.content()

@@ -49,7 +49,8 @@ def test_a_known_gap_is_found_with_the_search_and_listed_in_the_gaps_tab(
     assert f"q={gap['customer_external_id']}" in page.url
 
     page.get_by_role("tab", name="Gaps").click()
-    template = f"us · {gap['stable_key']}: template of the customers lacking values"
+    template = (f"us · {gap['connection']} ({gap['stable_key']}): template of the customers "
+                "lacking values")
     page.get_by_role("link", name=template).wait_for()
     grid = page.locator("[data-testid='stDataFrame']").filter(has_text=gap["missing_inputs"])
     grid.first.wait_for()

@@ -98,3 +98,24 @@ def test_the_audit_log_lists_a_write_and_filters_by_action(
     grid_cells(page).filter(has_text="timeoutSeconds").first.wait_for(state="attached")
     assert TYPED not in page.content()
     screenshot(page, "audit")
+
+
+def test_typing_enter_and_escape_in_a_box_leaves_it_showing_what_the_form_edits(
+        dashboard: str, page: Any) -> None:
+    page.goto(f"{dashboard}/customer_values?tenant=us")
+    heading = page.locator("h3").first
+    heading.wait_for()
+    for label, text in (("Connection", "ware"), ("Customer", "Silver")):
+        box = page.locator(f"input[aria-label='{label}']")
+        box.click()
+        page.keyboard.type(text)
+        page.wait_for_timeout(500)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(100)
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(1500)
+        page.locator("[data-test-script-state='notRunning']").wait_for()
+        shown = box.input_value()
+        assert shown, f"the {label} box is never empty"
+        name = shown.rsplit(" (", 1)[0] if label == "Connection" else shown.rsplit(" · ", 1)[0]
+        assert name in heading.inner_text(), (label, shown, heading.inner_text())

@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient
+from orgconn.client import AsyncPrismaticClient, Limits, PageRead, PrismaticClient, reads
 from tests.client.conftest import FAST, make_tenant
 from tests.client.fake_prismatic import FakePrismatic, page
 
@@ -115,3 +115,52 @@ def test_the_async_client_pages_concurrently_and_runs_streams_side_by_side():
     assert (customers, values) == (450, 320)
     assert peak == 3
     assert requests == 5 + 4 + 1  # customers, values, connections: pages of 100
+
+
+def test_a_paged_read_reports_each_page_as_it_arrives_with_page_n_of_m():
+    fake = fake_with_customers(250)
+    heard: list[PageRead] = []
+    client = PrismaticClient(make_tenant(), http=httpx.Client(
+        transport=httpx.MockTransport(fake.handler)), retry=FAST)
+
+    assert len(client.snapshot(on_page=heard.append).customers) == 250
+
+    customers = [r for r in heard if r.what == "customers"]
+    assert [(r.page, r.pages, r.total) for r in customers] == [(1, 3, 250), (2, 3, 250),
+                                                               (3, 3, 250)]
+    assert sorted(r.items for r in customers) == [100, 200, 250]
+    assert customers[-1].fraction == 1.0
+    assert customers[-1].describe() == "customers: page 3 of 3 (250 of 250)"
+    assert {r.what for r in heard} == {"connections", "customers", "values"}
+
+
+def test_opaque_cursors_report_each_page_as_it_is_followed():
+    fake = fake_with_customers(230)
+
+    def opaque(request: httpx.Request) -> httpx.Response:
+        variables = json.loads(request.content)["variables"]
+        start = int(variables.get("after") or 0)
+        chunk = page(fake.customers[start:], {"first": variables["first"]})
+        chunk["pageInfo"]["endCursor"] = str(start + len(chunk["nodes"]))
+        chunk["totalCount"] = len(fake.customers)
+        return httpx.Response(200, json={"data": {"customers": chunk}})
+
+    heard: list[PageRead] = []
+    client = PrismaticClient(make_tenant(), http=httpx.Client(
+        transport=httpx.MockTransport(opaque)), retry=FAST)
+    assert len(client.run(reads.customers(on_page=heard.append))) == 230
+    assert [(r.page, r.pages, r.items) for r in heard] == [(1, 3, 100), (2, 3, 200),
+                                                          (3, 3, 230)]
+
+
+def test_the_async_client_reports_pages_too():
+    fake = fake_with_customers(250)
+    heard: list[PageRead] = []
+
+    async def read() -> int:
+        async with AsyncPrismaticClient(make_tenant(), http=httpx.AsyncClient(
+                transport=httpx.MockTransport(fake.handler)), retry=FAST) as client:
+            return len((await client.snapshot(on_page=heard.append)).customers)
+
+    assert asyncio.run(read()) == 250
+    assert sorted(r.page for r in heard if r.what == "customers") == [1, 2, 3]

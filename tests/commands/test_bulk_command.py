@@ -56,9 +56,13 @@ def test_template_check_and_apply_fill_the_customers_lacking_values(
 
     status, out, _ = _run(capsys, config, "template", str(template), "--connection", "sftp-drop")
     assert status == 0 and "customers lacking values" in out
+    assert "\n  external_id: required · the customer's external ID" in out  # a CSV has no notes
+    assert "\n  customer_name: optional · for people only: ignored on upload" in out
     assert ("Left out of the template: 2 customer(s) without an external ID, which a template "
             "row cannot name: Lakeside Veterinary Clinic") in out
     frame = _filled(template)
+    for column in frame.columns[2:]:
+        assert f"\n  {column} (" in out, f"the columns printed name {column}"
     assert len(frame) > 0 and set(frame["external_id"]).isdisjoint(
         e for e, v in _values(fresh_sandbox).items() if v.get("password"))
     frame.to_csv(template, index=False)
@@ -109,7 +113,7 @@ def test_valid_only_applies_the_good_rows_and_exits_1_naming_the_rows_left_out(
     status, out, _ = _run(capsys, config, "apply", str(template), "--connection", "sftp-drop",
                           "--yes", "--valid-only")
 
-    assert status == 1 and "1 invalid rows left out" in out
+    assert status == 1 and "1 invalid row left out" in out
     report = pd.read_csv(tmp_path / "sftp-report.csv", dtype=str, keep_default_na=False)
     assert report.set_index("external_id").loc["nobody-by-that-id", "outcome"] == "skipped"
     assert (report["outcome"] == "done").sum() == len(frame) - 1

@@ -126,7 +126,7 @@ def test_the_sidebar_names_the_org_and_tenant_each_token_reaches(
 
 def test_with_no_tenant_configured_the_app_runs_on_a_sandbox_and_says_so(
         app: AppTest, configure: Configure, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     configure({})
     monkeypatch.setenv("ORGCONN_SANDBOX_DIR", str(tmp_path / "embedded"))
     monkeypatch.setenv("ORGCONN_SANDBOX_CUSTOMERS", "8")
@@ -140,6 +140,10 @@ def test_with_no_tenant_configured_the_app_runs_on_a_sandbox_and_says_so(
     assert app.sidebar.multiselect(key="sidebar.tenants").value == ["us", "eu"]
     # 8 seeded customers per tenant and the two without an external ID
     assert [m.value for m in app.metric if m.label == "Customers"] == ["10", "10"]
+    said = capsys.readouterr().err  # on the terminal of `make run`, once
+    assert said.count("embedded sandbox of DEMO data") == 1
+    assert "us http://127.0.0.1:" in said and "/api" in said
+    assert f"data in {tmp_path / 'embedded'}" in said and "sandbox-us" not in said
 
 
 def test_a_configured_tenant_gets_no_sandbox_notice(app: AppTest, sandbox_config: Path) -> None:

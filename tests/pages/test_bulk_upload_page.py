@@ -68,6 +68,12 @@ def test_the_coverage_link_prefills_tenant_connection_and_template_rows(
     assert at.radio(key="bulk.template").value == "missing"
     assert f"{len(lacking):,} customers" in " ".join(c.value for c in at.caption)
     assert [b.label for b in at.get("download_button")] == ["Template (CSV)", "Template (XLSX)"]
+    guide = bulk.column_guide(connection)
+    columns = next(e for e in at.expander if e.label.startswith("Columns"))
+    assert columns.label == f"Columns · {sum(g.required for g in guide)} required of {len(guide)}"
+    shown = columns.dataframe[0].value
+    assert list(shown["Column"]) == list(lacking.columns)
+    assert list(shown["Takes"]) == [g.takes for g in guide]
 
 
 def test_an_uploaded_file_shows_its_plan_and_applying_it_gives_a_report_without_secrets(
@@ -102,6 +108,29 @@ def test_an_uploaded_file_shows_its_plan_and_applying_it_gives_a_report_without_
     assert metric(at, "Unchanged") == len(filled)  # the file checked again: nothing left to do
 
 
+def test_after_an_apply_the_report_comes_first_and_the_rechecked_plan_is_folded_below(
+        app: AppTest, fresh_sandbox_config: Path, fresh_sandbox: RunningSandbox) -> None:
+    content, filled = warehouse_file(read_us(fresh_sandbox))
+    content += b"nobody-by-that-id,,db.example.com,5432,app,loader,x\r\n"
+    at = open_page(app, PAGE, tenant="us", connection="customer-warehouse")
+    at.file_uploader(key="bulk.file").set_value(("warehouse.csv", content, "text/csv"))
+    at.toggle(key="bulk.valid_only").set_value(True)
+    at.run()
+    assert "Only the valid rows will be sent" in at.error[0].value
+
+    at.button(key="bulk.apply").click()
+    at.run()
+
+    assert not at.exception and not at.error  # no red "file has 1 problem" after the apply
+    assert "Result of the apply" in at.subheader[0].value
+    assert f"{len(filled)} done" in at.success[0].value
+    folded = next(e for e in at.expander if e.label.startswith("The file checked again"))
+    assert f"{len(filled)} unchanged" in folded.label and "1 invalid" in folded.label
+    assert [m.label for m in folded.metric][:3] == ["Create", "Update", "Unchanged"]
+    assert "Those rows were not sent" in folded.info[0].value
+    assert not at.metric or all(m in list(folded.metric) for m in at.metric)
+
+
 def test_a_file_with_problems_shows_them_grouped_by_kind_and_cannot_be_applied(
         app: AppTest, sandbox_config: Path) -> None:
     content = (b"external_id,customer_name,host,port,options\n"
@@ -113,7 +142,7 @@ def test_a_file_with_problems_shows_them_grouped_by_kind_and_cannot_be_applied(
 
     assert not at.exception
     assert "Nothing will be sent" in at.error[0].value
-    groups = {e.label: e for e in at.expander}
+    groups = {e.label: e for e in at.expander if not e.label.startswith("Columns")}
     assert set(groups) == {"unknown external ID · 1", "bad type · 1"}
     bad_type = groups["bad type · 1"].dataframe[0].value
     assert list(bad_type["row"]) == [3] and list(bad_type["column"]) == ["options"]

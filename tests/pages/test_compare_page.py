@@ -9,6 +9,7 @@ the comparison rules themselves are tested in tests/services.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from orgconn.models import InputScope
 from orgconn.sandbox import RunningSandbox
 from orgconn.store import open_store
+from orgconn.ui import tables
 from tests.edit_support import sandbox_client
 from tests.pages.conftest import APP, TIMEOUT, Configure, Downloads, open_page, sandbox_tenants
 
@@ -70,6 +72,37 @@ def test_both_tenants_are_compared_by_default_with_the_seeded_drift_counted(
         rows.loc[rows["kind"] == "default_for_component", "stable_key"])
     left_out = [c.value for c in at.caption if "Left out of the customer comparison" in c.value]
     assert left_out and "us: 2 (Lakeside Veterinary Clinic, Old Mill Bakery)" in left_out[0]
+
+
+def test_the_heatmap_says_what_its_numbers_count_and_agrees_with_the_overview(
+        app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, PAGE)
+    overview = frame_with(at, "exists_in")
+    assert overview is not None
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    rows = spec["data"][0]["y"]
+    for key, total in zip(overview["stable_key"], overview["differences"], strict=True):
+        assert f"{key}<br>({total:,} in all)" in rows
+    assert any("takes part in" in c.value and "each counted once" in c.value
+               for c in at.caption)
+
+
+def test_the_tables_read_as_words_with_the_customer_and_links_first(
+        app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, PAGE)
+    shown = next(d for d in at.dataframe if "drift_in" in d.value.columns)
+    config = json.loads(shown.proto.columns)
+    order = list(shown.proto.column_order)
+    assert order[:7] == ["kind", "stable_key", "customer_name", "customer_external_id", "input",
+                         "link us", "link eu"]
+    assert config["drift_in"]["label"] == "Differs in"
+    assert config["customer_external_id"]["label"] == "External ID"
+    kinds = {o["value"]: o["label"] for o in config["kind"]["type_config"]["options"]}
+    assert kinds["customer_missing"] == "Customer missing"
+    plan = next(d for d in at.dataframe if "reason" in d.value.columns)
+    assert list(plan.proto.column_order)[:3] == ["action", "stable_key", "reason"]
+    assert json.loads(plan.proto.columns)["reason"]["label"] == "Why"
+    assert plan.proto.row_height == tables.WRAPPING_ROW_HEIGHT, "long reasons wrap"
 
 
 def test_customer_rows_link_to_the_customer_values_page_of_each_tenant(

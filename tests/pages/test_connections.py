@@ -262,3 +262,35 @@ def test_going_back_keeps_what_was_typed(app, sandbox_config):
     at.button(key=wizard.K_BACK).click().run()
     assert step(at) == "identity"
     assert at.text_input(key=wizard.K_STABLE_KEY).value == "partner-basic"
+
+
+def test_the_stable_key_follows_the_name_until_one_of_ones_own_is_typed(app, sandbox_config):
+    at = choose(open_wizard(app), "http/basic")
+    at.text_input(key=wizard.K_NAME).input("Partner Basic API").run()
+    assert at.text_input(key=wizard.K_STABLE_KEY).value == "partner-basic-api"
+    at.text_input(key=wizard.K_NAME).input("Partner Basic").run()
+    assert at.text_input(key=wizard.K_STABLE_KEY).value == "partner-basic"
+    at.text_input(key=wizard.K_STABLE_KEY).input("my-own-key").run()
+    at.text_input(key=wizard.K_NAME).input("Partner HTTP").run()
+    assert at.text_input(key=wizard.K_STABLE_KEY).value == "my-own-key", "the user's key stays"
+
+
+def test_the_step_count_matches_the_steps_and_done_is_not_one(app, sandbox_config):
+    at = open_wizard(app)
+    steps = len(wizard.STEPS) - 1
+    assert at.get("progress")[0].proto.text == f"Step 1 of {steps}: Component connection"
+    at = choose(at, "http/basic")
+    assert at.get("progress")[0].proto.text == f"Step 2 of {steps}: Name and stable key"
+
+
+def test_booleans_are_a_true_false_choice_and_labels_carry_no_markdown(app, sandbox_config):
+    at = choose(open_wizard(app), "sftp/basic")
+    identify(at, "Partner SFTP basic", "partner-sftp-basic")
+    radio_labels = [r.label for r in at.radio]
+    assert radio_labels and not [x for x in radio_labels if "`" in x or ":red[" in x]
+    scope(at, host=InputScope.ORG, strictHostKeyChecking=InputScope.ORG)
+    choice = at.selectbox(key=wizard.K_GLOBAL + "strictHostKeyChecking")
+    assert choice.options == ["(not set)", "true", "false"] and choice.value == "true"
+    assert at.text_input(key=wizard.K_GLOBAL + "host").label == "Host (required)"
+    labels = [w.label for w in [*at.text_input, *at.selectbox]]
+    assert not [x for x in labels if "*" in x or ":red[" in x or "`" in x]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ def shown_gaps(at: AppTest) -> set[tuple[str, str, str, str, str]]:
     """(tenant, stable key, external ID, customer name, status) of the rows of the Gaps tab."""
     gaps = dataframe(at, "Gaps")
     return set(zip(gaps["tenant"], gaps["stable_key"], gaps["customer_external_id"],
-                   gaps["customer_name"], gaps["status"], strict=True))
+                   gaps["customer_name"], gaps["status"].str[0], strict=True))  # [status]
 
 
 def shown_customers(at: AppTest) -> set[tuple[str, str]]:
@@ -144,19 +145,58 @@ def test_the_matrix_has_a_status_in_every_cell_naming_missing_inputs(
     assert len(set(customers)) == len(customers) == len(matrix)
     assert set(zip(matrix["tenant"], matrix["customer_external_id"], matrix["customer_name"],
                    strict=True)) == set(customers)
-    cells = matrix.melt(id_vars=ID_COLUMNS, var_name="connection", value_name="text")
-    shown = {(r.tenant, r.customer_external_id, r.customer_name, r.connection): r.text
+    cells = matrix.melt(id_vars=ID_COLUMNS, var_name="connection", value_name="labels")
+    shown = {(r.tenant, r.customer_external_id, r.customer_name, r.connection): list(r.labels)
              for r in cells.itertuples()}
     for row in expected.frame.itertuples():
-        text = shown.pop((row.tenant, row.customer_external_id, row.customer_name,
-                          row.connection))
-        assert row.status in text
+        labels = shown.pop((row.tenant, row.customer_external_id, row.customer_name,
+                            row.connection))
+        assert labels[0] == row.status, "the status is a cell's first (coloured) label"
         if row.status == "incomplete":
-            for key in row.missing_inputs.split(";"):
-                assert key in text
+            assert labels[1:] == row.missing_inputs.split(";")
     # what is left are connections a tenant does not have (crm-sync exists in us only)
-    assert shown and set(shown.values()) == {"—"}
+    assert shown and {tuple(v) for v in shown.values()} == {("—",)}
     assert {k[0] for k in shown} == {"eu"}
+
+
+def test_status_cells_are_words_in_colour_with_a_legend_and_no_emoji(
+        app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, PAGE)
+    matrix = tab(at, "Matrix").dataframe[0]
+    config = json.loads(matrix.proto.columns)
+    statuses = [c for c in matrix.value.columns if c not in ID_COLUMNS]
+    for column in statuses:
+        assert config[column]["type_config"]["type"] == "multiselect"
+        colours = {o["value"]: o.get("color") for o in config[column]["type_config"]["options"]}
+        assert set(colours) == {"complete", "incomplete", "missing", "error"}
+        assert len(set(colours.values())) == 4, "each status has its own colour"
+    assert [config[c]["label"] for c in ID_COLUMNS] == ["Tenant", "External ID", "Customer"]
+    legend = next(c.value for c in tab(at, "Matrix").caption if "Status of each" in c.value)
+    assert ":green-badge[complete]" in legend and ":red-badge[error]" in legend
+    seen = " ".join(str(v) for v in matrix.value.to_numpy().ravel())
+    assert not re.search("[\u2705\U0001F7E0\u2B1C\U0001F534]", seen), "no emoji marks"
+
+
+def test_the_tenant_cards_follow_the_connection_filter_and_say_what_they_count(
+        app: AppTest, sandbox_config: Path, expected: Expected) -> None:
+    at = open_page(app, PAGE, connection="acme-api-key", status="missing")
+    frame = expected.frame[expected.frame["stable_key"] == "acme-api-key"]
+    wanted = []
+    for name in TENANTS:
+        cells = frame[frame["tenant"] == name]
+        wanted.append(("Complete", f"{100.0 * (cells['status'] == 'complete').mean():.1f}%"))
+        assert any(f"{(cells['status'] == 'complete').sum()} of {len(cells)} customer × "
+                   "connection pairs complete (filtered)" in c.value for c in at.caption)
+    assert [(m.label, m.value) for m in at.metric if m.label == "Complete"] == wanted
+    assert [m.value for m in at.metric if m.label == "Connections"] == ["1", "1"]
+
+
+def test_the_connection_filter_shows_names_with_the_stable_key(
+        app: AppTest, sandbox_config: Path, expected: Expected) -> None:
+    at = open_page(app, PAGE)
+    names = dict(zip(expected.frame["stable_key"], expected.frame["connection"], strict=True))
+    box = at.multiselect(key="coverage.connection")
+    assert sorted(box.options) == sorted(f"{n} ({k})" for k, n in names.items())
 
 
 def test_connections_orgconn_does_not_manage_are_listed_apart(
@@ -336,6 +376,28 @@ def test_bulk_upload_templates_are_offered_per_tenant_and_connection_with_gaps(
     assert all(q["template"] == ["missing"] for q in links)
     offered = [(q["tenant"][0], q["connection"][0]) for q in links]
     assert sorted(offered) == sorted({(t, k) for t, k, *_ in expected.gaps()})
+
+
+def test_each_template_link_says_how_many_gaps_it_covers_and_which_it_leaves_out(
+        app: AppTest, sandbox_config: Path, expected: Expected) -> None:
+    at = open_page(app, PAGE)
+    text = "\n".join(m.value for m in tab(at, "Gaps").markdown)
+    gaps = expected.frame[expected.frame["status"] != "complete"]
+    assert (gaps["status"] == "error").any(), "the sandbox has error rows to leave out"
+    for (tenant, key), rows in gaps.groupby(["tenant", "stable_key"]):
+        line = next(x for x in text.splitlines() if f"tenant={tenant}&connection={key}&" in x)
+        no_id = rows[rows["customer_external_id"] == ""]
+        errors = rows[(rows["status"] == "error") & (rows["customer_external_id"] != "")]
+        left = len(errors) + len(no_id)
+        assert f"covers {len(rows) - left} of these {len(rows)} gaps" in line
+        if len(no_id):
+            assert f"leaves out {len(no_id)} (no external ID" in line
+        if len(errors):
+            assert f"leaves out {len(errors)} (values set, but the connection reports an " \
+                   "error" in line
+            assert errors["customer_name"].iloc[0] in line
+        if not left:
+            assert "leaves out" not in line
 
 
 # --- blocking gaps -------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_a_customer_link_prefills_the_form_and_saving_creates_the_values(
     at = open_values(app, "my-external-id")
     assert at.selectbox(key="values.customer").value == "my-external-id"
     assert at.text_input(key="values.global.baseUrl").disabled
-    assert at.text_input(key="values.input.apiKey").label == "API key :red[*]"
+    assert at.text_input(key="values.input.apiKey").label == "API key (required)"
     at.text_input(key="values.input.apiKey").input(TYPED)
     save(at)
     assert any(t.startswith("Created my-external-id's values") for t in texts(at, "success"))
@@ -264,3 +264,14 @@ def test_a_protected_tenant_needs_its_name_typed_before_saving(
     with open_store(os.environ["ORGCONN_DATABASE_URL"]) as store:
         assert [r.outcome.split(":")[0] for r in audit_rows(store)] == ["failed", "ok"]
         assert_no_secret_in_audit(store, [TYPED])
+
+
+def test_without_a_link_both_boxes_hold_what_the_form_edits(app: AppTest, sandbox_config) -> None:
+    at = open_page(app, PAGE, tenant="us")
+    assert not at.exception
+    connection = at.selectbox(key="values.connection")
+    customer = at.selectbox(key="values.customer")
+    assert connection.options[0] == f"Acme API key ({connection.value})"  # labels, then values
+    assert customer.options[0].endswith(f" · {customer.value}")
+    assert at.subheader[0].value == (f"{customer.options[0].rsplit(' · ', 1)[0]} · "
+                                     "Acme API key")

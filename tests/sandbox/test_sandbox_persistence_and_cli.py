@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from orgconn.cli import main
+from orgconn.commands.exits import Exit
 from orgconn.sandbox import RunningSandbox, SandboxSettings
 from orgconn.sandbox.tenants import open_tenants
 from tests.sandbox.sandbox_api import Api, find_scv
@@ -35,9 +37,28 @@ def test_a_restart_keeps_changes_and_reset_reseeds(make_sandbox: Callable[..., R
     assert api.data(RENAME, {"i": {"id": scv["id"], "key": "SFTP inbox"}})[
         "updateScopedConfigVariable"]["errors"] == []
     first.stop()
-    assert key_of(api_for(make_sandbox(data_dir=data_dir)), "sftp-drop") == "SFTP inbox"
+    second = make_sandbox(data_dir=data_dir)
+    assert key_of(api_for(second), "sftp-drop") == "SFTP inbox"
+    second.stop()
     assert key_of(api_for(make_sandbox(data_dir=data_dir, reset=True)), "sftp-drop") == (
         "SFTP drop")
+
+
+def test_a_second_sandbox_on_the_data_folder_of_a_running_one_refuses_to_start(
+        make_sandbox: Callable[..., RunningSandbox], tmp_path: Path) -> None:
+    data_dir = tmp_path / "shared"
+    running = make_sandbox(data_dir=data_dir, tenants=("us",))
+    command = [sys.executable, "-m", "orgconn.cli", "sandbox", "--port", "0", "--tenants", "us",
+               "--data-dir", str(data_dir)]
+
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    assert refused.returncode == Exit.INVALID
+    assert f"the data folder {data_dir} is in use by another running sandbox (process " \
+        f"{os.getpid()})" in refused.stderr and "--data-dir" in refused.stderr
+    running.stop()
+    again = make_sandbox(data_dir=data_dir, tenants=("us",))  # free once the first stopped
+    assert again.data_dir == data_dir
 
 
 def test_the_orgconn_sandbox_command_prints_urls_and_tokens_and_serves(tmp_path: Path) -> None:

@@ -248,7 +248,14 @@ def test_the_status_chart_stacks_one_bar_per_connection_and_status(frame: pd.Dat
     figure = status_chart(counts_frame(frame))
     assert {trace.name for trace in figure.data} == {s.value for s in Status}
     complete = next(t for t in figure.data if t.name == "complete")
-    assert list(complete.y) == [1, 1]
+    assert list(complete.x) == [1, 1]
+
+
+def test_the_status_chart_lays_bars_across_so_connection_names_read_unrotated(
+        frame: pd.DataFrame) -> None:
+    figure = status_chart(counts_frame(frame))
+    assert {t.orientation for t in figure.data} == {"h"}
+    assert set(figure.data[0].y) == set(frame["connection"])
 
 
 EMPTY_TENANTS = {

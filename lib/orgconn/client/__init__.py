@@ -29,6 +29,7 @@ No message, log record or repr shows a token or a secret value.
 
 from orgconn.client.async_client import AsyncPrismaticClient
 from orgconn.client.methods import ClientMethods
+from orgconn.client.plans import PageProgress, PageRead
 from orgconn.client.policy import Limits, RequestStats, RetryPolicy, Timeouts
 from orgconn.client.sync_client import PrismaticClient
 from orgconn.errors import (
@@ -58,6 +59,8 @@ __all__ = [
     "Limits",
     "OrgconnError",
     "OutcomeUnknownError",
+    "PageProgress",
+    "PageRead",
     "PayloadError",
     "PrismaticClient",
     "RateLimitedError",

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from orgconn.client.documents import operation
-from orgconn.client.plans import Parallel, Plan, paginate
+from orgconn.client.plans import PageProgress, Parallel, Plan, paginate
 from orgconn.client.reads import Definitions, org_connections
 from orgconn.errors import GraphQLError
 from orgconn.models import (
@@ -83,9 +83,11 @@ def _values(node: dict[str, Any]) -> CoverageValues:
 
 
 def _connections_and_impact(definitions: Definitions, stable_keys: Sequence[str] | None,
-                            with_impact: bool, page_size: int
+                            with_impact: bool, page_size: int,
+                            on_page: PageProgress | None = None
                             ) -> Plan[tuple[list[OrgConnection], InstanceImpact | None]]:
-    connections = yield from org_connections(definitions, stable_keys, page_size=page_size)
+    connections = yield from org_connections(definitions, stable_keys, page_size=page_size,
+                                             on_page=on_page)
     if not with_impact:
         return connections, None
     found = yield from instance_impact(definitions, connections, page_size=page_size)
@@ -93,18 +95,22 @@ def _connections_and_impact(definitions: Definitions, stable_keys: Sequence[str]
 
 
 def coverage_read(definitions: Definitions, stable_keys: Sequence[str] | None = None, *,
-                  with_impact: bool = True, page_size: int = 100) -> Plan[CoverageRead]:
+                  with_impact: bool = True, page_size: int = 100,
+                  on_page: PageProgress | None = None) -> Plan[CoverageRead]:
     """Org-activated connections (optionally only ``stable_keys``), customers, their values
     and, ``with_impact``, the instance impact (None when the tenant cannot answer): every
-    stream concurrently, in pages."""
+    stream concurrently, in pages. ``on_page`` hears of each page of connections, customers
+    and values (`orgconn.client.plans.PageRead`)."""
     keys: list[str | None] = list(stable_keys) if stable_keys is not None else [None]
     streams = tuple(paginate(operation("CoverageValues"), {"stableKey": key},
-                             "customerConfigVariables", page_size=page_size, each=_values)
+                             "customerConfigVariables", page_size=page_size, each=_values,
+                             what="values" if key is None else f"values of {key}",
+                             on_page=on_page)
                     for key in keys)
     (connections, impact), customers, *pages = yield Parallel((
-        _connections_and_impact(definitions, stable_keys, with_impact, page_size),
+        _connections_and_impact(definitions, stable_keys, with_impact, page_size, on_page),
         paginate(operation("Customers"), {"brief": True}, "customers", page_size=page_size,
-                 each=_customer),
+                 each=_customer, what="customers", on_page=on_page),
         *streams))
     values = tuple(v for page in pages for v in page if v.customer_id)
     return CoverageRead(tuple(connections), tuple(customers), values, impact)

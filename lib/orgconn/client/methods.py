@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from orgconn.client import impact, reads, writes
 from orgconn.client.batch import RowAnswer, ValuesWrite, WriteKind, batch_call, send_batch
-from orgconn.client.plans import Plan
+from orgconn.client.plans import PageProgress, Plan
 from orgconn.client.policy import Limits, RetryPolicy
 from orgconn.client.reads import Definitions
 from orgconn.client.writes import Values
@@ -58,10 +58,12 @@ class ClientMethods:
         """
         return reads.org_connections(self._definitions, stable_keys, page_size=self._page)
 
-    def all_connections(self) -> Plan[list[OrgConnection]]:
+    def all_connections(self, *, on_page: PageProgress | None = None
+                        ) -> Plan[list[OrgConnection]]:
         """Every connection definition of the tenant, including org-activated global and
-        customer-activated ones (tell them apart with ``is_org_activated_customer``)."""
-        return reads.all_connections(self._definitions, page_size=self._page)
+        customer-activated ones (tell them apart with ``is_org_activated_customer``).
+        ``on_page`` hears of each page read (`orgconn.client.plans.PageRead`)."""
+        return reads.all_connections(self._definitions, page_size=self._page, on_page=on_page)
 
     def connection(self, stable_key: str) -> Plan[OrgConnection | None]:
         """The connection with this stable key (any kind), or None."""
@@ -125,12 +127,16 @@ class ClientMethods:
         return reads.components(page_size=self._page)
 
     def snapshot(self, stable_keys: Sequence[str] | None = None, *,
-                 brief: bool = False) -> Plan[TenantSnapshot]:
+                 brief: bool = False, on_page: PageProgress | None = None
+                 ) -> Plan[TenantSnapshot]:
         """Org-activated connections, customers and all their values, read concurrently:
         what coverage needs, in about (items / 100) requests. ``brief`` reads only what a bulk
         plan needs: each customer's ID, name and external ID (no labels, description, creation
-        time), and each value set's inputs (no status, use, configuration time, input meta)."""
-        return reads.snapshot(self._definitions, stable_keys, page_size=self._page, brief=brief)
+        time), and each value set's inputs (no status, use, configuration time, input meta).
+        ``on_page`` hears of each page of connections, customers and values as it arrives
+        (`orgconn.client.plans.PageRead`; from the client's threads: keep it quick)."""
+        return reads.snapshot(self._definitions, stable_keys, page_size=self._page, brief=brief,
+                              on_page=on_page)
 
     def instance_impact(self, connections: Sequence[OrgConnection] | None = None
                         ) -> Plan[InstanceImpact | None]:
@@ -144,13 +150,15 @@ class ClientMethods:
         return impact.instance_impact(self._definitions, connections, page_size=self._page)
 
     def coverage_read(self, stable_keys: Sequence[str] | None = None, *,
-                      with_impact: bool = True) -> Plan[CoverageRead]:
+                      with_impact: bool = True, on_page: PageProgress | None = None
+                      ) -> Plan[CoverageRead]:
         """What coverage needs, lean: org-activated connections (optionally ``stable_keys``),
         customers (ID, name, external ID, labels), their values as the keys of the inputs that
         have a value (no value is read) and, ``with_impact``, the instance impact (None when
-        the tenant cannot answer: unknown, never 0). Every stream in pages, concurrently."""
+        the tenant cannot answer: unknown, never 0). Every stream in pages, concurrently.
+        ``on_page`` hears of each page as it arrives (from the client's threads)."""
         return impact.coverage_read(self._definitions, stable_keys, with_impact=with_impact,
-                                    page_size=self._page)
+                                    page_size=self._page, on_page=on_page)
 
     # ---------------------------------------------------------------- writes
 

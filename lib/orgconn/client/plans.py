@@ -9,13 +9,17 @@ A plan is a generator that yields what it needs sent and receives the answers:
 
 `run_sync` drives a plan with threads, `run_async` with asyncio. `paginate` is the plan that
 reads every page of a connection: the first page, then — cursors being offsets — all the
-remaining pages at once.
+remaining pages at once; given an ``on_page`` callback (`PageProgress`), it reports each page as
+it arrives (`PageRead`: what is read, page n of m, items so far of the total). The callback may
+run on the client's worker threads: keep it quick and thread-safe (it must not touch a UI).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import math
+import threading
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -130,20 +134,70 @@ def required(data: Mapping[str, Any], path: str, operation: str) -> Any:
     return found
 
 
-def _page(call: Call, path: str, each: Callable[[dict[str, Any]], Any]
+@dataclass(frozen=True)
+class PageRead:
+    """A page of a paged read has arrived: ``page`` pages of ``pages`` read so far (``pages``
+    may grow while cursors are not offsets), holding ``items`` of ``total`` items."""
+
+    what: str
+    page: int
+    pages: int
+    items: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        """How far the read is, from 0 to 1."""
+        return min(1.0, self.page / self.pages) if self.pages else 1.0
+
+    def describe(self) -> str:
+        """E.g. ``customers: page 3 of 100 (300 of 10,000)``."""
+        return (f"{self.what}: page {self.page:,} of {self.pages:,} "
+                f"({self.items:,} of {self.total:,})")
+
+
+PageProgress = Callable[[PageRead], None]
+
+
+class _PageCounter:
+    """Counts the pages of one paged read as they arrive (from several threads) and reports."""
+
+    def __init__(self, what: str, on_page: PageProgress) -> None:
+        self._what, self._on_page = what, on_page
+        self._lock = threading.Lock()
+        self.page = self.pages = self.items = self.total = 0
+
+    def arrived(self, page: Mapping[str, Any]) -> None:
+        with self._lock:
+            nodes = len(page.get("nodes") or [])
+            self.page += 1
+            self.items += nodes
+            self.total = max(self.total, int(page.get("totalCount") or 0))
+            if self.page == 1:
+                self.pages = max(1, math.ceil(self.total / nodes)) if nodes else 1
+            self.pages = max(self.pages, self.page)
+            read = PageRead(self._what, self.page, self.pages, self.items, self.total)
+        self._on_page(read)
+
+
+def _page(call: Call, path: str, each: Callable[[dict[str, Any]], Any],
+          counter: _PageCounter | None = None
           ) -> Plan[tuple[list[tuple[object, Any]], dict[str, Any]]]:
     """One page of the connection at ``path``: its nodes shaped by ``each`` (keyed by ID) and
-    its ``pageInfo``. Shaped as soon as the page arrives, so raw answers do not pile up."""
+    its ``pageInfo``. Shaped as soon as the page arrives, so raw answers do not pile up; the
+    page is reported to ``counter`` then."""
     answer = yield call
     page = required(answer, path, call.operation.name)
+    if counter is not None:
+        counter.arrived(page)
     nodes = [(node.get("id") or object(), each(node))
              for node in page.get("nodes") or [] if node is not None]
     return nodes, page.get("pageInfo") or {}
 
 
 def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
-             page_size: int = 100, each: Callable[[dict[str, Any]], Any] | None = None
-             ) -> Plan[list[Any]]:
+             page_size: int = 100, each: Callable[[dict[str, Any]], Any] | None = None,
+             what: str = "", on_page: PageProgress | None = None) -> Plan[list[Any]]:
     """Read every node of the connection at ``path`` of ``operation``'s answer.
 
     The operation must take ``$first`` and ``$after`` and select ``totalCount``, ``pageInfo``
@@ -152,11 +206,15 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
     ``endCursor`` one by one. Nodes are de-duplicated by ``id`` (items added while paging would
     otherwise shift a page). An answer without the connection raises `unusable`. ``each``
     shapes every node as its page arrives (e.g. into a small tuple): the result is then the
-    shaped nodes, and the raw pages are not all held at once.
+    shaped nodes, and the raw pages are not all held at once. ``on_page`` hears of every page
+    as it arrives (see the module), ``what`` naming the read.
     """
     shape = each or (lambda node: node)
+    counter = _PageCounter(what or path, on_page) if on_page is not None else None
     first = yield Call(operation, {**variables, "first": page_size})
     page = required(first, path, operation.name)
+    if counter is not None:
+        counter.arrived(page)
     raw = [n for n in page.get("nodes") or [] if n is not None]
     nodes: list[tuple[object, Any]] = [(n.get("id") or object(), shape(n)) for n in raw]
     info = page.get("pageInfo") or {}
@@ -165,7 +223,7 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
         served = len(raw)  # the server's page size (it may cap below page_size)
         pages = yield Parallel(tuple(
             _page(Call(operation, {**variables, "first": served,
-                                   "after": offset_cursor(start - 1)}), path, shape)
+                                   "after": offset_cursor(start - 1)}), path, shape, counter)
             for start in range(served, total, served)))
         for shaped, page_info in pages:
             nodes.extend(shaped)
@@ -173,6 +231,6 @@ def paginate(operation: Operation, variables: Mapping[str, Any], path: str, *,
     while info.get("hasNextPage") and info.get("endCursor"):
         shaped, info = yield from _page(Call(operation, {**variables, "first": page_size,
                                                          "after": info["endCursor"]}),
-                                        path, shape)
+                                        path, shape, counter)
         nodes.extend(shaped)
     return list(dict(nodes).values())

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from orgconn.client.documents import Call, operation
-from orgconn.client.plans import Parallel, Plan, paginate, required, unusable
+from orgconn.client.plans import PageProgress, Parallel, Plan, paginate, required, unusable
 from orgconn.errors import GraphQLError
 from orgconn.models import (
     Component,
@@ -59,19 +59,22 @@ def _connections(definitions: Definitions, nodes: Iterable[dict[str, Any]]) -> l
 
 
 def org_connections(definitions: Definitions, stable_keys: Sequence[str] | None = None,
-                    *, page_size: int = 100) -> Plan[list[OrgConnection]]:
+                    *, page_size: int = 100, on_page: PageProgress | None = None
+                    ) -> Plan[list[OrgConnection]]:
     """The org-activated customer connections, optionally only those ``stable_keys``."""
     keys = list(stable_keys) if stable_keys is not None else None
     nodes = yield from paginate(operation("OrgConnections"), {"stableKeys": keys},
-                                "scopedConfigVariables", page_size=page_size)
+                                "scopedConfigVariables", page_size=page_size,
+                                what="connections", on_page=on_page)
     return [c for c in _connections(definitions, nodes) if c.is_org_activated_customer]
 
 
-def all_connections(definitions: Definitions, *, page_size: int = 100
-                    ) -> Plan[list[OrgConnection]]:
+def all_connections(definitions: Definitions, *, page_size: int = 100,
+                    on_page: PageProgress | None = None) -> Plan[list[OrgConnection]]:
     """Every connection definition (SCV) of the tenant, whatever its scope and manager."""
     nodes = yield from paginate(operation("AllConnections"), {}, "scopedConfigVariables",
-                                page_size=page_size)
+                                page_size=page_size, what="connection definitions",
+                                on_page=on_page)
     return _connections(definitions, nodes)
 
 
@@ -113,7 +116,8 @@ def connection_by_id(definitions: Definitions, connection_id: str) -> Plan[OrgCo
 
 
 def customers(*, external_id: str | None = None, name_contains: str | None = None,
-              page_size: int = 100, brief: bool = False) -> Plan[list[Customer]]:
+              page_size: int = 100, brief: bool = False, on_page: PageProgress | None = None
+              ) -> Plan[list[Customer]]:
     """Customers other than the system one, optionally by external ID or part of the name.
 
     ``brief`` reads only ID, name, external ID and labels (description and creation time are
@@ -122,7 +126,8 @@ def customers(*, external_id: str | None = None, name_contains: str | None = Non
     nodes = yield from paginate(operation("Customers"),
                                 {"externalId": external_id, "nameContains": name_contains,
                                  "brief": brief or None},
-                                "customers", page_size=page_size)
+                                "customers", page_size=page_size, what="customers",
+                                on_page=on_page)
     return [Customer.from_node(n) for n in nodes]
 
 
@@ -168,20 +173,25 @@ def customer_values(definitions: Definitions, *, connection_id: str | None = Non
 
 
 def snapshot(definitions: Definitions, stable_keys: Sequence[str] | None = None,
-             *, page_size: int = 100, brief: bool = False) -> Plan[TenantSnapshot]:
+             *, page_size: int = 100, brief: bool = False, on_page: PageProgress | None = None
+             ) -> Plan[TenantSnapshot]:
     """Org-activated connections, customers and their values, as concurrent paged streams.
 
     ``brief``: customers as `customers` reads them brief, values with their inputs' names and
     values only (status, use, configuration time and each input's meta left at their
     defaults): what a bulk plan needs, for a fraction of the server's work.
+    ``on_page`` hears of every page of each stream (``connections``, ``customers``,
+    ``values`` or ``values of KEY``), from the client's threads (`orgconn.client.plans`).
     """
     operation_ = operation("CustomerValues")
     keys: list[str | None] = list(stable_keys) if stable_keys is not None else [None]
     streams = tuple(paginate(operation_, {"stableKey": key, "brief": brief or None},
-                             "customerConfigVariables", page_size=page_size) for key in keys)
+                             "customerConfigVariables", page_size=page_size,
+                             what="values" if key is None else f"values of {key}",
+                             on_page=on_page) for key in keys)
     connections, customers_, *pages = yield Parallel((
-        org_connections(definitions, stable_keys, page_size=page_size),
-        customers(page_size=page_size, brief=brief), *streams))
+        org_connections(definitions, stable_keys, page_size=page_size, on_page=on_page),
+        customers(page_size=page_size, brief=brief, on_page=on_page), *streams))
     nodes = [node for page in pages for node in page]
     yield from _learn_missing(definitions, nodes)
     return TenantSnapshot(connections=tuple(connections), customers=tuple(customers_),

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orgconn.commands.exits import Exit, epilog
+from orgconn.wording import plural
 
 if TYPE_CHECKING:  # imported where used: `orgconn --help` stays fast
     from orgconn.client import PrismaticClient
@@ -149,9 +150,13 @@ def _template(args: argparse.Namespace, tenant: TenantConfig, client: PrismaticC
               f"(its connections: {known})", file=sys.stderr)
         return Exit.INVALID
     frame = bulk.template_frame(connection, state, missing_only=not args.all)
-    args.file.write_bytes(bulk.template_bytes(frame, "xlsx" if fmt == "xlsx" else "csv"))
-    which = "customers" if args.all else "customers lacking values"
-    print(f"wrote {len(frame):,} {which} of {connection.name} to {args.file}")
+    guide = bulk.column_guide(connection)
+    args.file.write_bytes(bulk.template_bytes(frame, "xlsx" if fmt == "xlsx" else "csv", guide))
+    which = "" if args.all else " lacking values"
+    print(f"wrote {plural(len(frame), 'customer')}{which} of {connection.name} to {args.file}")
+    print("columns:")
+    for line in bulk.describe_columns(guide):
+        print(f"  {line}")
     _, note = bulk.left_out(connection, state, missing_only=not args.all)
     if note:
         print(note)
@@ -251,8 +256,9 @@ def _apply(args: argparse.Namespace, runtime: Runtime, tenant: TenantConfig) -> 
     frame = bulk.report_frame(store, result.job.id)
     progress.done(result.progress)
     if result.resumed:
-        print(f"continued job {result.job.id}: {result.progress.earlier:,} rows were finished "
-              "by an earlier run")
+        done = result.progress.earlier
+        print(f"continued job {result.job.id}: {plural(done, 'row')} "
+              f"{'was' if done == 1 else 'were'} finished by an earlier run")
     report = args.report or args.file.with_name(f"{args.file.stem}-report.csv")
     report.write_bytes(bulk.report_csv(frame))
     print(f"{bulk.describe_summary(result.summary)}; report: {report}")

@@ -31,6 +31,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from orgconn.wording import plural
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -130,6 +132,6 @@ def _print(frame: pd.DataFrame, format_: str, out: TextIO, err: TextIO) -> None:
         if not frame.empty:
             with pd.option_context("display.max_colwidth", 48, "display.width", 250):
                 out.write(frame.to_string(index=False) + "\n\n")
-        out.write(f"{len(frame)} rows: {summary}\n")
+        out.write(f"{plural(len(frame), 'row')}: {summary}\n")
         return
-    print(f"{len(frame)} rows: {summary}", file=err)
+    print(f"{plural(len(frame), 'row')}: {summary}", file=err)

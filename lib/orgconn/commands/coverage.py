@@ -56,6 +56,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from orgconn.wording import plural
+
 if TYPE_CHECKING:
     from orgconn.config import OrgconnConfig
     from orgconn.models import CoverageRead
@@ -254,6 +256,6 @@ def write(cells: Sequence[Cell], tenants: Sequence[TenantCounts], format_: str, 
         impact = ("impact unknown" if t.blocked_instances is None else
                   f"{t.blocked_customers:,} customers blocked ({t.blocked_instances:,} "
                   "instances)")
-        out.write(f"{t.tenant}: {t.customers:,} customers · {t.connections} "
-                  f"org-activated connections · {t.percent_complete:.1f}% complete · "
-                  f"{impact}\n")
+        out.write(f"{t.tenant}: {plural(t.customers, 'customer')} · "
+                  f"{plural(t.connections, 'org-activated connection')} · "
+                  f"{t.percent_complete:.1f}% complete · {impact}\n")

@@ -13,7 +13,9 @@ from typing import Any
 
 from orgconn.commands.exits import Exit, epilog
 
-DEFAULT_DATA_DIR = Path(".orgconn") / "sandbox"
+DEFAULT_DATA_DIR = Path(".orgconn") / "cli-sandbox"
+"""Not the dashboard's embedded sandbox's folder (``.orgconn/sandbox``): two running sandboxes
+never share a folder (a second one on a folder in use refuses to start: `orgconn.sandbox.lock`)."""
 FLAGS = {  # settings field -> the flag that sets it, for error messages
     "host": "--host", "port": "--port", "tenants": "--tenants", "customers": "--customers",
     "seed": "--seed", "latency_ms": "--latency-ms", "fault_rate": "--fault-rate",

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orgconn.commands.exits import Exit, epilog
+from orgconn.wording import plural
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -96,10 +97,10 @@ def run(args: argparse.Namespace) -> int:
                 continue
             summary = summary_frame(frame)
             pct = float(summary["percent_complete"].iloc[0]) if not summary.empty else 0.0
+            connections = sum(c.is_org_activated_customer for c in read.connections)
             print(f"{name}: recorded snapshot {snapshot_id} at {at:%Y-%m-%d %H:%M:%S} UTC: "
-                  f"{sum(c.is_org_activated_customer for c in read.connections)} "
-                  f"connections, {len(read.customers)} customers, "
-                  f"{pct:.1f}% complete")
+                  f"{plural(connections, 'connection')}, "
+                  f"{plural(len(read.customers), 'customer')}, {pct:.1f}% complete")
             reason = nothing_to_cover(name, read)
             if reason is not None:
                 print(f"{name}: {reason}")

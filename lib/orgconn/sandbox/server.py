@@ -29,6 +29,7 @@ from typing import IO
 
 import httpx
 
+from orgconn.sandbox.lock import lock_data_dir
 from orgconn.sandbox.seed import tenant_id as _tenant_id
 from orgconn.sandbox.settings import SandboxSettings
 from orgconn.sandbox.tenants import open_tenants
@@ -176,7 +177,12 @@ def _uvicorn_server(settings: SandboxSettings, data_dir: Path, stacks: dict[str,
 
     from orgconn.sandbox.app import build_app
 
-    databases, notes = open_tenants(settings, data_dir)
+    release = lock_data_dir(data_dir)
+    try:
+        databases, notes = open_tenants(settings, data_dir)
+    except BaseException:
+        release()
+        raise
     stack_ports = {tenant: sock.getsockname()[1] for tenant, sock in stacks.items()}
     config = uvicorn.Config(build_app(settings, databases, stack_ports), log_config=None,
                             log_level=log_level,
@@ -185,6 +191,7 @@ def _uvicorn_server(settings: SandboxSettings, data_dir: Path, stacks: dict[str,
     def close() -> None:
         for db in databases.values():
             db.close()
+        release()
 
     return uvicorn.Server(config), notes, close
 
@@ -197,7 +204,12 @@ def start_sandbox(settings: SandboxSettings) -> RunningSandbox:
     data_dir, temporary = _data_dir(settings)
     sock, stacks = bind_stack_sockets(settings)
     sockets = [sock, *stacks.values()]
-    server, _, close = _uvicorn_server(settings, data_dir, stacks)
+    try:
+        server, _, close = _uvicorn_server(settings, data_dir, stacks)
+    except BaseException:
+        for listening in sockets:
+            listening.close()
+        raise
     thread = threading.Thread(target=server.run, kwargs={"sockets": sockets},  # type: ignore[attr-defined]
                               name="orgconn-sandbox", daemon=True)
     thread.start()
@@ -288,7 +300,12 @@ def serve_forever(settings: SandboxSettings, data_dir: Path,
     URL and tokens."""
     sock, stacks = bind_stack_sockets(settings)
     sockets = [sock, *stacks.values()]
-    server, notes, close = _uvicorn_server(settings, data_dir, stacks, log_level="info")
+    try:
+        server, notes, close = _uvicorn_server(settings, data_dir, stacks, log_level="info")
+    except BaseException:
+        for listening in sockets:
+            listening.close()
+        raise
     # What exists now (schema, catalogs, modules) lives as long as the process: leave it out of
     # the GC's collections, which every request's garbage triggers (~5% of a write's CPU).
     gc.freeze()

@@ -309,24 +309,29 @@ STATUS_COLOURS = {
 
 
 def status_chart(counts: pd.DataFrame) -> go.Figure:
-    """A stacked Plotly bar chart of status counts per connection (of `counts_frame`).
+    """A stacked horizontal Plotly bar chart of status counts per connection (of
+    `counts_frame`).
 
-    One bar per connection, one colour per status; with several tenants the bars are grouped
-    by tenant on a two-level axis. Built with graph_objects (plotly.express costs ~0.2 s).
+    One bar per connection, its name written across the page (never rotated), one colour per
+    status; with several tenants the bars are grouped by tenant on a two-level axis. Built with
+    graph_objects (plotly.express costs ~0.2 s).
     """
     several = counts["tenant"].nunique() > 1
     status = counts["status"].astype(str)
+    bars = len(counts[["tenant", "stable_key"]].drop_duplicates())
     figure = go.Figure()
     for value in (s.value for s in Status):
         rows = counts[status == value]
-        x = [list(rows["tenant"]), list(rows["connection"])] if several else list(
+        y = [list(rows["tenant"]), list(rows["connection"])] if several else list(
             rows["connection"])
-        figure.add_trace(go.Bar(name=value, x=x, y=list(rows["customers"]),
+        figure.add_trace(go.Bar(name=value, y=y, x=list(rows["customers"]), orientation="h",
                                 marker_color=STATUS_COLOURS[value]))
-    figure.update_layout(barmode="stack", legend_title_text="status", height=380,
-                         legend_traceorder="normal", yaxis_title="customers",
-                         margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    figure.update_yaxes(tickformat=",d", rangemode="tozero")
+    figure.update_layout(barmode="stack", legend_title_text="status", height=110 + 30 * bars,
+                         legend_traceorder="normal", xaxis_title="customers",
+                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+                         margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    figure.update_yaxes(autorange="reversed", automargin=True)  # first connection on top
+    figure.update_xaxes(tickformat=",d", rangemode="tozero")
     if counts.groupby(["tenant", "stable_key"])["customers"].sum().max() <= 10:
-        figure.update_yaxes(dtick=1)  # a few customers: whole numbers only
+        figure.update_xaxes(dtick=1)  # a few customers: whole numbers only
     return figure

@@ -1,7 +1,9 @@
 """The new-connection wizard of the Connection definitions page: one function per step.
 
 Steps: component connection → name and stable key → input scopes → global values and create →
-test credentials → done. Each step is one ``st.form`` with Back/Next; the checks are those of
+test credentials, then done (not a step: it is counted as the end). Each step is one ``st.form``
+with Back/Next, except name and stable key, whose stable key follows the name as it is typed
+(until the user types one of their own); the checks are those of
 `orgconn.services.definitions`. Streamlit forgets the state of widgets a run does not draw, so
 each step copies its widgets' values into the wizard's plan (``K_PLAN``) when it is left, and
 seeds them from the plan when it is drawn again.
@@ -15,13 +17,20 @@ import streamlit as st
 
 from orgconn.config import TenantConfig
 from orgconn.errors import OrgconnError
-from orgconn.models import Component, ComponentConnection, InputScope, OrgConnection
+from orgconn.models import (
+    Component,
+    ComponentConnection,
+    InputDefinition,
+    InputScope,
+    OrgConnection,
+)
 from orgconn.services import definitions
 from orgconn.services.access import Actor
 from orgconn.services.audit import WriteContext
 from orgconn.services.values import form as edit
 from orgconn.ui import context, widgets
 from orgconn.ui.errors import user_errors
+from orgconn.ui.values_form import NOT_SET, required_label
 
 # --- session-state keys of the wizard (widget keys are these, or these + an input key) -------
 K_STEP = "connections.wizard.step"
@@ -117,9 +126,9 @@ def render(tenant: TenantConfig, actor: Actor) -> None:
         restart()
         _plan()["tenant"] = tenant.name
     step = st.session_state.setdefault(K_STEP, STEPS[0])
-    index = STEPS.index(step)
-    st.progress(index / (len(STEPS) - 1),
-                text=f"Step {index + 1} of {len(STEPS)}: {TITLES[index]}")
+    index, count = STEPS.index(step), len(STEPS) - 1  # "done" is the end, not a step
+    st.progress(index / count, text=f"Step {index + 1} of {count}: {TITLES[index]}"
+                if index < count else f"Done: all {count} steps")
     {"connection": _step_connection, "identity": _step_identity, "inputs": _step_inputs,
      "globals": _step_globals, "test": _step_test, "done": _step_done}[step](tenant, actor)
 
@@ -173,13 +182,16 @@ def _step_identity(tenant: TenantConfig, actor: Actor) -> None:
     for key, field in ((K_NAME, "name"), (K_STABLE_KEY, "stable_key"),
                        (K_DESCRIPTION, "description")):
         _seed(key, plan.get(field, ""))
-    with st.form("connections.wizard.form.identity"):
-        name = st.text_input("Name", key=K_NAME, placeholder=connection.label)
-        stable_key = st.text_input("Stable key", key=K_STABLE_KEY,
-                                   placeholder=definitions.slugify(connection.label),
-                                   help="Lowercase letters and digits joined by hyphens.")
+    with st.container(border=True):  # not a form: the stable key follows the name as typed
+        name = st.text_input("Name", key=K_NAME, placeholder=connection.label,
+                             on_change=_suggest_stable_key)
+        stable_key = st.text_input(
+            "Stable key", key=K_STABLE_KEY,
+            placeholder=definitions.slugify(name or connection.label),
+            help="Lowercase letters and digits joined by hyphens. Suggested from the name "
+                 "until you type one of your own.")
         description = st.text_area("Description", key=K_DESCRIPTION)
-        back, go = _back_next()
+        back, go = _back_next(in_form=False)
     plan.update(name=name, stable_key=stable_key.strip(), description=description)
     if back:
         _go("connection")
@@ -191,13 +203,39 @@ def _step_identity(tenant: TenantConfig, actor: Actor) -> None:
         _go("inputs")
 
 
-def _back_next(next_label: str = "Next", next_key: str = K_NEXT) -> tuple[bool, bool]:
+def _suggest_stable_key() -> None:
+    """On a new name: the stable key made from it, unless the user typed a key of their own
+    (one that is neither empty nor made from the name before)."""
+    before = _plan().get("name", "")
+    key = str(st.session_state.get(K_STABLE_KEY, "")).strip()
+    if not key or key == definitions.slugify(before):
+        st.session_state[K_STABLE_KEY] = definitions.slugify(st.session_state[K_NAME])
+    _plan()["name"] = st.session_state[K_NAME]
+
+
+def _back_next(next_label: str = "Next", next_key: str = K_NEXT, *,
+               in_form: bool = True) -> tuple[bool, bool]:
+    button = st.form_submit_button if in_form else st.button
     left, right = st.columns([1, 7], vertical_alignment="center")
     with left:
-        back = st.form_submit_button("Back", key=K_BACK, icon=":material/arrow_back:")
+        back = button("Back", key=K_BACK, icon=":material/arrow_back:")
     with right:
-        go = st.form_submit_button(next_label, key=next_key, type="primary")
-    return back, go
+        go = button(next_label, key=next_key, type="primary")
+    return bool(back), bool(go)
+
+
+def _value_widget(spec: InputDefinition, key: str) -> str:
+    """The widget of one input's value: a true/false choice for a boolean, a masked box for a
+    secret, a text box otherwise; labelled as in every form (`required_label`)."""
+    label = required_label(spec.label, spec.required)
+    if spec.type.upper() == "BOOLEAN":
+        options = ["", "true", "false"]
+        if st.session_state.get(key) not in options:
+            options.append(str(st.session_state.get(key)))
+        return str(st.selectbox(label, options, key=key, help=spec.comments,
+                                format_func=lambda o: o or NOT_SET) or "")
+    return str(st.text_input(label, key=key, help=spec.comments,
+                             type="password" if spec.is_secret else "default"))
 
 
 def _step_inputs(tenant: TenantConfig, actor: Actor) -> None:
@@ -209,7 +247,7 @@ def _step_inputs(tenant: TenantConfig, actor: Actor) -> None:
         for spec in connection.inputs:
             _seed(K_SCOPE + spec.key, plan["scopes"].get(spec.key, InputScope.CUSTOMER.value))
             marks = ", ".join([spec.type.lower(), *(["required"] if spec.required else [])])
-            st.radio(f"{spec.label} (`{spec.key}`, {marks})", list(labels), key=K_SCOPE + spec.key,
+            st.radio(f"{spec.label} ({spec.key}, {marks})", list(labels), key=K_SCOPE + spec.key,
                      format_func=labels.__getitem__, horizontal=True, help=spec.comments)
         back, go = _back_next()
     plan["scopes"] = {s.key: st.session_state[K_SCOPE + s.key] for s in connection.inputs}
@@ -240,8 +278,7 @@ def _step_globals(tenant: TenantConfig, actor: Actor) -> None:
         for spec in globals_:
             _seed(K_GLOBAL + spec.key, plan["global_values"].get(
                 spec.key, "" if spec.is_secret else spec.default or ""))
-            st.text_input(f"{spec.label}{' *' if spec.required else ''}", key=K_GLOBAL + spec.key,
-                          type="password" if spec.is_secret else "default", help=spec.comments)
+            _value_widget(spec, K_GLOBAL + spec.key)
         for warning in definitions.global_value_warnings(
                 connection, {k: InputScope(v) for k, v in plan["scopes"].items()},
                 {s.key: st.session_state[K_GLOBAL + s.key] for s in globals_}):
@@ -286,9 +323,7 @@ def _step_test(tenant: TenantConfig, actor: Actor) -> None:
         values = {}
         for spec in (i.definition for i in connection.per_customer_inputs):
             _seed(K_TEST + spec.key, "" if spec.is_secret else spec.default or "")
-            values[spec.key] = st.text_input(
-                f"{spec.label}{' *' if spec.required else ''}", key=K_TEST + spec.key,
-                type="password" if spec.is_secret else "default", help=spec.comments)
+            values[spec.key] = _value_widget(spec, K_TEST + spec.key)
         typed = widgets.typed_confirmation(tenant, K_TEST_TYPED)
         left, right = st.columns([1, 5], vertical_alignment="center")
         skip = left.form_submit_button("Skip for now", key=K_SKIP_TEST)

@@ -20,6 +20,7 @@ CLI and the notebook use).
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ from orgconn.sandbox.server import RunningSandbox
 from orgconn.services import coverage
 from orgconn.services.rollout import snapshots
 from orgconn.store import Store
+from orgconn.ui.loading import Fetched, FreshReads
 
 TTL = 300  # seconds a fetch stays fresh; the Refresh button clears it at once
 
@@ -76,7 +78,20 @@ def _config_file_stamp() -> str:
 
 @st.cache_resource(show_spinner="Starting the sandbox…", on_release=RunningSandbox.stop)
 def _embedded_sandbox(data_dir: str, customers: int) -> RunningSandbox:
-    return start_sandbox(SandboxSettings(port=0, data_dir=Path(data_dir), customers=customers))
+    box = start_sandbox(SandboxSettings(port=0, data_dir=Path(data_dir), customers=customers))
+    # Said on the server's terminal (where `make run` runs), once per server process.
+    print(sandbox_banner(box), file=sys.stderr, flush=True)
+    return box
+
+
+def sandbox_banner(box: RunningSandbox) -> str:
+    """The lines the server prints when its embedded sandbox starts: where, and that it is demo
+    data (tokens are the sandbox's public defaults and are not printed)."""
+    tenants = ", ".join(f"{name} {box.api_url(name)}" for name in box.tenants)
+    return (f"orgconn: no tenant configured, so the dashboard runs on its embedded sandbox of "
+            f"DEMO data (not a real Prismatic tenant): {tenants} · data in {box.data_dir} · "
+            f"{box.settings.customers:,} customers per tenant. Configure a tenant to use real "
+            "data (README, Configuration).")
 
 
 @st.cache_resource(show_spinner=False, max_entries=1, on_release=Runtime.close)
@@ -165,33 +180,82 @@ def whoami(name: str, url: str) -> WhoAmI:
     return _unless_failing(name, url, lambda: client(name).whoami())
 
 
-@st.cache_resource(ttl=TTL, show_spinner="Loading connections, customers and values…")
+@st.cache_resource(show_spinner=False, on_release=FreshReads.close)
+def _reads() -> FreshReads:
+    """The tenant reads of this server process (shared by every session), kept ``TTL`` s."""
+    return FreshReads(TTL)
+
+
+def _snapshot_read(name: str, url: str) -> Fetched[TenantSnapshot]:
+    return _unless_failing(name, url, lambda: _reads().read(
+        ("snapshot", name, url), f"Reading tenant {name}",
+        lambda on_page: client(name).snapshot(on_page=on_page)))
+
+
 def snapshot(name: str, url: str) -> TenantSnapshot:
-    """Connections, customers and every customer's values of a tenant (cached, shared, frozen)."""
-    return _unless_failing(name, url, lambda: client(name).snapshot())
+    """Connections, customers and every customer's values of a tenant (cached, shared, frozen).
+
+    A read that takes a while shows its progress on the page (`orgconn.ui.loading`).
+    """
+    return _snapshot_read(name, url).value
 
 
-@st.cache_resource(ttl=TTL, show_spinner=False)
+def read_number(name: str, url: str) -> int:
+    """Which read of the tenant `snapshot` now gives (a new number after each read): a cache
+    key for what is derived from it."""
+    return _snapshot_read(name, url).number
+
+
 def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
     """Every connection definition of a tenant, managed by orgconn or not (cached)."""
-    return _unless_failing(name, url, lambda: tuple(client(name).all_connections()))
+    return _unless_failing(name, url, lambda: _reads().read(
+        ("all_connections", name, url), f"Reading the connection definitions of {name}",
+        lambda on_page: tuple(client(name).all_connections(on_page=on_page)))).value
 
 
-@st.cache_resource(ttl=TTL, show_spinner="Loading coverage and the instances it blocks…")
+def _coverage_read(name: str, url: str) -> Fetched[CoverageRead]:
+    return _unless_failing(name, url, lambda: _reads().read(
+        ("coverage", name, url), f"Reading the coverage of tenant {name}",
+        lambda on_page: client(name).coverage_read(on_page=on_page)))
+
+
 def coverage_read(name: str, url: str) -> CoverageRead:
-    """What coverage reads of a tenant, lean, with the instance impact (cached, shared)."""
-    return _unless_failing(name, url, lambda: client(name).coverage_read())
+    """What coverage reads of a tenant, lean, with the instance impact (cached, shared).
+
+    A read that takes a while shows its progress on the page (`orgconn.ui.loading`).
+    """
+    return _coverage_read(name, url).value
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def coverage_frame(name: str, url: str) -> pd.DataFrame:
     """The coverage frame of a tenant, with instance impact (one row per connection ×
-    customer; cached), from `coverage_read`.
+    customer), from `coverage_read`; cached per read, shared: do not modify it in place.
 
     Each load is also recorded as a coverage snapshot (issue 8); a failure to record is
     logged without values and never breaks the page.
     """
-    frame = coverage.coverage_frame(name, coverage_read(name, url))
+    read = coverage_read(name, url)  # outside the cached function: no status replayed
+    number = _reads().number_of(read)
+    if number is None:  # not one of the kept reads (a test substitutes it): not cached
+        return _recorded_coverage(name, read)
+    return _coverage_frame(name, url, number, read)
+
+
+def coverage_read_number(name: str, url: str) -> int:
+    """Which read of the tenant `coverage_read` now gives: a cache key, like `read_number`."""
+    return _coverage_read(name, url).number
+
+
+@st.cache_resource(ttl=TTL, show_spinner=False, max_entries=16)
+def _coverage_frame(name: str, url: str, read_number: int, _read: CoverageRead) -> pd.DataFrame:
+    # cache_resource: shared, not copied on every rerun (a copy of 10,000 customers × 6
+    # connections costs a rerun noticeable time); callers build new frames from it
+    # (pd.concat, filters) and never change it in place.
+    return _recorded_coverage(name, _read)
+
+
+def _recorded_coverage(name: str, read: CoverageRead) -> pd.DataFrame:
+    frame = coverage.coverage_frame(name, read)
     try:
         snapshots.take_snapshot(store(), name, frame, datetime.now(UTC))
     except Exception as exc:  # the history is a by-product: the page must still show
@@ -201,7 +265,7 @@ def coverage_frame(name: str, url: str) -> pd.DataFrame:
 
 def refresh() -> None:
     """Forget every cached fetch (here and every `refreshable` one), so reads go to the tenants."""
-    own: list[_Clearable] = [whoami, snapshot, all_connections, coverage_read, coverage_frame]
+    own: list[_Clearable] = [whoami, _reads(), _coverage_frame]
     for cached in own + _REFRESHABLE:
         cached.clear()
     _failures().clear()

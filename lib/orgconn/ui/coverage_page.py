@@ -4,25 +4,24 @@ that block customers' instances."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from orgconn.services import coverage, export
+from orgconn.services import bulk, coverage, export
 from orgconn.services.links import bulk_template_link, customer_values_links
-from orgconn.ui import context, state, widgets
+from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
-ICONS = {"complete": "✅ ", "incomplete": "🟠 ", "missing": "⬜ ", "error": "🔴 "}
-LABELS = {"tenant": "Tenant", "stable_key": "Stable key", "connection": "Connection",
-          "customer_external_id": "External ID", "customer_name": "Customer",
-          "status": "Status", "missing_inputs": "Missing inputs",
-          "instances": "Instances", "enabled_instances": "Enabled",
-          "failing_instances": "Failing"}
+IDENTITY = ["tenant", "customer_name", "customer_external_id"]  # the columns shown first
+NARROW = {"tenant": st.column_config.TextColumn("Tenant", width=60)}
 UNKNOWN = "unknown"  # a blocked figure the tenant could not give: never shown as 0
 BLOCKED_HELP = ("Customers with a gap in a connection that one of their instances uses. "
                 "Unknown: the tenant cannot say which instances use its connections.")
+FIX = st.column_config.LinkColumn("Fix", display_text="Edit values", width="small")
+GAP_COLUMNS = [*IDENTITY, "connection", "status", "fix"]  # a gap table's first columns
 
 
 def _figure(value: object) -> str:
@@ -34,9 +33,6 @@ def _with_fix(cells: pd.DataFrame) -> pd.DataFrame:
     (by Prismatic ID where a customer has no external ID)."""
     return coverage.gap_export(cells).assign(
         fix=customer_values_links(coverage.gap_rows(cells)))
-
-
-FIX = st.column_config.LinkColumn("Fix", display_text="Edit values")
 
 
 def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame) -> None:
@@ -52,8 +48,8 @@ def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame) -> None:
     if blocking.empty:
         st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
     else:
-        st.dataframe(_with_fix(blocking), key="coverage.blocking_gaps", hide_index=True,
-                     width="stretch", column_config={**LABELS, "fix": FIX})
+        tables.table(_with_fix(blocking), key="coverage.blocking_gaps", first=GAP_COLUMNS,
+                     statuses=["status"], config={**NARROW, "fix": FIX})
 
 
 def render(chosen: list[str]) -> None:
@@ -86,25 +82,15 @@ def render(chosen: list[str]) -> None:
         st.info(reason or f"{context.tenant(name).label}: nothing to cover.")
 
     summary = coverage.summary_frame(frame).merge(coverage.impact_summary(frame), on="tenant")
-    for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
-        with column.container(border=True):
-            st.markdown(f"**{context.tenant(str(row.tenant)).label}**")
-            left, middle, right = st.columns(3)
-            left.metric("Customers", f"{row.customers:,}")
-            middle.metric("Connections", f"{row.connections}")
-            right.metric("Complete", f"{row.percent_complete:.1f}%")
-            left, right = st.columns(2)
-            left.metric("Blocked customers", _figure(row.blocked_customers), help=BLOCKED_HELP)
-            right.metric("Blocked instances", _figure(row.blocked_instances),
-                         help="Instances summed over the blocking gaps (an instance using two "
-                              "lacking connections counts twice).")
-
+    cards = st.container()
     with st.container(border=True):
         top = st.columns([2, 2, 2])
         with top[0]:
+            names = dict(zip(frame["stable_key"], frame["connection"], strict=True))
             keys = widgets.linked_multiselect(
-                "Connection", sorted(frame["stable_key"].unique()), key="coverage.connection",
-                param=state.Q_CONNECTION)
+                "Connection", sorted(names, key=lambda k: (names[k].lower(), k)),
+                key="coverage.connection", param=state.Q_CONNECTION,
+                format_func=lambda k: f"{names[k]} ({k})")
         with top[1]:
             statuses = widgets.linked_multiselect(
                 "Status", [s.value for s in coverage.Status], key="coverage.status",
@@ -131,6 +117,10 @@ def render(chosen: list[str]) -> None:
                                    labels=tuple(labels), search=search, only_gaps=only_gaps,
                                    blocking_only=blocking)
     shown = coverage.apply_filter(frame, view)
+    with cards:
+        _tenant_cards(coverage.apply_filter(frame, replace(
+            view, statuses=(), only_gaps=False, blocking_only=False)),
+            filtered=bool(keys or labels or search.strip()))
     st.caption(f"{shown['customer_id'].nunique():,} customers · {len(shown):,} of {len(frame):,} "
                "customer × connection cells match.")
 
@@ -146,28 +136,68 @@ def render(chosen: list[str]) -> None:
 
     matrix_tab, gaps_tab, other_tab = st.tabs(["Matrix", "Gaps", "Other connections"])
     with matrix_tab:
-        st.dataframe(coverage.matrix_frame(shown, marks=ICONS), key="coverage.matrix",
-                     hide_index=True, width="stretch", column_config=LABELS)
+        matrix = coverage.matrix_frame(shown)
+        st.caption(f"Status of each customer × connection: {tables.status_legend()}; the "
+                   f"inputs a cell names are empty. {coverage.NOT_APPLICABLE}: the customer's "
+                   "tenant has no such connection.")
+        tables.table(matrix, key="coverage.matrix", first=IDENTITY,
+                     statuses=[str(c) for c in matrix.columns[len(IDENTITY):]], config=NARROW)
     with gaps_tab:
         gaps = coverage.gap_export(shown)
         # the CSV is built when the button is clicked, not on every rerun (0.5 s at 10,000)
         st.download_button("Download gaps (CSV)", partial(export.to_csv_bytes, gaps),
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
-        st.dataframe(_with_fix(shown), key="coverage.gaps", hide_index=True, width="stretch",
-                     column_config={**LABELS, "fix": FIX})
-        templates = [f"- [{t} · {k}: template of the customers lacking values]"
-                     f"({bulk_template_link(str(t), str(k))})"
-                     for (t, k), _ in gaps.groupby(["tenant", "stable_key"], sort=False)]
-        if templates:
-            st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(templates))
+        tables.table(_with_fix(shown), key="coverage.gaps", first=GAP_COLUMNS,
+                     statuses=["status"], config={**NARROW, "fix": FIX})
+        _bulk_templates(gaps)
     with other_tab:
         st.caption("Org-activated global and customer-activated connections, and connections "
                    "owned by one customer: listed, never counted as gaps.")
-        st.dataframe(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
-                     key="coverage.others", hide_index=True, width="stretch")
+        tables.table(pd.concat(others, ignore_index=True) if others else pd.DataFrame(),
+                     key="coverage.others")
         owners = pd.concat(owned, ignore_index=True) if owned else pd.DataFrame()
         if len(owners):
             st.caption("Connections owned by one customer: covered only for that customer.")
-            st.dataframe(owners.drop(columns="customer_id"), key="coverage.owned",
-                         hide_index=True, width="stretch")
+            tables.table(owners, key="coverage.owned", hide=["customer_id"])
+
+
+def _tenant_cards(cells: pd.DataFrame, *, filtered: bool) -> None:
+    """Per tenant, the customers, connections and % complete of the cells the connection,
+    label and search filters keep (status filters would make the % meaningless)."""
+    summary = coverage.summary_frame(cells).merge(coverage.impact_summary(cells), on="tenant")
+    what = "the customer × connection pairs these filters keep" if filtered else \
+        "every customer × org-activated connection pair"
+    for column, row in zip(st.columns(max(len(summary), 1)), summary.itertuples(), strict=False):
+        with column.container(border=True):
+            st.markdown(f"**{context.tenant(str(row.tenant)).label}**")
+            left, middle, right = st.columns(3)
+            left.metric("Customers", f"{row.customers:,}")
+            middle.metric("Connections", f"{row.connections}")
+            right.metric("Complete", f"{row.percent_complete:.1f}%",
+                         help=f"Complete values in {row.complete:,} of {row.cells:,} of {what}.")
+            st.caption(f"{row.complete:,} of {row.cells:,} customer × connection pairs complete"
+                       + (" (filtered)" if filtered else ""))
+            left, right = st.columns(2)
+            left.metric("Blocked customers", _figure(row.blocked_customers), help=BLOCKED_HELP)
+            right.metric("Blocked instances", _figure(row.blocked_instances),
+                         help="Instances summed over the blocking gaps (an instance using two "
+                              "lacking connections counts twice).")
+
+
+def _bulk_templates(gaps: pd.DataFrame) -> None:
+    """A bulk-upload template link per tenant and connection with gaps, saying which gaps
+    the template leaves out, and why."""
+    lines = []
+    for (tenant, key), rows in gaps.groupby(["tenant", "stable_key"], sort=False):
+        left_out = bulk.left_out_of_template(rows)
+        line = (f"- [{tenant} · {rows['connection'].iloc[0]} ({key}): template of the customers "
+                f"lacking values]({bulk_template_link(str(tenant), str(key))}) — covers "
+                f"{len(rows) - len(left_out):,} of these {len(rows):,} gaps")
+        for why, found in left_out.groupby("why", sort=False):
+            line += (f"; leaves out {len(found):,} ({why}: "
+                     f"{', '.join(found['customer_name'].head(3))}"
+                     f"{', …' if len(found) > 3 else ''})")
+        lines.append(line)
+    if lines:
+        st.markdown("**Fill many at once** with a bulk upload:\n" + "\n".join(lines))

@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from orgconn.config import TenantConfig
+from orgconn.models import OrgConnection
 from orgconn.services.access import Actor
 from orgconn.services.audit import WriteContext
 from orgconn.services.values import credentials as test_credentials
@@ -34,19 +35,29 @@ from orgconn.services.values.form import (
 )
 from orgconn.services.values.save import Saved, delete, keep_mine, save
 from orgconn.services.values.validation import ValueKind, warn_value
-from orgconn.ui import context, state, widgets
+from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
 NOT_SET = "(not set)"
 
 
-@context.refreshable
-@st.cache_data(ttl=context.TTL, show_spinner="Reading test credentials…")
 def test_credentials_overview(name: str, url: str) -> pd.DataFrame:
     """Whether each org-activated connection of a tenant has test credentials (cached)."""
-    connections = context.snapshot(name, url).connections
-    found = test_credentials.read_test_credentials(context.client(name), connections)
-    return test_credentials.overview_frame(connections, found)
+    connections = context.snapshot(name, url).connections  # outside the cache: not replayed
+    return _test_credentials_overview(name, url, tuple(c.id for c in connections), connections)
+
+
+def test_credentials_overview_clear() -> None:
+    """Forget every tenant's test-credentials overview (after a save)."""
+    _test_credentials_overview.clear()
+
+
+@context.refreshable
+@st.cache_data(ttl=context.TTL, show_spinner="Reading test credentials…")
+def _test_credentials_overview(name: str, url: str, connection_ids: tuple[str, ...],
+                               _connections: tuple[OrgConnection, ...]) -> pd.DataFrame:
+    found = test_credentials.read_test_credentials(context.client(name), _connections)
+    return test_credentials.overview_frame(_connections, found)
 
 
 def seed_from_link(key: str, param: str, options: list[str], default: str | None = None
@@ -107,8 +118,17 @@ def loaded_form(prefix: str, selection: Hashable, load: Callable[[], ValuesForm]
     return form
 
 
+REQUIRED = " (required)"
+
+
+def required_label(label: str, required: bool) -> str:
+    """A field's label with the one required mark of every form: plain words, no Markdown, so
+    the accessible name a screen reader says is exactly what is shown."""
+    return f"{label}{REQUIRED}" if required else label
+
+
 def _label(item: FormField) -> str:
-    return f"{item.label} :red[*]" if item.required else item.label
+    return required_label(item.label, item.required)
 
 
 def _widget(prefix: str, item: FormField) -> str:
@@ -169,9 +189,9 @@ def _conflict_view(prefix: str, tenant: TenantConfig, actor: Actor,
     submission, redeploy, typed = st.session_state[f"{prefix}.pending"]
     st.warning(f"{conflict.summary} Nothing has been saved: choose which version to keep.",
                icon=":material/merge:")
-    st.dataframe(pd.DataFrame([{"input": r.label, "yours": r.mine, "theirs": r.theirs,
+    tables.table(pd.DataFrame([{"input": r.label, "yours": r.mine, "theirs": r.theirs,
                                 "differs": r.differs} for r in conflict.rows]),
-                 key=f"{prefix}.conflict_table", hide_index=True, width="stretch")
+                 key=f"{prefix}.conflict_table", config={"yours": "Yours", "theirs": "Theirs"})
     mine, theirs = st.columns(2)
     if mine.button("Keep mine (save it over theirs)", key=f"{prefix}.keep_mine",
                    type="primary"):

@@ -113,14 +113,17 @@ def _remember(param: str, value: str | list[str] | None) -> None:
 
 
 def linked_multiselect(label: str, options: list[str], *, key: str, param: str,
-                       help: str | None = None) -> list[str]:
-    """A multiselect whose choice lives in the link (``?param=a&param=b``)."""
+                       help: str | None = None,
+                       format_func: Callable[[str], str] = str) -> list[str]:
+    """A multiselect whose choice lives in the link (``?param=a&param=b``); ``format_func``
+    says what an option reads (the link keeps the option itself)."""
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
     else:  # options can shrink when tenants change; keep only what still exists (and keep
         # the value across page files: a widget drawn by another page file starts empty)
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
-    chosen: list[str] = st.multiselect(label, options, key=key, help=help)
+    chosen: list[str] = st.multiselect(label, options, key=key, help=help,
+                                       format_func=format_func)
     _remember(param, chosen)
     return chosen
 

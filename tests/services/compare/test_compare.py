@@ -17,6 +17,7 @@ from orgconn.services.compare.compare import (
     drift_counts,
     drift_heatmap,
     drift_matrix,
+    drift_totals,
     has_drift,
 )
 from tests.services.compare.compare_builders import (
@@ -277,6 +278,27 @@ def test_the_drift_matrix_charges_each_difference_to_the_tenants_that_differ() -
     assert matrix.loc["quiet-key"].tolist() == [0, 0]
     figure = drift_heatmap(matrix)
     assert figure.data[0].z.tolist() == matrix.to_numpy().tolist()
+
+
+def test_the_heatmap_rows_name_their_total_which_agrees_with_the_overview() -> None:
+    us_conn, eu_conn = connection("us"), connection("eu")
+    us_people = [customer("us", e) for e in ("c1", "c2")]
+    eu_people = [customer("eu", e) for e in ("c1", "c2")]
+    snaps = {  # c1's values differ (no majority of two: both tenants take part), c2 lacks in eu
+        "us": snapshot([us_conn], us_people, [
+            values("us", us_conn, us_people[0], apiKey="canary-a", region="x"),
+            values("us", us_conn, us_people[1], apiKey="canary-c", region="x")]),
+        "eu": snapshot([eu_conn], eu_people, [
+            values("eu", eu_conn, eu_people[0], apiKey="canary-b", region="x")]),
+    }
+    frame = differences(snaps, KEY)
+    overview = connections_overview(snaps, frame).set_index("stable_key")
+    totals = drift_totals(frame)
+    assert totals["acme-api-key"] == overview.loc["acme-api-key", "differences"] == 2
+    matrix = drift_matrix(frame, ["acme-api-key"])
+    assert matrix.loc["acme-api-key"].sum() > totals["acme-api-key"], "a row may add up to more"
+    figure = drift_heatmap(matrix, totals)
+    assert list(figure.data[0].y) == ["acme-api-key<br>(2 in all)"]
 
 
 def test_the_overview_gives_where_each_key_exists_and_coverage_in_each_tenant() -> None:

@@ -208,6 +208,19 @@ def test_a_chart_renders_to_png_on_the_server_with_the_installed_chromium(store:
     assert (width, height) == (1200, 600)  # scale 2
 
 
+def test_panel_charts_push_their_margins_for_axis_labels_and_keep_the_legend_below(
+        store: Store) -> None:
+    take_snapshot(store, "us", ESTIMATE_FRAME, T0)
+    series = rollout.tenant_series(store, "us", ESTIMATE_FRAME, CREATED, T0 + DAY)
+    for figure in (coverage_chart(series), status_area_chart(series[
+            series["stable_key"] == "crm"])):
+        layout = figure.layout
+        assert layout.yaxis.title.text and layout.yaxis.automargin is True
+        assert all(figure.layout[axis].automargin is True
+                   for axis in layout if axis.startswith(("xaxis", "yaxis")))
+        assert layout.margin.l >= 60 and layout.legend.yref == "container"
+
+
 def test_the_baseline_looks_past_snapshots_that_hold_only_counts(store: Store) -> None:
     take_snapshot(store, "us", frame_of([cell("a", "complete"), cell("b", "missing")]), T0)
     store.record_snapshot("us", T0 + DAY, [counts("crm", 2, 0)])  # counts only

@@ -125,6 +125,21 @@ def test_the_target_chart_shows_coverage_the_extended_trend_and_the_target() -> 
     assert table.loc[0, "projected_date"] == progress.projected_date
 
 
+def test_the_target_chart_keeps_its_sentence_whole_and_its_axis_labels_inside_the_image(
+) -> None:
+    late = progress_toward(series_of([(0, 40.0), (7, 45.0), (14, 50.0)],
+                                     estimated_before=8), target(95, 30))
+    figure = target_chart(RISING, late, trend_frame(late))
+
+    title = figure.layout.title
+    assert title.text.replace("<br>", " ") == late.sentence()  # wrapped, every word kept
+    assert max(len(line) for line in title.text.split("<br>")) <= 90
+    assert title.automargin is True  # the margin grows to hold it, instead of clipping it
+    assert figure.layout.yaxis.title.text == "% of customers: complete"
+    assert figure.layout.yaxis.automargin is True and figure.layout.xaxis.automargin is True
+    assert figure.layout.legend.yref == "container"  # below the tick labels, not over them
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with new_store(tmp_path) as opened:

@@ -40,7 +40,11 @@ from orgconn.services.bulk.report import (
 )
 from orgconn.services.bulk.send import Progress, ProgressCallback
 from orgconn.services.bulk.template import (
+    ColumnGuide,
+    column_guide,
+    describe_columns,
     left_out,
+    left_out_of_template,
     template_bytes,
     template_file_name,
     template_frame,
@@ -54,6 +58,7 @@ __all__ = [
     "BulkLimits",
     "BulkOptions",
     "BulkPlan",
+    "ColumnGuide",
     "FileIssue",
     "FileIssueKind",
     "JobRunningError",
@@ -64,6 +69,8 @@ __all__ = [
     "apply_upload",
     "apply_upload_async",
     "check_upload",
+    "column_guide",
+    "describe_columns",
     "describe_summary",
     "earlier_job",
     "file_sha256",
@@ -71,6 +78,7 @@ __all__ = [
     "issues_frame",
     "job_outcome",
     "left_out",
+    "left_out_of_template",
     "plan_frame",
     "plan_upload",
     "read_upload",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from orgconn.services import export
 from orgconn.store import BulkJob, BulkJobSummary, BulkOptions, Store
+from orgconn.wording import plural
 
 REPORT_COLUMNS = ["row", "stable_key", "external_id", "planned", "outcome", "message",
                   "changed_inputs", "attempts", "updated_at"]
@@ -58,4 +59,4 @@ def describe_summary(summary: BulkJobSummary) -> str:
     if o.get("pending"):
         line += f" · {o['pending']:,} not sent yet"
     invalid = summary.planned.get("invalid", 0)
-    return line + (f" ({invalid:,} invalid rows left out)" if invalid else "")
+    return line + (f" ({plural(invalid, 'invalid row')} left out)" if invalid else "")

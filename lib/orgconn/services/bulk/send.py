@@ -54,6 +54,7 @@ from orgconn.store import (
     RowResult,
     Store,
 )
+from orgconn.wording import plural
 
 BATCH = 200  # rows started, and outcomes recorded, per store transaction (~1 ms each)
 FLUSH_SECONDS = 0.5
@@ -89,7 +90,7 @@ class Progress:
 
     def describe(self) -> str:
         """E.g. ``120 of 400 rows · 80 created · 38 updated · 2 unchanged · 0 failed``."""
-        return (f"{self.finished:,} of {self.total:,} rows · {self.created:,} created · "
+        return (f"{self.finished:,} of {plural(self.total, 'row')} · {self.created:,} created · "
                 f"{self.updated:,} updated · {self.unchanged:,} unchanged · "
                 f"{self.failed:,} failed")
 

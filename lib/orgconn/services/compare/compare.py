@@ -41,7 +41,8 @@ from orgconn.services.links import customer_values_link
 __all__ = [
     "CUSTOMERS_ROW", "ID_COLUMNS", "KIND_LABELS", "TRAILING_COLUMNS", "CompareFilter", "Kind",
     "apply_filter", "columns", "connections_overview", "differences", "drift_counts",
-    "drift_heatmap", "drift_matrix", "has_drift", "kind_label", "managed_by_key", "tenants_of",
+    "drift_heatmap", "drift_matrix", "drift_totals", "has_drift", "kind_label", "managed_by_key",
+    "tenants_of",
     "with_customer_links",
 ]
 
@@ -212,15 +213,30 @@ def drift_matrix(frame: pd.DataFrame, stable_keys: Sequence[str] = ()) -> pd.Dat
                         index=pd.Index(index), columns=pd.Index(tenants), dtype=int)
 
 
-def drift_heatmap(matrix: pd.DataFrame) -> go.Figure:
-    """A Plotly heatmap of `drift_matrix`: darker cells hold more differences."""
+def drift_totals(frame: pd.DataFrame) -> dict[str, int]:
+    """Known differences per row of `drift_matrix`, each counted once (the overview's
+    ``differences`` for a stable key): a tenant's cell counts the differences it takes part
+    in, so a row's cells can add up to more than its total."""
+    drift = frame[frame["kind"] != Kind.CANT_COMPARE.value]
+    rows = drift["stable_key"].where(drift["stable_key"] != "", CUSTOMERS_ROW)
+    return {str(k): int(n) for k, n in rows.value_counts().items()}
+
+
+def drift_heatmap(matrix: pd.DataFrame, totals: Mapping[str, int] | None = None) -> go.Figure:
+    """A Plotly heatmap of `drift_matrix`: darker cells hold more differences. With ``totals``
+    (`drift_totals`) each row's label ends with its total, e.g. ``acme-api-key<br>(54 in all)``
+    (on a second line, so that a narrow column does not clip it)."""
+    labels = [f"{row}<br>({(totals or {}).get(str(row), 0):,} in all)" if totals is not None
+              else str(row) for row in matrix.index]
     figure = go.Figure(go.Heatmap(
-        z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), text=matrix.to_numpy(),
-        texttemplate="%{text}", colorscale="Oranges", zmin=0, colorbar={"title": "differences"},
-        hovertemplate="%{y} in %{x}: %{z} differences<extra></extra>"))
+        z=matrix.to_numpy(), x=list(matrix.columns), y=labels, text=matrix.to_numpy(),
+        texttemplate="%{text}", colorscale="Oranges", zmin=0,
+        colorbar={"title": "differences<br>a tenant<br>takes part in"},
+        hovertemplate="%{y}: %{x} takes part in %{z} of them<extra></extra>"))
     figure.update_layout(height=max(220, 48 * len(matrix.index) + 80),
                          margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         yaxis={"autorange": "reversed"}, xaxis={"side": "top"})
+                         yaxis={"autorange": "reversed", "automargin": True},
+                         xaxis={"side": "top"})
     return figure
 
 

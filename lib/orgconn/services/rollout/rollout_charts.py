@@ -4,6 +4,11 @@ Estimated points (see `services.rollout`) are drawn dashed and the estimated per
 nobody mistakes a reconstruction for a record. Recorded points further apart than `MAX_GAP` are
 not joined: a gap in the history shows as a gap.
 
+Readable when exported: every chart gets `_readable` margins — axis titles and tick labels
+push the margins out (``automargin``) instead of being clipped, the legend sits below the
+x-axis labels, not over them, and the target chart's sentence (its title) wraps in two lines
+rather than running off the image.
+
 PNG: in the browser, the modebar's camera button downloads any chart as PNG (`chart_config`
 keeps it). On the server, `chart_png` renders with kaleido, which drives a Chromium already
 installed (Debian's ``/usr/bin/chromium``; ``BROWSER_PATH`` may name another) and never
@@ -80,12 +85,32 @@ def _coverage_traces(rows: pd.DataFrame, colour: str, name: str, legend: bool,
     return traces
 
 
+def _readable(figure: go.Figure, *, top: int = 40) -> go.Figure:
+    """Margins that keep axis titles and tick labels whole, and the legend below them."""
+    figure.update_xaxes(automargin=True)
+    figure.update_yaxes(automargin=True, title_standoff=10)
+    figure.update_layout(margin={"l": 70, "r": 30, "t": top, "b": 30, "autoexpand": True},
+                         legend={"orientation": "h", "x": 0, "xanchor": "left",
+                                 "yref": "container", "y": 0, "yanchor": "bottom"})
+    return figure
+
+
+def _wrapped(sentence: str, width: int = 90) -> str:
+    """``sentence`` in lines of at most ``width`` characters (Plotly's ``<br>``), for a title."""
+    lines: list[str] = []
+    for word in sentence.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _panels(tenants: list[str], height: int) -> go.Figure:
     figure = make_subplots(rows=1, cols=max(len(tenants), 1), shared_yaxes=True,
-                           subplot_titles=tenants, horizontal_spacing=0.04)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         legend={"orientation": "h", "y": -0.15}, hovermode="closest")
-    return figure
+                           subplot_titles=tenants, horizontal_spacing=0.06)
+    figure.update_layout(height=height, hovermode="closest")
+    return _readable(figure)
 
 
 def coverage_chart(series: pd.DataFrame, measure: str = "coverage_pct") -> go.Figure:
@@ -177,9 +202,9 @@ def segment_chart(breakdown: pd.DataFrame) -> go.Figure:
                     text=ordered["coverage_pct"].map("{:.0f}%".format),
                     hover_data=["customers", "complete", "dimension"],
                     labels={"coverage_pct": "% complete", "segment": ""})
-    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    figure.update_layout(height=360)
     figure.update_yaxes(range=[0, 105], ticksuffix="%")
-    return figure
+    return _readable(figure, top=30)
 
 
 def target_chart(series: pd.DataFrame, progress: TargetProgress,
@@ -196,11 +221,13 @@ def target_chart(series: pd.DataFrame, progress: TargetProgress,
         name=f"target: {progress.target_pct:g}% by {progress.target_date:%Y-%m-%d}",
         mode="markers", marker={"symbol": "star", "size": 16, "color": "#D64545"}))
     figure.add_hline(y=progress.target_pct, line_dash="dot", line_color="#D64545", opacity=0.5)
-    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         legend={"orientation": "h", "y": -0.2},
-                         title={"text": progress.sentence(), "font": {"size": 13}})
-    figure.update_yaxes(range=[0, 105], ticksuffix="%")
-    return figure
+    sentence = _wrapped(progress.sentence())
+    figure.update_layout(height=340 + 16 * sentence.count("<br>"),
+                         title={"text": sentence, "font": {"size": 13}, "automargin": True,
+                                "x": 0, "xref": "paper", "xanchor": "left", "y": 1,
+                                "yref": "paper", "yanchor": "bottom", "pad": {"b": 12}})
+    figure.update_yaxes(range=[0, 105], ticksuffix="%", title_text="% of customers: complete")
+    return _readable(figure, top=20)
 
 
 def png_available() -> bool:

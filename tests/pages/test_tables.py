@@ -1,0 +1,40 @@
+"""`orgconn.ui.tables`: the headers, status labels and column types every page's tables use."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from orgconn.services.coverage import Status
+from orgconn.ui import tables
+
+
+def test_snake_case_names_read_as_words_and_known_ones_as_the_users_say_them() -> None:
+    assert tables.header("customer_external_id") == "External ID"
+    assert tables.header("fit_uses_estimates") == "Trend uses estimates"
+    assert tables.header("drift_in") == "Differs in"
+    assert tables.header("target_pct") == "Target (% complete)"
+    assert tables.header("some_new_column") == "Some new column"
+    assert tables.header("Acme API key") == "Acme API key", "a connection's name is kept"
+
+
+def test_a_status_cell_becomes_its_status_then_the_inputs_it_names() -> None:
+    cells = tables.status_cells(pd.Series(["complete", "incomplete: apiKey, region", "—", None]))
+    assert cells.tolist() == [["complete"], ["incomplete", "apiKey", "region"], ["—"], []]
+
+
+def test_every_status_has_its_own_colour_and_a_legend_word() -> None:
+    assert set(tables.STATUS_COLOURS) == {s.value for s in Status}
+    assert len(set(tables.STATUS_COLOURS.values())) == len(Status)
+    legend = tables.status_legend()
+    for status in Status:
+        assert f"-badge[{status.value}]" in legend
+
+
+def test_columns_get_human_headers_dates_and_status_labels_and_a_page_entry_wins() -> None:
+    frame = pd.DataFrame({"stable_key": ["a"], "status": ["missing"], "detail": ["x"],
+                          "last_configured_at": pd.to_datetime(["2026-01-02"], utc=True)})
+    config = tables.column_config(frame, statuses=["status"], config={"detail": "What"})
+    assert config["stable_key"] == "Stable key" and config["detail"] == "What"
+    assert config["last_configured_at"]["type_config"]["type"] == "datetime"
+    assert config["last_configured_at"]["label"] == "Last configured"
+    assert config["status"]["type_config"]["type"] == "multiselect"
