@@ -8,7 +8,7 @@ it read first.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,23 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+def change_before_the_first_batch(monkeypatch: pytest.MonkeyPatch,
+                                  change: Callable[[], None]) -> list[bool]:
+    """Run ``change`` (through its own client) once, just before the first batch is sent,
+    under its locks; the list it returns holds True once it ran."""
+    original = bulk_send.JobRun._send_locked
+    ran: list[bool] = []
+
+    async def changed_first(run: bulk_send.JobRun, chunk: list[bulk_send._Item]) -> None:
+        if not ran:
+            await asyncio.to_thread(change)
+            ran.append(True)
+        await original(run, chunk)
+
+    monkeypatch.setattr(bulk_send.JobRun, "_send_locked", changed_first)
+    return ran
+
+
 def test_a_value_changed_after_the_plan_is_kept_and_its_row_is_reported_as_a_conflict(
         fresh_sandbox: RunningSandbox, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     state = read(fresh_sandbox)
@@ -47,9 +64,6 @@ def test_a_value_changed_after_the_plan_is_kept_and_its_row_is_reported_as_a_con
     victim = having[1]
     content = ("external_id,host\n" + "".join(f"{e},bulk-{e}.example.com\n" for e in having)
                ).encode()
-    original = bulk_send.JobRun._send_locked
-    changed: list[str] = []
-
     def change_victim() -> None:
         with PrismaticClient(tenant(fresh_sandbox)) as client:
             connection = client.connection("customer-warehouse")
@@ -59,19 +73,13 @@ def test_a_value_changed_after_the_plan_is_kept_and_its_row_is_reported_as_a_con
             client.update_customer_values(current, {"host": "theirs.example.com"},
                                           connection=connection)
 
-    async def changed_first(run: bulk_send.JobRun, chunk: list[bulk_send._Item]) -> None:
-        if not changed:
-            await asyncio.to_thread(change_victim)
-            changed.append(victim)
-        await original(run, chunk)
-
-    monkeypatch.setattr(bulk_send.JobRun, "_send_locked", changed_first)
+    changed = change_before_the_first_batch(monkeypatch, change_victim)
     result = bulk.apply_upload(tenant(fresh_sandbox), "hosts.csv", content, OVERWRITE,
                                actor=OPERATOR, store=store, key=KEY,
                                open_client=async_clients(tenant(fresh_sandbox)))
 
     hosts = {e: v["host"] for e, v in warehouse_values(fresh_sandbox).items()}
-    assert changed == [victim] and hosts[victim] == "theirs.example.com"
+    assert changed == [True] and hosts[victim] == "theirs.example.com"
     assert all(hosts[e] == f"bulk-{e}.example.com" for e in having if e != victim)
     report = bulk.report_frame(store, result.job.id).set_index("external_id")
     assert report.loc[victim, "outcome"] == "failed"
@@ -88,9 +96,6 @@ def test_values_created_by_someone_else_after_the_plan_are_kept_and_the_create_i
     victim = str(frame["external_id"].iloc[1])
     theirs = {"host": "theirs.example.com", "port": "6543", "database": "theirs",
               "username": "them", "password": "canary-theirs-Zq8"}
-    original = bulk_send.JobRun._send_locked
-    created: list[str] = []
-
     def create_victims_values() -> None:
         with PrismaticClient(tenant(fresh_sandbox)) as client:
             connection = client.connection("customer-warehouse")
@@ -98,20 +103,14 @@ def test_values_created_by_someone_else_after_the_plan_are_kept_and_the_create_i
             assert connection is not None and customer is not None
             client.create_customer_values(connection, customer, theirs)
 
-    async def created_first(run: bulk_send.JobRun, chunk: list[bulk_send._Item]) -> None:
-        if not created:
-            await asyncio.to_thread(create_victims_values)
-            created.append(victim)
-        await original(run, chunk)
-
-    monkeypatch.setattr(bulk_send.JobRun, "_send_locked", created_first)
+    created = change_before_the_first_batch(monkeypatch, create_victims_values)
     result = bulk.apply_upload(tenant(fresh_sandbox), "warehouse.csv", content,
                                BulkOptions(connection="customer-warehouse"), actor=OPERATOR,
                                store=store, key=KEY,
                                open_client=async_clients(tenant(fresh_sandbox)))
 
     now = warehouse_values(fresh_sandbox)
-    assert created == [victim] and now[victim]["host"] == "theirs.example.com"
+    assert created == [True] and now[victim]["host"] == "theirs.example.com"
     assert now[victim]["password"] == theirs["password"]
     report = bulk.report_frame(store, result.job.id).set_index("external_id")
     assert report.loc[victim, "outcome"] == "failed"
