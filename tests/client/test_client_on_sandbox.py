@@ -140,6 +140,17 @@ def test_one_customers_values_span_connections(us):
     assert len({v.stable_key for v in values}) == len(values)
 
 
+def test_value_sets_are_read_again_by_their_ids_only_those_and_brief(us):
+    everything = us.customer_values()
+    chosen = everything[::3][:60]
+    again = us.customer_values(ids=[v.id for v in chosen], brief=True)
+    assert sorted(v.id for v in again) == sorted(v.id for v in chosen)
+    before = {v.id: v for v in chosen}
+    assert all({k: i.secret_value() for k, i in v.values.items()}
+               == {k: i.secret_value() for k, i in before[v.id].values.items()} for v in again)
+    assert all(v.last_configured_at is None for v in again)  # brief: not read
+
+
 def test_seeded_secrets_are_secret_values_that_never_show(us, caplog):
     caplog.set_level(logging.DEBUG)
     acme = us.connection("acme-api-key")

@@ -91,15 +91,20 @@ class ClientMethods:
 
     def customer_values(self, *, connection_id: str | None = None,
                         stable_key: str | None = None, customer_id: str | None = None,
+                        ids: Sequence[str] | None = None, brief: bool = False,
                         with_instance_count: bool = False) -> Plan[list[CustomerValues]]:
         """Customers' values (never test credentials) of org-activated connections.
 
-        Filter by connection (ID or stable key) and/or customer ID; with no filter, every
-        customer's values of every org-activated connection, in one paged stream.
-        ``with_instance_count`` also fills ``instance_count`` (costs the server more).
+        Filter by connection (ID or stable key), customer ID and/or the value sets' ``ids``
+        (up to a page of them, 100, is one request: how bulk re-reads a batch's rows); with no
+        filter, every customer's values of every org-activated connection, in one paged
+        stream. ``brief`` reads what `snapshot` reads brief (no status, use, configuration
+        time or input meta). ``with_instance_count`` also fills ``instance_count`` (costs the
+        server more).
         """
         return reads.customer_values(self._definitions, connection_id=connection_id,
                                      stable_key=stable_key, customer_id=customer_id,
+                                     ids=ids, brief=brief,
                                      with_instance_count=with_instance_count,
                                      page_size=self._page)
 

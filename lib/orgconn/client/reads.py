@@ -154,14 +154,16 @@ def _learn_missing(definitions: Definitions, nodes: Sequence[dict[str, Any]]) ->
 
 def customer_values(definitions: Definitions, *, connection_id: str | None = None,
                     stable_key: str | None = None, customer_id: str | None = None,
+                    ids: Sequence[str] | None = None, brief: bool = False,
                     with_instance_count: bool = False, page_size: int = 100
                     ) -> Plan[list[CustomerValues]]:
     """Customers' values (never test credentials) of org-activated connections, filtered."""
     stream = paginate(operation("CustomerValues"), {
         "connectionId": connection_id, "stableKey": stable_key, "customerId": customer_id,
+        "ids": list(ids) if ids is not None else None, "brief": brief or None,
         "withInstanceCount": with_instance_count}, "customerConfigVariables",
         page_size=page_size)
-    if connection_id is None and stable_key is None:
+    if connection_id is None and stable_key is None and ids is None:
         # all connections: their definitions are needed anyway, fetch them alongside
         nodes, _ = yield Parallel((stream, org_connections(definitions)))
     else:

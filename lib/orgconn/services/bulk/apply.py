@@ -18,11 +18,13 @@ client) sized for ``concurrency`` requests in flight:
 4. send the rows still pending (and failed ones again; a row not stored yet is stored first,
    200 at a time, as the apply reaches it) in batches of ``batch_size`` rows per
    request, at most ``concurrency`` requests in flight, each holding the write locks of its
-   rows' values (`Store.lock_values`, so a ``set`` or another job waits), with the
-   client's retries and safe writes (a lost answer is read back, never blindly re-sent; see
-   `send`); outcomes and their audit rows are recorded together, every 200 rows or half
-   second, so an interruption loses at most the last few outcomes — those rows stay pending
-   and the next run finds them applied (the plan is always made against fresh data);
+   rows' values (`Store.lock_values`, so a ``set`` or another job waits) and first reading
+   the batch's values again (one request): a row changed since the plan is a conflict, not
+   sent (`send.CHANGED_SINCE_PLAN`); with the client's retries and safe writes (a lost
+   answer is read back, never blindly re-sent; see `send`); outcomes and their audit rows
+   are recorded together, every 200 rows or half second, so an interruption loses at most
+   the last few outcomes — those rows stay pending and the next run finds them applied (the
+   plan is always made against fresh data);
 5. rows that failed for a passing reason (lost answers, 5xx, timeouts) are tried again, up to
    `PASSES` passes, against a fresh read; the job is then finished (done / failed /
    interrupted).

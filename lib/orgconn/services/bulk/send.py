@@ -8,7 +8,12 @@ up to a batch of rows of one kind, all creates or all updates (a full batch of e
 first; the client's `write_values_batch`, see `orgconn.client.batch`), holding the store's
 write locks of its rows' values (`Store.lock_values`: a ``set`` or another job writing the
 same customers waits; a row whose locks stay taken over 30 s fails, to be tried again in the
-next pass). A batch whose answer is
+next pass). Under those locks, before sending, the values of the batch's updates are read
+again in one request (`ClientMethods.customer_values` by their IDs): a row whose values are no
+longer those the plan saw (someone changed them since the file was checked: a ``set``, the web
+app) is not sent and fails with `CHANGED_SINCE_PLAN`, audited like any failure and not tried
+again, so bulk never silently overwrites a change it did not see; a create refused because
+the customer has values now is the same conflict. A batch whose answer is
 lost, or that fails as a whole, is never re-sent: each of its rows goes the client's safe way
 (read back, then write only what is missing). Outcomes and their audit rows are recorded
 together with ``mark_rows`` every `BATCH` rows or `FLUSH_SECONDS`; after each row the progress
@@ -38,6 +43,7 @@ from orgconn.client.batch import WriteKind
 from orgconn.services.access import Action, Actor
 from orgconn.services.audit import AuditRow, entry
 from orgconn.services.bulk.plan import BulkPlan, PlanRow, planned_row, row_changed_inputs
+from orgconn.services.values.form import same_values
 from orgconn.store import (
     AuditEntry,
     BulkJob,
@@ -53,6 +59,12 @@ from orgconn.wording import plural
 BATCH = 200  # rows started, and outcomes recorded, per store transaction (~1 ms each)
 FLUSH_SECONDS = 0.5
 ACTIONS = {"create": Action.CREATE_CUSTOMER_VALUES, "update": Action.UPDATE_CUSTOMER_VALUES}
+CHANGED_SINCE_PLAN = ("changed by someone else since the file was checked; check again and "
+                      "re-apply")
+
+
+class ChangedSincePlanError(OrgconnError):
+    """A row's values changed after the plan was made: the row was not sent (a conflict)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +212,7 @@ class JobRun:
             await self._send_locked(chunk)
 
     async def _send_locked(self, chunk: list[_Item]) -> None:
+        chunk = await self._unchanged_since_plan(chunk)
         if self.batch_size == 1:
             for item in chunk:
                 self._record(item.stored, await self._send(item))
@@ -211,6 +224,46 @@ class JobRun:
             items = [i for i in chunk if i.batchable and i.row and i.row.action == kind]
             if items:
                 await self._send_batch(kind, items)
+
+    async def _unchanged_since_plan(self, chunk: list[_Item]) -> list[_Item]:
+        """The items of ``chunk`` to send: each update whose values, read again now (one
+        request for the chunk, under its locks), are still those the plan saw. Each other
+        update is recorded failed, not sent: as a conflict (`CHANGED_SINCE_PLAN`), or with
+        the read's error when it could not be read."""
+        updates = {i.row.current.id: i for i in chunk if i.row is not None
+                   and i.row.action == "update" and i.row.current is not None}
+        if not updates:
+            return chunk
+        try:
+            now = {v.id: v for v in await self.client.customer_values(ids=list(updates),
+                                                                      brief=True)}
+        except OrgconnError as error:
+            for item in updates.values():
+                self._record(item.stored, self._failed(item, error))
+            return [i for i in chunk if i.stored.row_number not in self._numbers(updates)]
+        changed = {values_id: item for values_id, item in updates.items() if item.row
+                   and not same_values(item.row.current, now.get(values_id))}
+        for item in changed.values():
+            self._record(item.stored, self._failed(item, ChangedSincePlanError(
+                CHANGED_SINCE_PLAN)))
+        return [i for i in chunk if i.stored.row_number not in self._numbers(changed)]
+
+    async def _create_refused(self, item: _Item, refused: PayloadError) -> _Outcome:
+        """A create the tenant refused: a conflict when the customer has values now (someone
+        created them since the plan found none: they are kept), else the refusal itself."""
+        row = item.row
+        assert row is not None and row.connection is not None and row.customer is not None
+        try:
+            found = await self.client.customer_values(stable_key=row.connection.stable_key,
+                                                      customer_id=row.customer.id, brief=True)
+        except OrgconnError as error:
+            return self._failed(item, error)
+        return self._failed(item, ChangedSincePlanError(CHANGED_SINCE_PLAN) if found
+                            else refused)
+
+    @staticmethod
+    def _numbers(items: dict[str, _Item]) -> set[int]:
+        return {i.stored.row_number for i in items.values()}
 
     async def _send_batch(self, kind: WriteKind, items: list[_Item]) -> None:
         rows = [i.row for i in items if i.row is not None]
@@ -228,8 +281,9 @@ class JobRun:
         for item, answer in zip(items, answers, strict=True):
             if answer.written:
                 self._record(item.stored, self._written(item, f"{kind}d"))
-            elif kind == "create":  # e.g. values created meanwhile: read and update instead
-                self._record(item.stored, await self._send(item, read_first=True))
+            elif kind == "create":
+                self._record(item.stored, await self._create_refused(item, PayloadError(
+                    "createCustomerConfigVariable", [FieldError("__all__", (answer.message,))])))
             else:
                 self._record(item.stored, self._failed(item, PayloadError(
                     "updateCustomerConfigVariable", [FieldError("__all__", (answer.message,))])))
@@ -286,10 +340,9 @@ class JobRun:
                 try:
                     await self.client.create_customer_values(row.connection, row.customer,
                                                              values)
-                    kind = "created"
-                except PayloadError:  # values created meanwhile: read them, then update
-                    kind = (await self.client.upsert_customer_values(
-                        row.connection, row.customer, values, overwrite=overwrite)).action
+                except PayloadError as refused:
+                    return await self._create_refused(item, refused)
+                kind = "created"
             else:
                 await self.client.update_customer_values(row.current, values,
                                                          connection=row.connection,
