@@ -46,4 +46,4 @@ clean:
 
 # Regenerate the README's screenshots from the browser tests.
 screenshots: install-dev
-	ORGCONN_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
+	ORGCONN_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser tests/notebooks/test_notebook_screenshot.py -q

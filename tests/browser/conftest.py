@@ -151,6 +151,11 @@ def screenshot() -> Callable[[object, str], None]:
     def take(pg: object, name: str) -> None:
         if UPDATE_SCREENSHOTS:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            # the page as a person sees it once Streamlit's script has finished (no skeletons)
+            pg.wait_for_selector(  # type: ignore[attr-defined]
+                "[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+            pg.wait_for_function(  # type: ignore[attr-defined]
+                "!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=60_000)
             pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
     return take

@@ -60,4 +60,4 @@ def test_a_downloaded_template_filled_in_uploads_plans_and_applies(
         .filter(has_text=str(len(template))).wait_for()
     assert SECRET not in page.content()
     whole_page(page)
-    screenshot(page, "bulk_upload")
+    screenshot(page, "bulk-upload")

@@ -55,7 +55,7 @@ def test_filling_a_customers_values_makes_the_customer_complete_on_the_coverage_
     assert field(page, "API key").input_value() == ""
     assert TYPED not in page.content()
     whole_page(page)
-    screenshot(page, "customer_values")
+    screenshot(page, "customer-values")
 
     page.goto(coverage)
     page.get_by_text("1 customers · 1 of").wait_for()

@@ -13,6 +13,7 @@ import streamlit as st
 
 from orgconn.services import bulk
 from orgconn.store import PlannedAction, Store
+from orgconn.ui import tables
 from orgconn.wording import plural
 
 ACTIONS: tuple[PlannedAction, ...] = ("create", "update", "unchanged", "skip", "invalid")
@@ -39,15 +40,15 @@ def show_issues(plan: bulk.BulkPlan, *, valid_only: bool, applied: bool) -> None
     if applied:
         st.info(f"The file has {bulk.summary(plan.issues)}. Those rows were not sent.",
                 icon=":material/info:")
-        st.dataframe(bulk.issues_frame(plan.issues), hide_index=True, width="stretch")
+        tables.table(bulk.issues_frame(plan.issues), key="bulk.issues", first=["row"])
         return
     st.error(f"The file has {bulk.summary(plan.issues)}. " + (
         "Only the valid rows will be sent." if valid_only and plan.rows else
         "Nothing will be sent until they are fixed (or choose to apply the valid rows only)."))
     for kind, found in bulk.grouped(plan.issues).items():
         with st.expander(f"{kind.value} · {len(found)}", expanded=len(found) <= 20):
-            st.dataframe(bulk.issues_frame(found)[["row", "column", "message"]],
-                         hide_index=True, width="stretch")
+            tables.table(bulk.issues_frame(found)[["row", "column", "message"]],
+                         key=f"bulk.issues.{kind.name}")
 
 
 def show_plan(plan: bulk.BulkPlan) -> None:
@@ -61,7 +62,7 @@ def show_plan(plan: bulk.BulkPlan) -> None:
                    "their inputs' names suggest (see the warnings column); they are sent as "
                    "written.", icon=":material/warning:")
     if plan.rows:
-        st.dataframe(bulk.plan_frame(plan), hide_index=True, width="stretch", column_config={
+        tables.table(bulk.plan_frame(plan), key="bulk.plan", config={
             "row": st.column_config.NumberColumn("Row", format="%d", width="small"),
             "action": st.column_config.TextColumn("Action", width=95)})
 
@@ -75,4 +76,5 @@ def show_job(store: Store, job_id: int) -> None:
     st.download_button("Download the report (CSV)", bulk.report_csv(report),
                        bulk.report_file_name(job), "text/csv", key="bulk.report",
                        icon=":material/download:", on_click="ignore")
-    st.dataframe(report, hide_index=True, width="stretch")
+    tables.table(report, key="bulk.report_table", first=["row", "external_id", "outcome"],
+                 config={"row": st.column_config.NumberColumn("Row", format="%d", width="small")})

@@ -39,6 +39,9 @@ HEADERS: dict[str, str] = {
     "label": "Label", "type": "Type", "required": "Required", "scope": "Scope",
     "global_value": "Global value", "fingerprint": "Fingerprint", "differs": "Differs",
     "instances": "Instances", "enabled_instances": "Enabled", "failing_instances": "Failing",
+    "row": "Row", "column": "Column", "message": "Message", "planned": "Planned",
+    "customer": "Customer", "changes": "Changes", "kept": "Kept", "warnings": "Warnings",
+    "attempts": "Attempts",
 }
 # Streamlit's palette-safe colours, one per status (the coverage chart's hues, darkened so white
 # text on them is readable)
