@@ -10,7 +10,8 @@ org-activated connections) with its data kept under benchmarks/results/ (seeded 
 
 - **orgconn coverage** and **orgconn coverage --no-impact**: the command itself
   (``--format csv`` to /dev/null), each in a fresh Python process of its own: wall seconds from
-  the interpreter's start (imports included) and peak RSS (``ru_maxrss``);
+  the interpreter's start (imports included) and peak RSS (its own ``VmHWM``, see
+  ``peak_memory``);
 - **floor**: the pages coverage with impact reads (connections, customers, customers' values,
   each connection's instances: pages of 100, the client's documents) fetched bare with httpx —
   same concurrency as the client (6), no models;
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from peak_memory import child_script
 
 from orgconn.client.documents import operation
 from orgconn.client.plans import dig, offset_cursor
@@ -59,13 +61,12 @@ STREAMS = (("OrgConnections", {}, "scopedConfigVariables"),
            ("CoverageValues", {}, "customerConfigVariables"))
 INSTANCES = ("ConnectionInstances", "scopedConfigVariable.instances")
 # the command in a fresh interpreter: its peak RSS on stderr, its output to /dev/null
-CHILD = """
-import json, resource, sys
+CHILD = child_script("""
+import json
 from orgconn.cli import main
 status = main(sys.argv[1:])
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"status": status, "peak_mb": peak_mb}), file=sys.stderr)
-"""
+print(json.dumps({"status": status, "peak_mb": peak_mb()}), file=sys.stderr)
+""")
 
 
 class Bare:

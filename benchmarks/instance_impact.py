@@ -4,7 +4,8 @@
 
 Starts the sandbox in a subprocess (tenant ``us``, six org-activated connections; data kept
 under benchmarks/results/, seeded once, ``--reset`` reseeds), then runs each read in a fresh
-Python process of its own and prints its requests, seconds and peak RSS (``ru_maxrss``):
+Python process of its own and prints its requests, seconds and peak RSS (its own ``VmHWM``,
+see ``peak_memory``):
 
 - **imports**: the client imported, nothing read (the floor of the others' memory);
 - **snapshot**: ``PrismaticClient.read_tenant()``, the read coverage makes today;
@@ -21,13 +22,15 @@ import sys
 import time
 from pathlib import Path
 
+from peak_memory import child_script
+
 from orgconn.sandbox import SandboxSettings, start_sandbox_process
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
-CHILD = """
-import json, resource, sys, time
+CHILD = child_script("""
+import json, time
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 
@@ -47,10 +50,9 @@ elif kind == "both":
     impact = client.instance_impact(snapshot.connections)
     detail = f"{len(snapshot.customer_values):,} values + impact"
 seconds = time.perf_counter() - started
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"requests": client.stats.requests, "seconds": seconds, "peak_mb": peak_mb,
+print(json.dumps({"requests": client.stats.requests, "seconds": seconds, "peak_mb": peak_mb(),
                   "detail": detail}))
-"""
+""")
 
 
 def measure(url: str, token: str, kind: str) -> dict[str, object]:
