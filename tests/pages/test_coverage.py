@@ -212,6 +212,27 @@ def test_connections_orgconn_does_not_manage_are_listed_apart(
     assert set(owned["status"]) == {"missing"} and set(owned["tenant"]) == set(TENANTS)
 
 
+def test_a_cold_load_reads_each_tenant_lean_and_never_in_full(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+
+    def counting(method: str) -> Callable[..., Any]:
+        read = getattr(PrismaticClient, method)
+
+        def counted(self: PrismaticClient, *args: Any, **kwargs: Any) -> Any:
+            reads.append(method)
+            return read(self, *args, **kwargs)
+        return counted
+
+    for method in ("read_tenant", "coverage_read", "all_connections"):
+        monkeypatch.setattr(PrismaticClient, method, counting(method))
+
+    at = open_page(app, PAGE)
+
+    assert not at.exception and tab(at, "Other connections").dataframe[1].value is not None
+    assert sorted(reads) == sorted(["coverage_read", "all_connections"] * len(TENANTS))
+
+
 # --- filters, by widget and by link ---------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from orgconn.services.coverage_rules import (
     IMPACT_COLUMNS,
     Cell,
     Status,
+    Values,
     cell_status,
     coverage_cells,
     impact_order,
@@ -104,15 +105,20 @@ OWNED_COLUMNS = ["tenant", "stable_key", "connection", "owner", "customer_id", "
 
 
 def owned_connections_frame(tenant: str, connections: Iterable[OrgConnection],
-                            values: Iterable[CustomerValues]) -> pd.DataFrame:
+                            values: CoverageRead | Iterable[CustomerValues]) -> pd.DataFrame:
     """One row per org-activated definition owned by one customer: that owner's status.
 
-    ``values`` are customers' values (test credentials are ignored); only the owner's count,
-    so a definition nobody else may use is never a gap of the other customers.
+    ``values`` are the lean coverage read's (what the coverage page reads anyway: no full
+    tenant read needed) or customers' full values (test credentials are ignored); only the
+    owner's count, so a definition nobody else may use is never a gap of the other customers.
     """
     owned = [c for c in connections if c.is_org_activated_customer and c.owner is not None]
-    held = {(v.connection_id, v.customer.id): v for v in values
-            if not v.is_test and v.customer is not None}
+    held: dict[tuple[str, str], Values]
+    if isinstance(values, CoverageRead):
+        held = {(v.connection_id, v.customer_id): v for v in values.values}
+    else:
+        held = {(v.connection_id, v.customer.id): v for v in values
+                if not v.is_test and v.customer is not None}
     rows = []
     for connection in owned:
         assert connection.owner is not None

@@ -71,7 +71,7 @@ def render(chosen: list[str]) -> None:
             connections = context.all_connections(name, url)
             others.append(coverage.other_connections_frame(name, connections))
             owned.append(coverage.owned_connections_frame(
-                name, connections, context.tenant_data(name, url).customer_values))
+                name, connections, context.coverage_read(name, url)))
             loaded.append(name)
     if not frames:
         st.stop()
