@@ -10,6 +10,7 @@ demo credentials, so a restarted sandbox keeps accepting its JWTs.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -41,6 +42,7 @@ def mint_access_token(tenant: str, ttl_seconds: int, now: float | None = None) -
     return _signed(tenant, issued, issued + ttl_seconds)
 
 
+@functools.cache  # every request compares its token with it: sign it once
 def static_access_token(tenant: str) -> str:
     """The static access token of ``tenant``: a JWT that is the same on every start."""
     return _signed(tenant, 0, STATIC_EXPIRY)

@@ -141,11 +141,13 @@ class CcvBatch:
         scvs = self.ctx.scvs()
         owner = {node["_id"]: node["_scv_id"] for node in self.nodes}
         result: dict[str, list[Node]] = defaultdict(list)
+        metas: dict[str, str] = {}  # the same text for every input of one SCV
         rows = self._in("SELECT * FROM ccv_inputs WHERE ccv_id IN (?) ORDER BY ccv_id, position",
                         self._ids)
         for row in rows:
             scv = scvs[owner[row["ccv_id"]]]
-            meta = json.dumps({"managedBy": scv["managedBy"].lower(), "inputScope": "customer"})
+            meta = metas.get(scv["_id"]) or metas.setdefault(scv["_id"], json.dumps(
+                {"managedBy": scv["managedBy"].lower(), "inputScope": "customer"}))
             secret = self.ctx.catalog.is_secret(scv["_connection_id"], row["name"])
             result[row["ccv_id"]].append(expression_node(
                 row["id"], row["name"], row["value"], meta, secret, self.ctx.write_only))

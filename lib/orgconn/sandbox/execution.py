@@ -1,4 +1,4 @@
-"""graphql-core's executor with a short path for plain fields of node dicts: the same answers,
+"""graphql-core's executor with a short path for plain objects and fields: the same answers,
 less work.
 
 A page of 100 value sets is about a thousand fields, most of them read from a node dict by the
@@ -11,16 +11,15 @@ the introspection fields have resolvers, so they never qualify), and its value i
 - null, and the field is nullable;
 - a ``str``, ``int``, ``bool`` or ``float`` for a scalar or enum field, that its type
   serializes to something other than null;
-- a dict for an object type without ``is_type_of``, or a list of dicts for a list of one:
-  their fields are executed as graphql-core would, and an error in them is located and
-  propagated (or nulled) exactly as graphql-core does.
+- a dict for an object type without ``is_type_of``, or a list of dicts for a list of one.
 
-Anything else — resolvers, callables, interfaces, nulls in non-null fields, values the scalar
-refuses — goes through graphql-core's `ExecutionContext.execute_field`, errors and paths included.
-Every resolver of the sandbox is synchronous: a result is never awaited here (see `never`).
+A dict or list of dicts that a resolver returns for such a type is completed the same way. Its
+fields are executed as graphql-core would, and an error in them is located and propagated (or
+nulled) exactly as graphql-core does. Anything else — callables, interfaces, nulls in non-null
+fields, values a scalar refuses, lists holding something else — goes through graphql-core's
+`ExecutionContext`, errors and paths included. Every resolver of the sandbox is synchronous: a
+result is never awaited here (see `never`).
 """
-
-
 
 from __future__ import annotations
 
@@ -30,29 +29,36 @@ from graphql import (
     ExecutionContext,
     FieldNode,
     GraphQLList,
-    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     Undefined,
     default_field_resolver,
     is_leaf_type,
     located_error,
 )
 from graphql.execution.execute import get_field_def
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 
 PLAIN = frozenset({str, int, bool, float})
 
 
-class Plain(NamedTuple):
-    """How a plain field completes: its type, its named type, and what that is."""
+class Shape(NamedTuple):
+    """How a value of one output type completes on the short path."""
 
-    type: GraphQLOutputType
-    named: Any  # a leaf type for "leaf", an object type otherwise
+    named: Any  # the leaf type ("leaf") or the object type ("object", "objects")
     kind: str  # "leaf", "object" or "objects"
     nullable: bool
-    item_type: GraphQLOutputType | None = None
+    item_type: Any = None  # "objects": the type of an item (NonNull or not)
+
+
+class Plain(NamedTuple):
+    """A field the default resolver reads from a dict, without arguments."""
+
+    type: GraphQLOutputType
+    shape: Shape
 
 
 def never(_: Any) -> bool:
@@ -61,40 +67,39 @@ def never(_: Any) -> bool:
     return False
 
 
-def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
-    """The type inside NonNull, and whether it was nullable."""
-    if isinstance(type_, GraphQLNonNull):
-        return type_.of_type, False
-    return type_, True
-
-
-def _is_plain_object(type_: GraphQLOutputType | GraphQLNamedType) -> bool:
-    return isinstance(type_, GraphQLObjectType) and type_.is_type_of is None
+def shape_of(type_: GraphQLOutputType) -> Shape | None:
+    """The short path of values of ``type_``, or None where graphql-core's must run."""
+    nullable = not isinstance(type_, GraphQLNonNull)
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if is_leaf_type(inner):
+        return Shape(inner, "leaf", nullable)
+    if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+        return Shape(inner, "object", nullable)
+    if isinstance(inner, GraphQLList):
+        item = inner.of_type
+        named = item.of_type if isinstance(item, GraphQLNonNull) else item
+        if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
+            return Shape(named, "objects", nullable, item)
+    return None
 
 
 class LeanExecution(ExecutionContext):
-    """An execution context that completes plain fields of dict nodes directly."""
+    """An execution context that completes plain objects and fields of dict nodes directly."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plain: dict[tuple[str, str], Plain | None] = {}
+        self._shapes: dict[int, Shape | None] = {}
+        self._arguments: dict[int, dict[str, Any]] = {}
 
     def _plan(self, parent_type: GraphQLObjectType, node: FieldNode) -> Plain | None:
-        """How the field completes when it is plain (see the module), else None."""
+        """How the field completes when the default resolver reads it (see the module)."""
         field = get_field_def(self.schema, parent_type, node)
         if (field is None or field.resolve is not None or field.args
                 or self.field_resolver is not default_field_resolver or self.middleware_manager):
             return None
-        inner, nullable = _unwrap(field.type)
-        if is_leaf_type(inner):
-            return Plain(field.type, inner, "leaf", nullable)
-        if _is_plain_object(inner):
-            return Plain(field.type, inner, "object", nullable)
-        if isinstance(inner, GraphQLList):
-            item = _unwrap(inner.of_type)[0]
-            if _is_plain_object(item):
-                return Plain(field.type, item, "objects", nullable, inner.of_type)
-        return None
+        shape = shape_of(field.type)
+        return None if shape is None else Plain(field.type, shape)
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any,
                        path: Path | None, fields: dict[str, list[FieldNode]]) -> Any:
@@ -110,23 +115,29 @@ class LeanExecution(ExecutionContext):
                 key, self._plan(parent_type, field_nodes[0]))
             if plan is not None:
                 value = source_value.get(name)
+                shape = plan.shape
                 if value is None:
-                    if plan.nullable:
+                    if shape.nullable:
                         results[response_name] = None
                         continue
-                elif plan.kind == "leaf":
+                elif shape.kind == "leaf":
                     if type(value) in PLAIN:
                         try:
-                            serialized = plan.named.serialize(value)
+                            serialized = shape.named.serialize(value)
                         except Exception:  # graphql-core's path reports it
                             serialized = None
                         if serialized is not None and serialized is not Undefined:
                             results[response_name] = serialized
                             continue
-                elif type(value) is dict if plan.kind == "object" else (
-                        type(value) is list and all(type(item) is dict for item in value)):
-                    results[response_name] = self._complete_plain(
-                        plan, value, field_nodes, Path(path, response_name, parent_type.name))
+                elif self._fits(shape, value):
+                    field_path = Path(path, response_name, parent_type.name)
+                    try:
+                        results[response_name] = self._complete_shaped(
+                            shape, value, field_nodes, field_path)
+                    except Exception as raw_error:  # as graphql-core's execute_field
+                        error = located_error(raw_error, field_nodes, field_path.as_list())
+                        self.handle_field_error(error, plan.type, field_path)
+                        results[response_name] = None
                     continue
             result = self.execute_field(parent_type, source_value, field_nodes,
                                         Path(path, response_name, parent_type.name))
@@ -134,26 +145,61 @@ class LeanExecution(ExecutionContext):
                 results[response_name] = result
         return results
 
-    def _complete_plain(self, plan: Plain, value: Any, field_nodes: list[FieldNode],
-                        path: Path) -> Any:
-        """An object or list of objects completed as graphql-core's ``execute_field`` and
-        ``complete_list_value`` would: an error is located at its item or field, nulled
-        there if nullable, else raised to the parent."""
-        subfields = self.collect_subfields(plan.named, field_nodes)
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any,
+                      field_nodes: list[FieldNode], path: Path) -> Any:
+        """graphql-core's ``execute_field`` for synchronous resolvers, with each field node's
+        argument values computed once per request (the variables do not change during it)."""
+        field = get_field_def(self.schema, parent_type, field_nodes[0])
+        if not field or self.middleware_manager:
+            return super().execute_field(parent_type, source, field_nodes, path)
+        return_type = field.type
+        info = self.build_resolve_info(field, field_nodes, parent_type, path)
         try:
-            if plan.kind == "object":
-                return self.execute_fields(plan.named, value, path, subfields)
-            items = []
-            for index, item in enumerate(value):
-                item_path = path.add_key(index, None)
-                try:
-                    items.append(self.execute_fields(plan.named, item, item_path, subfields))
-                except Exception as raw_error:  # as graphql-core handles it
-                    error = located_error(raw_error, field_nodes, item_path.as_list())
-                    self.handle_field_error(error, plan.item_type, item_path)  # type: ignore[arg-type]
-                    items.append(None)
-            return items
-        except Exception as raw_error:  # as graphql-core handles it
+            key = id(field_nodes[0])
+            args = self._arguments.get(key)
+            if args is None:
+                args = self._arguments.setdefault(
+                    key, get_argument_values(field, field_nodes[0], self.variable_values))
+            result = (field.resolve or self.field_resolver)(source, info, **args)
+            return self.complete_value(return_type, field_nodes, info, path, result)
+        except Exception as raw_error:  # as graphql-core's execute_field
             error = located_error(raw_error, field_nodes, path.as_list())
-            self.handle_field_error(error, plan.type, path)
+            self.handle_field_error(error, return_type, path)
             return None
+
+    def complete_value(self, return_type: GraphQLOutputType, field_nodes: list[FieldNode],
+                       info: GraphQLResolveInfo, path: Path, result: Any) -> Any:
+        """A resolver's dict (or list of dicts) for a plain object type completed here; any
+        other value as graphql-core completes it."""
+        key = id(return_type)
+        shapes = self._shapes
+        shape = shapes[key] if key in shapes else shapes.setdefault(key, shape_of(return_type))
+        if shape is not None and shape.kind != "leaf" and self._fits(shape, result):
+            return self._complete_shaped(shape, result, field_nodes, path)
+        return super().complete_value(return_type, field_nodes, info, path, result)
+
+    @staticmethod
+    def _fits(shape: Shape, value: Any) -> bool:
+        """Whether ``value`` is a dict ("object") or a list of dicts ("objects")."""
+        if shape.kind == "object":
+            return type(value) is dict
+        return type(value) is list and all(type(item) is dict for item in value)
+
+    def _complete_shaped(self, shape: Shape, value: Any, field_nodes: list[FieldNode],
+                         path: Path) -> Any:
+        """A dict's or a list of dicts' fields, as graphql-core's ``complete_object_value``
+        and ``complete_list_value`` would (an item's error nulled there if it is nullable,
+        else raised to the field)."""
+        subfields = self.collect_subfields(shape.named, field_nodes)
+        if shape.kind == "object":
+            return self.execute_fields(shape.named, value, path, subfields)
+        items = []
+        for index, item in enumerate(value):
+            item_path = path.add_key(index, None)
+            try:
+                items.append(self.execute_fields(shape.named, item, item_path, subfields))
+            except Exception as raw_error:  # as graphql-core's complete_list_value
+                error = located_error(raw_error, field_nodes, item_path.as_list())
+                self.handle_field_error(error, shape.item_type, item_path)
+                items.append(None)
+        return items
