@@ -11,8 +11,8 @@ org-activated connections) with its data kept under benchmarks/results/ (seeded 
 - **orgconn coverage** and **orgconn coverage --no-impact**: the command itself
   (``--format csv`` to /dev/null), each in a fresh Python process of its own, ``--repeats``
   times alternating after one warm-up run (medians, so a busy machine skews both alike): wall
-  seconds from the interpreter's start (imports included) and peak RSS (its own ``VmHWM``,
-  see ``peak_memory``);
+  seconds from the interpreter's start (imports included), peak RSS (its own ``VmHWM``) and
+  the sandbox's CPU seconds meanwhile (less swayed by other work), see ``measure``;
 - **floor**: the pages coverage with impact reads (connections, customers, customers' values,
   each connection's instances: pages of 100, the client's documents) fetched bare with httpx —
   same concurrency as the client (6), no models;
@@ -40,13 +40,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
-from peak_memory import child_script
+from measure import child_script, children, cpu_seconds
 
 from orgconn.client.documents import operation
 from orgconn.client.plans import dig, offset_cursor
@@ -131,36 +131,48 @@ def page_by_page(box: RunningSandbox) -> tuple[int, float]:
     return bare.requests, time.perf_counter() - started
 
 
-def command(config: Path, *options: str) -> tuple[float, float, int]:
+Run = tuple[float, float, int, float | None]
+"""One run of the command: wall seconds, peak MB, exit status, the sandbox's CPU seconds."""
+
+
+def command(config: Path, *options: str, sandbox: Sequence[int] = ()) -> Run:
     """``orgconn coverage --format csv OPTIONS`` in a fresh interpreter: (wall seconds from its
-    start, peak RSS in MB, exit status)."""
+    start, peak RSS in MB, exit status, CPU seconds the ``sandbox`` processes spent meanwhile)."""
+    cpu = cpu_seconds(sandbox)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CHILD, "coverage", "--config", str(config),
                            "--format", "csv", *options], stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - started
+    after = cpu_seconds(sandbox)
     result = json.loads(done.stderr.strip().splitlines()[-1])
-    return seconds, float(result["peak_mb"]), int(result["status"])
+    return (seconds, float(result["peak_mb"]), int(result["status"]),
+            None if cpu is None or after is None else after - cpu)
 
 
-def commands(config: Path, repeats: int
-             ) -> tuple[tuple[float, float, int], tuple[float, float, int], str]:
+def commands(config: Path, repeats: int) -> tuple[Run, Run, str]:
     """``orgconn coverage`` with and without impact, ``repeats`` times each, alternating, after
     one run left out (the sandbox's first answers parse and validate each operation and warm
-    SQLite's cache: a real stack is warm). Each: (median seconds, highest peak MB, exit
-    status); and every run's seconds, for the output."""
+    SQLite's cache: a real stack is warm). Each: the medians of seconds and sandbox CPU, the
+    highest peak; and every run's figures, for the output."""
+    sandbox = children()  # the sandbox is this process's only child now
     command(config)
-    timings: dict[bool, list[tuple[float, float, int]]] = {True: [], False: []}
+    runs: dict[str, list[Run]] = {"with": [], "without": []}
     for _ in range(repeats):
-        timings[True].append(command(config))
-        timings[False].append(command(config, "--no-impact"))
+        runs["with"].append(command(config, sandbox=sandbox))
+        runs["without"].append(command(config, "--no-impact", sandbox=sandbox))
 
-    def summary(runs: list[tuple[float, float, int]]) -> tuple[float, float, int]:
-        return (statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2])
+    def summary(each: list[Run]) -> Run:
+        cpu = [r[3] for r in each if r[3] is not None]
+        return (statistics.median(r[0] for r in each), max(r[1] for r in each), each[-1][2],
+                statistics.median(cpu) if cpu else None)
 
-    each = "; ".join(f"{'with' if impact else 'without'} impact "
-                     + ", ".join(f"{r[0]:.1f}" for r in runs) for impact, runs in timings.items())
-    return summary(timings[True]), summary(timings[False]), each
+    def seconds(run: Run) -> str:
+        return f"{run[0]:.1f}" + (f" (sandbox CPU {run[3]:.2f})" if run[3] is not None else "")
+
+    said = "; ".join(f"{kind} impact " + ", ".join(map(seconds, each))
+                     for kind, each in runs.items())
+    return summary(runs["with"]), summary(runs["without"]), said
 
 
 def naive(box: RunningSandbox, sample: int) -> tuple[int, float, int, float]:
@@ -246,11 +258,11 @@ def main() -> None:
     ours = with_impact[0]
     print(f"\ncoverage of {args.customers:,} customers × 6 connections; the sandbox runs in a "
           f"subprocess on this machine, answering after {args.latency_ms} ms of added latency\n")
-    print(f"{'':40}{'requests':>10}{'seconds':>10}{'peak MB':>10}")
-    print(f"{'orgconn coverage (fresh process)':40}{'':>10}{ours:>10.1f}"
-          f"{with_impact[1]:>10.0f}   exit {with_impact[2]}")
-    print(f"{'orgconn coverage --no-impact':40}{'':>10}{without[0]:>10.1f}"
-          f"{without[1]:>10.0f}   exit {without[2]}")
+    print(f"{'':40}{'requests':>10}{'seconds':>10}{'peak MB':>10}{'sandbox CPU s':>15}")
+    for label, run in (("orgconn coverage (fresh process)", with_impact),
+                       ("orgconn coverage --no-impact", without)):
+        cpu = f"{run[3]:>15.2f}" if run[3] is not None else f"{'':>15}"
+        print(f"{label:40}{'':>10}{run[0]:>10.1f}{run[1]:>10.0f}{cpu}   exit {run[2]}")
     print(f"{'floor: same pages, bare, 6 at a time':40}{floor_requests:>10,}"
           f"{floor_seconds:>10.1f}")
     print(f"{'page by page: same pages, bare':40}{serial_requests:>10,}{serial_seconds:>10.1f}")
@@ -259,6 +271,8 @@ def main() -> None:
           f"(measured {sampled:,} requests in {sampled_seconds:.1f} s)")
     print(f"\norgconn coverage: the median of {args.repeats} runs each, after one left out "
           f"(seconds of each run: {runs})")
+    if with_impact[3] and without[3]:
+        print(f"impact: {with_impact[3] / without[3]:.2f}× the sandbox's CPU without it")
     print(f"orgconn coverage, imports included: {ours / without[0]:.2f}× the time without "
           f"impact; {ours / serial_seconds:.2f}× the page-by-page fetch, "
           f"{ours / floor_seconds:.2f}× the concurrent floor; 1/{naive_seconds / ours:.0f} "

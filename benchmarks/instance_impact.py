@@ -5,7 +5,7 @@
 Starts the sandbox in a subprocess (tenant ``us``, six org-activated connections; data kept
 under benchmarks/results/, seeded once, ``--reset`` reseeds), then runs each read in a fresh
 Python process of its own and prints its requests, seconds and peak RSS (its own ``VmHWM``,
-see ``peak_memory``):
+see ``measure``):
 
 - **imports**: the client imported, nothing read (the floor of the others' memory);
 - **snapshot**: ``PrismaticClient.read_tenant()``, the read coverage makes today;
@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from peak_memory import child_script
+from measure import child_script
 
 from orgconn.sandbox import SandboxSettings, start_sandbox_process
 

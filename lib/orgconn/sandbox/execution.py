@@ -13,16 +13,18 @@ the introspection fields have resolvers, so they never qualify), and its value i
   serializes to something other than null;
 - a dict for an object type without ``is_type_of``, or a list of dicts for a list of one.
 
-A dict or list of dicts that a resolver returns for such a type is completed the same way. Its
-fields are executed as graphql-core would, and an error in them is located and propagated (or
-nulled) exactly as graphql-core does. Anything else — callables, interfaces, nulls in non-null
-fields, values a scalar refuses, lists holding something else — goes through graphql-core's
-`ExecutionContext`, errors and paths included. Every resolver of the sandbox is synchronous: a
-result is never awaited here (see `never`).
+A field with a resolver runs as in graphql-core (its argument values computed once per request
+and field node: the variables do not change during a request), and a dict or list of dicts it
+returns for such a type is completed the same way. Their fields are executed as graphql-core
+would, and an error in them is located and propagated (or nulled) exactly as graphql-core does.
+Anything else — callables, interfaces, nulls in non-null fields, values a scalar refuses, lists
+holding something else — goes through graphql-core's `ExecutionContext`, errors and paths
+included. Every resolver of the sandbox is synchronous: a result is never awaited (see `never`).
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -33,6 +35,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     Undefined,
     default_field_resolver,
     is_leaf_type,
@@ -83,21 +86,31 @@ def shape_of(type_: GraphQLOutputType) -> Shape | None:
     return None
 
 
+Plans = tuple[dict[tuple[str, str], "Plain | None"], dict[int, "Shape | None"]]
+_PLANS: weakref.WeakKeyDictionary[GraphQLSchema, Plans] = weakref.WeakKeyDictionary()
+
+
+def _plans(schema: GraphQLSchema) -> Plans:
+    """The plans of a schema's fields and shapes of its types, shared by every request (they
+    depend on the schema alone when the default resolver and no middleware run)."""
+    return _PLANS.setdefault(schema, ({}, {}))
+
+
 class LeanExecution(ExecutionContext):
     """An execution context that completes plain objects and fields of dict nodes directly."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain: dict[tuple[str, str], Plain | None] = {}
-        self._shapes: dict[int, Shape | None] = {}
-        self._arguments: dict[int, dict[str, Any]] = {}
+        plain = self.field_resolver is default_field_resolver and not self.middleware_manager
+        self._plain, self._shapes = _plans(self.schema) if plain else ({}, {})
+        self._arguments: dict[int, dict[str, Any]] = {}  # the variables' values: per request
 
     def _plan(self, parent_type: GraphQLObjectType, node: FieldNode) -> Plain | None:
         """How the field completes when the default resolver reads it (see the module)."""
         field = get_field_def(self.schema, parent_type, node)
         if (field is None or field.resolve is not None or field.args
                 or self.field_resolver is not default_field_resolver or self.middleware_manager):
-            return None
+            return None  # (then the plans are this request's own: see `__init__`)
         shape = shape_of(field.type)
         return None if shape is None else Plain(field.type, shape)
 
