@@ -208,11 +208,20 @@ def read_number(name: str, url: str) -> int:
     return _tenant_read(name, url).number
 
 
-def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
-    """Every connection definition of a tenant, managed by orgconn or not (cached)."""
+def _all_connections_read(name: str, url: str) -> Fetched[tuple[OrgConnection, ...]]:
     return _unless_failing(name, url, lambda: _reads().read(
         ("all_connections", name, url), f"Reading the connection definitions of {name}",
-        lambda on_page: tuple(client(name).all_connections(on_page=on_page)))).value
+        lambda on_page: tuple(client(name).all_connections(on_page=on_page))))
+
+
+def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
+    """Every connection definition of a tenant, managed by orgconn or not (cached)."""
+    return _all_connections_read(name, url).value
+
+
+def all_connections_number(name: str, url: str) -> int:
+    """Which read `all_connections` now gives: a cache key, like `read_number`."""
+    return _all_connections_read(name, url).number
 
 
 def _coverage_read(name: str, url: str) -> Fetched[CoverageRead]:
@@ -279,11 +288,11 @@ class _Derived:
 
 @st.cache_resource(show_spinner=False)
 def _derived_values() -> _Derived:
-    return _Derived(keep=64)
+    return _Derived(keep=32)
 
 
 def derived(key: Hashable, build: Callable[[], T]) -> T:
-    """``build()``, kept for every session under ``key`` (the 64 newest keys are kept).
+    """``build()``, kept for every session under ``key`` (the 32 newest keys are kept).
 
     For what a page derives from cached reads: put the reads' numbers (`read_number`,
     `coverage_read_number`) and every parameter of ``build`` in ``key``, so that a new read or
