@@ -8,7 +8,8 @@ request's transaction instead: still all or nothing on its own, but the request 
 (a commit costs ~0.4 ms of WAL writes, more than the write itself).
 ``heap_pos`` (the rowid of customers, connections and values) mimics PostgreSQL's physical
 order: an updated row moves to the end, which is what unsorted pages follow (see `queries`).
-Covering indexes keep a page of 100 values among tens of thousands to a few milliseconds.
+Covering indexes keep a page of 100 values among tens of thousands to a few milliseconds, and
+``instances_created`` a page of a connection's instances in creation order (no sort per page).
 An instance belongs to a customer and an integration, and uses the connections its integration
 uses (``integration_connections``; the view ``connection_instances`` joins them): it exists
 whether or not the customer has values, and deleting values never deletes it.
@@ -98,6 +99,7 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE INDEX IF NOT EXISTS instances_integration
   ON instances (integration_id, heap_pos, customer_id, enabled, in_failed_state);
 CREATE INDEX IF NOT EXISTS instances_customer ON instances (customer_id, integration_id);
+CREATE INDEX IF NOT EXISTS instances_created ON instances (created_at, id, integration_id);
 CREATE VIEW IF NOT EXISTS connection_instances AS
   SELECT i.*, ic.scv_id FROM instances i
   JOIN integration_connections ic ON ic.integration_id = i.integration_id;
