@@ -38,3 +38,13 @@ def test_columns_get_human_headers_dates_and_status_labels_and_a_page_entry_wins
     assert config["last_configured_at"]["type_config"]["type"] == "datetime"
     assert config["last_configured_at"]["label"] == "Last configured"
     assert config["status"]["type_config"]["type"] == "multiselect"
+
+
+def test_identifying_and_status_columns_are_narrow_enough_for_the_matrix_at_1280_px() -> None:
+    frame = pd.DataFrame({"tenant": ["us"], "customer_name": ["A"], "customer_external_id": ["a"],
+                          **{f"Connection {n}": ["missing"] for n in range(6)}})
+    config = tables.column_config(frame, statuses=[f"Connection {n}" for n in range(6)])
+    widths = [config[str(c)]["width"] for c in frame.columns]
+    assert sum(widths) <= 818, "the main column at 1280 px is 818 px wide inside the grid"
+    assert config["Connection 0"]["help"] == "Connection 0", "a cut header reads in full"
+    assert config["tenant"]["label"] == "Tenant", "a sized column keeps its human header"

@@ -188,7 +188,7 @@ def _reads() -> FreshReads:
 
 def _tenant_read(name: str, url: str) -> Fetched[TenantData]:
     return _unless_failing(name, url, lambda: _reads().read(
-        ("tenant", name, url), f"Reading tenant {name}",
+        ("tenant", name, url), f"tenant {name}",
         lambda on_page: client(name).read_tenant(on_page=on_page)))
 
 
@@ -209,13 +209,13 @@ def read_number(name: str, url: str) -> int:
 def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
     """Every connection definition of a tenant, managed by orgconn or not (cached)."""
     return _unless_failing(name, url, lambda: _reads().read(
-        ("all_connections", name, url), f"Reading the connection definitions of {name}",
+        ("all_connections", name, url), f"the connection definitions of {name}",
         lambda on_page: tuple(client(name).all_connections(on_page=on_page)))).value
 
 
 def _coverage_read(name: str, url: str) -> Fetched[CoverageRead]:
     return _unless_failing(name, url, lambda: _reads().read(
-        ("coverage", name, url), f"Reading the coverage of tenant {name}",
+        ("coverage", name, url), f"the coverage of tenant {name}",
         lambda on_page: client(name).coverage_read(on_page=on_page)))
 
 

@@ -16,12 +16,13 @@ from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
 IDENTITY = ["tenant", "customer_name", "customer_external_id"]  # the columns shown first
-NARROW = {"tenant": st.column_config.TextColumn("Tenant", width=60)}
 UNKNOWN = "unknown"  # a blocked figure the tenant could not give: never shown as 0
 BLOCKED_HELP = ("Customers with a gap in a connection that one of their instances uses. "
                 "Unknown: the tenant cannot say which instances use its connections.")
 FIX = st.column_config.LinkColumn("Fix", display_text="Edit values", width="small")
-GAP_COLUMNS = [*IDENTITY, "connection", "status", "fix"]  # a gap table's first columns
+# a gap table's first columns (those that fit at 1280 px; the stable key and the enabled and
+# failing instances follow)
+GAP_COLUMNS = [*IDENTITY, "connection", "status", "missing_inputs", "instances", "fix"]
 
 
 def _figure(value: object) -> str:
@@ -49,7 +50,7 @@ def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame) -> None:
         st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
     else:
         tables.table(_with_fix(blocking), key="coverage.blocking_gaps", first=GAP_COLUMNS,
-                     statuses=["status"], config={**NARROW, "fix": FIX})
+                     statuses=["status"], config={"fix": FIX})
 
 
 def render(chosen: list[str]) -> None:
@@ -141,7 +142,7 @@ def render(chosen: list[str]) -> None:
                    f"inputs a cell names are empty. {coverage.NOT_APPLICABLE}: the customer's "
                    "tenant has no such connection.")
         tables.table(matrix, key="coverage.matrix", first=IDENTITY,
-                     statuses=[str(c) for c in matrix.columns[len(IDENTITY):]], config=NARROW)
+                     statuses=[str(c) for c in matrix.columns[len(IDENTITY):]])
     with gaps_tab:
         gaps = coverage.gap_export(shown)
         # the CSV is built when the button is clicked, not on every rerun (0.5 s at 10,000)
@@ -149,7 +150,7 @@ def render(chosen: list[str]) -> None:
                            "coverage-gaps.csv", "text/csv", key="coverage.download",
                            disabled=gaps.empty)
         tables.table(_with_fix(shown), key="coverage.gaps", first=GAP_COLUMNS,
-                     statuses=["status"], config={**NARROW, "fix": FIX})
+                     statuses=["status"], config={"fix": FIX})
         _bulk_templates(gaps)
     with other_tab:
         st.caption("Org-activated global and customer-activated connections, and connections "
