@@ -31,10 +31,10 @@ def test_every_status_has_its_own_colour_and_a_legend_word() -> None:
 
 
 def test_columns_get_human_headers_dates_and_status_labels_and_a_page_entry_wins() -> None:
-    frame = pd.DataFrame({"stable_key": ["a"], "status": ["missing"], "detail": ["x"],
+    frame = pd.DataFrame({"drift_in": ["us"], "status": ["missing"], "detail": ["x"],
                           "last_configured_at": pd.to_datetime(["2026-01-02"], utc=True)})
     config = tables.column_config(frame, statuses=["status"], config={"detail": "What"})
-    assert config["stable_key"] == "Stable key" and config["detail"] == "What"
+    assert config["drift_in"] == "Differs in" and config["detail"] == "What"
     assert config["last_configured_at"]["type_config"]["type"] == "datetime"
     assert config["last_configured_at"]["label"] == "Last configured"
     assert config["status"]["type_config"]["type"] == "multiselect"

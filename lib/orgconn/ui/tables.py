@@ -59,8 +59,8 @@ _LEGEND = {Status.COMPLETE.value: "green", Status.INCOMPLETE.value: "orange",
 # pixels: the coverage matrix (tenant, customer, external ID and six connections) and a gap
 # table's first eight columns fit at 1280 px
 WIDTHS: dict[str, int] = {"tenant": 52, "customer_name": 146, "customer_external_id": 92,
-                          "external_id": 92, "connection": 136, "missing_inputs": 120,
-                          "instances": 76}
+                          "external_id": 92, "stable_key": 130, "connection": 150,
+                          "missing_inputs": 120, "instances": 76}
 STATUS_WIDTH = 86
 DATE_FORMAT = "YYYY-MM-DD HH:mm"
 WRAPPING_ROW_HEIGHT = 70  # Streamlit wraps cell text only in rows taller than 4rem
