@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
+import pytest
 
 from orgconn.services.coverage import Status
 from orgconn.ui import tables
@@ -48,3 +51,21 @@ def test_identifying_and_status_columns_are_narrow_enough_for_the_matrix_at_1280
     assert sum(widths) <= 818, "the main column at 1280 px is 818 px wide inside the grid"
     assert config["Connection 0"]["help"] == "Connection 0", "a cut header reads in full"
     assert config["tenant"]["label"] == "Tenant", "a sized column keeps its human header"
+
+def _lazy_argument(rows: int, monkeypatch: pytest.MonkeyPatch) -> object:
+    """What `tables.table` asks st.dataframe for as ``lazy`` for a frame of ``rows`` rows.
+
+    (AppTest has no server to page rows from, so it always draws tables eagerly: the choice is
+    checked where it is made.)"""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(tables.st, "dataframe", lambda data, **kw: seen.update(kw))
+    tables.table(pd.DataFrame({"customer_name": [f"c{i}" for i in range(rows)],
+                               "status": ["missing"] * rows}), key="t", statuses=["status"])
+    return seen["lazy"]
+
+
+def test_a_long_table_is_sent_as_the_user_scrolls_and_a_short_one_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _lazy_argument(tables.LAZY_ROWS + 1, monkeypatch) is True
+    assert _lazy_argument(tables.LAZY_ROWS, monkeypatch) is None, "Streamlit's default"
+    assert _lazy_argument(40, monkeypatch) is None
