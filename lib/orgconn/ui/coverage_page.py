@@ -124,7 +124,7 @@ def render(chosen: list[str]) -> None:
                 "Customer label (segment)", memo("labels", lambda: coverage.label_choices(frame)),
                 key="coverage.label",
                 param=state.Q_LABEL, help="A customer must carry every label chosen.")
-        bottom = st.columns([4, 1, 1])
+        bottom = st.columns([3, 1, 1.3])  # "Blocking only" and its help fit at 1280 px
         with bottom[0]:
             search = widgets.linked_text("Search customers", key="coverage.search",
                                          param=state.Q_SEARCH, placeholder="name or external ID")
