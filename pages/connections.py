@@ -51,8 +51,9 @@ if section == "Definitions":
     for name in chosen:
         with user_errors(f"Tenant {name}", stop=False):
             tenant = context.tenant(name)
-            frame = definitions.definitions_frame(name, context.tenant_data(name, tenant.url),
-                                                  context.secret_key())
+            frame = definitions.definitions_frame(
+                name, context.coverage_read(name, tenant.url).connections,
+                context.coverage_frame(name, tenant.url), context.secret_key())
             st.subheader(tenant.label or name)
             st.dataframe(frame, key=f"connections.table.{name}", hide_index=True,
                          width="stretch", column_order=COLUMN_ORDER, column_config={
