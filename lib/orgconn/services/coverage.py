@@ -111,8 +111,9 @@ def owned_connections_frame(tenant: str, connections: Iterable[OrgConnection],
     so a definition nobody else may use is never a gap of the other customers.
     """
     owned = [c for c in connections if c.is_org_activated_customer and c.owner is not None]
+    ids = {c.id for c in owned}  # only the owned definitions' values (not every customer's)
     held = {(v.connection_id, v.customer.id): v for v in values
-            if not v.is_test and v.customer is not None}
+            if v.connection_id in ids and not v.is_test and v.customer is not None}
     rows = []
     for connection in owned:
         assert connection.owner is not None
