@@ -52,16 +52,16 @@ FINISHED = f"""() => {{
 # Marks the page once a script run has started, so that "notRunning" before it is not taken
 # for the end of the run. Mutation records carry the old value: a run that starts and ends
 # between two observer callbacks is still seen (its record's oldValue is "running").
-WATCH_RUNS = f"""
-new MutationObserver((records) => {{
-  for (const record of records) {{
+WATCH_RUNS = """
+new MutationObserver((records) => {
+  for (const record of records) {
     const now = record.target.getAttribute('data-test-script-state');
-    if (now === 'running' || record.oldValue === 'running') {{
+    if (now === 'running' || record.oldValue === 'running') {
       window.__orgconnRan = true;
-    }}
-  }}
-}}).observe(document, {{subtree: true, attributes: true, attributeOldValue: true,
-                        attributeFilter: ['data-test-script-state']}});
+    }
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: ['data-test-script-state']});
 """
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from orgconn.services import export
@@ -39,7 +41,8 @@ if left_out := compare.customers_left_out(dict(zip(result.tenants, result.snapsh
                                                    strict=True))):
     st.caption(left_out)
 
-counts = compare.drift_counts(frame).set_index("kind")
+counts = context.derived((result.key, "counts"),
+                         lambda: compare.drift_counts(frame).set_index("kind"))
 drifting = int(counts.loc[counts["is_drift"], "differences"].sum())
 cells = st.columns(6)
 cells[0].metric("Differences", f"{drifting:,}", help="Every known difference (all kinds but "
@@ -55,9 +58,9 @@ with heat:
                "majority, every tenant concerned). One difference can count in several tenants, "
                "so a row may add up to more than its total in brackets, which is the table's "
                "*Differences*, each counted once.")
-    matrix = compare.drift_matrix(frame, list(overview["stable_key"]))
-    st.plotly_chart(compare.drift_heatmap(matrix, compare.drift_totals(frame)),
-                    key="compare.heatmap")
+    st.plotly_chart(context.derived((result.key, "heatmap"), lambda: compare.drift_heatmap(
+        compare.drift_matrix(frame, list(overview["stable_key"])), compare.drift_totals(frame))),
+        key="compare.heatmap")
 with table:
     st.markdown("**Per stable key**: where it exists and % of customers complete")
     tables.table(overview, key="compare.overview", config={
@@ -81,13 +84,17 @@ with st.container(border=True):
     with right:
         search = widgets.linked_text("Search customers", key="compare.search",
                                      param=state.Q_SEARCH, placeholder="name or external ID")
-shown = compare.apply_filter(frame, compare.CompareFilter(tuple(kinds), tuple(keys), search))
+wanted = compare.CompareFilter(tuple(kinds), tuple(keys), search)
+shown = context.derived((result.key, "shown", wanted), lambda: compare.apply_filter(frame, wanted))
 st.caption(f"{len(shown):,} of {len(frame):,} differences match. Customer rows link to the "
            "customer's values in each tenant.")
-st.download_button("Download differences (CSV)", export.to_csv_bytes(shown),
+# the CSV is built when the button is clicked, not on every rerun (1 s at 10,000 customers)
+st.download_button("Download differences (CSV)", partial(export.to_csv_bytes, shown),
                    f"compare-{'-'.join(chosen)}.csv", "text/csv", key="compare.download",
                    disabled=shown.empty)
-tables.table(compare.with_customer_links(shown), key="compare.table", first=[
+tables.table(context.derived((result.key, "links", wanted),
+                             lambda: compare.with_customer_links(shown)),
+             key="compare.table", first=[
     "kind", "stable_key", "customer_name", "customer_external_id", "input",
     *(f"link {t}" for t in chosen)], config={
         "kind": st.column_config.SelectboxColumn("Kind", options=[k.value for k in compare.Kind],

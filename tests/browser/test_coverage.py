@@ -52,6 +52,7 @@ def test_a_known_gap_is_found_with_the_search_and_listed_in_the_gaps_tab(
     template = (f"us · {gap['connection']} ({gap['stable_key']}): template of the customers "
                 "lacking values")
     page.get_by_role("link", name=template).wait_for()
+    assert "view=Gaps" in page.url, "the open tab is kept in the link"
     grid = page.locator("[data-testid='stDataFrame']").filter(has_text=gap["missing_inputs"])
     grid.first.wait_for()
     assert "canary" not in page.content()

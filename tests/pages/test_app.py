@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +335,27 @@ def test_a_tenant_taken_out_of_the_picker_stays_out(app: AppTest, sandbox_config
     at.run()
     assert at.sidebar.multiselect(key="sidebar.tenants").value == ["us"]
     assert at.query_params["tenant"] in ("us", ["us"])
+
+
+def test_derived_results_are_built_once_per_key_kept_newest_first_and_forgotten_on_refresh(
+        ) -> None:
+    from orgconn.ui import context
+
+    builds: list[str] = []
+
+    def build(name: str) -> Callable[[], str]:
+        return lambda: builds.append(name) or name.upper()
+
+    context.refresh()
+    assert context.derived(("k", 1), build("a")) == "A"
+    assert context.derived(("k", 1), build("again")) == "A", "kept: not built again"
+    assert context.derived(("k", 2), build("b")) == "B", "another read number: built"
+    keep = context._derived_values().keep
+    for n in range(keep):  # ("k", 2) is older than these; ("k", 1) is used again first
+        context.derived(("k", 1), build("never"))
+        context.derived(("fill", n), build("f"))
+    assert context.derived(("k", 1), build("never")) == "A"
+    assert context.derived(("k", 2), build("b2")) == "B2", "the oldest key was let go"
+    context.refresh()
+    assert context.derived(("k", 1), build("a2")) == "A2", "Refresh forgets them all"
+    assert [b for b in builds if b != "f"] == ["a", "b", "b2", "a2"]

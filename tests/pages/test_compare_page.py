@@ -222,3 +222,22 @@ def test_secret_global_values_are_typed_in_never_copied(
     assert not at.error
     rows = table(at)
     assert not len(rows[rows["stable_key"] == "partner-api"])  # same definition, same secret
+
+
+def test_a_filter_rerun_reuses_the_comparison_and_a_refresh_computes_it_again(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orgconn.services.compare import compare
+
+    calls: list[int] = []
+    differences = compare.differences
+    monkeypatch.setattr(compare, "differences",
+                        lambda *a, **kw: calls.append(1) or differences(*a, **kw))
+    at = open_page(app, PAGE)
+    assert len(calls) == 1
+    kinds = at.multiselect(key="compare.kind")
+    kinds.select(kinds.options[0]).run()
+    at.text_input(key="compare.search").input("zz-no-such-customer").run()
+    assert len(calls) == 1, "filters reuse the kept comparison"
+    assert not at.exception
+    at.button(key="sidebar.refresh").click().run()
+    assert len(calls) == 2, "Refresh reads again and compares again"

@@ -29,7 +29,7 @@ from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import EXPORT_COLUMNS, coverage_frame
 from tests.client.fake_prismatic import route_every_client
 from tests.commands import odd_tenants
-from tests.pages.conftest import Downloads, open_page
+from tests.pages.conftest import APP, Downloads, open_page
 
 PAGE = "pages/coverage.py"
 TENANTS = ("us", "eu")
@@ -81,7 +81,10 @@ def expected(sandbox: RunningSandbox) -> Expected:
 
 
 def tab(at: AppTest, label: str) -> Any:
-    """The tab called ``label``."""
+    """The tab called ``label``, opened as a click would (only the open tab is drawn)."""
+    if at.session_state["view"] != label:
+        at.session_state["view"] = label
+        at.run()
     return next(t for t in at.tabs if t.label == label)
 
 
@@ -322,6 +325,23 @@ def test_filters_combine_and_clearing_one_removes_it_from_the_link(
     at.multiselect(key="coverage.status").set_value([]).run()
     assert "status" not in at.query_params and param(at, "connection") == ["billing-api"]
     assert_view(at, expected, frame[frame["stable_key"] == "billing-api"])
+
+
+def test_only_the_open_tab_is_drawn_and_a_link_can_open_the_gaps_tab(
+        app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, PAGE)
+    assert at.session_state["view"] == "Matrix"
+    assert len(at.download_button) == 0, "the Gaps tab is not drawn while Matrix is open"
+    before = len(at.dataframe)
+    at = AppTest.from_file(APP, default_timeout=app.default_timeout)
+    at.query_params["view"] = "Gaps"  # a link to /?view=Gaps (app.py draws coverage too)
+    at.run()
+    assert at.session_state["view"] == "Gaps"
+    assert [b.label for b in at.download_button] == ["Download gaps (CSV)"]
+    gaps_table = next(t for t in at.tabs if t.label == "Gaps").dataframe
+    matrix_table = next(t for t in at.tabs if t.label == "Matrix").dataframe
+    assert len(gaps_table) == 1 and len(matrix_table) == 0
+    assert len(at.dataframe) == before, "one table per view: the gaps' instead of the matrix'"
 
 
 def test_a_link_may_pick_the_tenants_too(app: AppTest, sandbox_config: Path,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
+import pytest
 
 from orgconn.services.coverage import Status
 from orgconn.ui import tables
@@ -38,3 +41,23 @@ def test_columns_get_human_headers_dates_and_status_labels_and_a_page_entry_wins
     assert config["last_configured_at"]["type_config"]["type"] == "datetime"
     assert config["last_configured_at"]["label"] == "Last configured"
     assert config["status"]["type_config"]["type"] == "multiselect"
+
+
+
+def _lazy_argument(rows: int, monkeypatch: pytest.MonkeyPatch) -> object:
+    """What `tables.table` asks st.dataframe for as ``lazy`` for a frame of ``rows`` rows.
+
+    (AppTest has no server to page rows from, so it always draws tables eagerly: the choice is
+    checked where it is made.)"""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(tables.st, "dataframe", lambda data, **kw: seen.update(kw))
+    tables.table(pd.DataFrame({"customer_name": [f"c{i}" for i in range(rows)],
+                               "status": ["missing"] * rows}), key="t", statuses=["status"])
+    return seen["lazy"]
+
+
+def test_a_long_table_is_sent_as_the_user_scrolls_and_a_short_one_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _lazy_argument(tables.LAZY_ROWS + 1, monkeypatch) is True
+    assert _lazy_argument(tables.LAZY_ROWS, monkeypatch) is None, "Streamlit's default"
+    assert _lazy_argument(40, monkeypatch) is None

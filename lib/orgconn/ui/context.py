@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -206,11 +208,20 @@ def read_number(name: str, url: str) -> int:
     return _tenant_read(name, url).number
 
 
-def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
-    """Every connection definition of a tenant, managed by orgconn or not (cached)."""
+def _all_connections_read(name: str, url: str) -> Fetched[tuple[OrgConnection, ...]]:
     return _unless_failing(name, url, lambda: _reads().read(
         ("all_connections", name, url), f"Reading the connection definitions of {name}",
-        lambda on_page: tuple(client(name).all_connections(on_page=on_page)))).value
+        lambda on_page: tuple(client(name).all_connections(on_page=on_page))))
+
+
+def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
+    """Every connection definition of a tenant, managed by orgconn or not (cached)."""
+    return _all_connections_read(name, url).value
+
+
+def all_connections_number(name: str, url: str) -> int:
+    """Which read `all_connections` now gives: a cache key, like `read_number`."""
+    return _all_connections_read(name, url).number
 
 
 def _coverage_read(name: str, url: str) -> Fetched[CoverageRead]:
@@ -263,9 +274,47 @@ def _recorded_coverage(name: str, read: CoverageRead) -> pd.DataFrame:
     return frame
 
 
+class _Derived:
+    """What pages derive from the reads (filtered frames, tables, figures), newest kept."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep, self.lock = keep, threading.Lock()
+        self.values: OrderedDict[Hashable, object] = OrderedDict()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _derived_values() -> _Derived:
+    return _Derived(keep=32)
+
+
+def derived(key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, kept for every session under ``key`` (the 32 newest keys are kept).
+
+    For what a page derives from cached reads: put the reads' numbers (`read_number`,
+    `coverage_read_number`) and every parameter of ``build`` in ``key``, so that a new read or
+    another filter is another key. Shared, not copied: never change the result in place.
+    Refresh forgets them all. Two sessions asking at once may both build; one result is kept.
+    """
+    store = _derived_values()
+    with store.lock:
+        if key in store.values:
+            store.values.move_to_end(key)
+            return store.values[key]  # type: ignore[return-value]
+    value = build()
+    with store.lock:
+        store.values[key] = value
+        while len(store.values) > store.keep:
+            store.values.popitem(last=False)
+    return value
+
+
 def refresh() -> None:
     """Forget every cached fetch (here and every `refreshable` one), so reads go to the tenants."""
-    own: list[_Clearable] = [whoami, _reads(), _coverage_frame]
+    own: list[_Clearable] = [whoami, _reads(), _coverage_frame, _derived_values()]
     for cached in own + _REFRESHABLE:
         cached.clear()
     _failures().clear()

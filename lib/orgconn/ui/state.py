@@ -24,5 +24,6 @@ Q_LABEL = "label"
 Q_SEARCH = "q"
 Q_ONLY_GAPS = "gaps"
 Q_BLOCKING = "blocking"
+Q_VIEW = "view"  # the open tab: Matrix, Gaps or Other connections
 # customer values page (prefilled by links from coverage)
 Q_CUSTOMER = "customer"

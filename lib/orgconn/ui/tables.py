@@ -13,7 +13,7 @@ machine without an emoji font. `status_legend` is the same words and colours in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -54,6 +54,7 @@ _LEGEND = {Status.COMPLETE.value: "green", Status.INCOMPLETE.value: "orange",
 DATE_FORMAT = "YYYY-MM-DD HH:mm"
 WRAPPING_ROW_HEIGHT = 70  # Streamlit wraps cell text only in rows taller than 4rem
 MAX_WRAPPED_ROWS = 12  # rows a wrapping table shows before it scrolls
+LAZY_ROWS = 1_000  # above this, a table's rows are sent as the user scrolls, not all at once
 
 
 def header(column: str) -> str:
@@ -107,16 +108,26 @@ def column_config(frame: pd.DataFrame, *, statuses: Iterable[str] = (),
 
 def table(frame: pd.DataFrame, *, key: str, first: Sequence[str] = (),
           statuses: Iterable[str] = (), config: Mapping[str, Any] | None = None,
-          hide: Iterable[str] = (), wrap: bool = False, **options: Any) -> None:
+          hide: Iterable[str] = (), wrap: bool = False,
+          memo: Callable[[Callable[[], pd.DataFrame]], pd.DataFrame] | None = None,
+          **options: Any) -> None:
     """``st.dataframe`` of ``frame`` as a person reads it (see the module docstring).
 
     ``first`` columns come first, ``hide`` ones are left out, ``wrap`` makes rows tall enough
-    for long text to wrap; missing values show as blanks. Other ``options`` go to
-    ``st.dataframe`` (e.g. ``height``).
+    for long text to wrap; missing values show as blanks. A table of more than `LAZY_ROWS`
+    rows is loaded lazily (Streamlit sends the rows in view as the user scrolls or sorts: at
+    10,000 customers the browser gets a page of rows, not the whole frame). Other ``options``
+    go to ``st.dataframe`` (e.g. ``height``). ``memo``, given, keeps the frame as drawn (its
+    status labels) once built (`orgconn.ui.context.derived`): for a large ``frame`` that stays
+    the same over reruns.
     """
     statuses = [s for s in statuses if s in frame.columns]
-    shown = frame.assign(**{s: status_cells(frame[s].astype(str).where(frame[s].notna()))
-                            for s in statuses}) if statuses else frame
+
+    def drawn() -> pd.DataFrame:
+        return frame.assign(**{s: status_cells(frame[s].astype(str).where(frame[s].notna()))
+                               for s in statuses}) if statuses else frame
+
+    shown = memo(drawn) if memo is not None else drawn()
     hidden = set(hide)
     if wrap and "height" not in options:  # every row in view: nothing to scroll inside the grid
         options["height"] = 40 + WRAPPING_ROW_HEIGHT * min(max(len(frame), 1), MAX_WRAPPED_ROWS)
@@ -125,4 +136,5 @@ def table(frame: pd.DataFrame, *, key: str, first: Sequence[str] = (),
     st.dataframe(shown, key=key, hide_index=True, width="stretch", placeholder="",
                  column_order=[c for c in order if c not in hidden],
                  column_config=column_config(frame, statuses=statuses, config=config),
-                 row_height=WRAPPING_ROW_HEIGHT if wrap else None, **options)
+                 row_height=WRAPPING_ROW_HEIGHT if wrap else None,
+                 lazy=True if len(frame) > LAZY_ROWS else None, **options)
