@@ -52,9 +52,8 @@ connection = connections[stable_key]
 
 with st.container(border=True):
     st.markdown("**1 · Template**")
-    template, left_out = bulk_page.template(
-        tenant.name, tenant.url, context.read_number(tenant.name, tenant.url), stable_key,
-        which == "missing", connection, snapshot)
+    template, left_out = bulk_page.template(tenant.name, tenant.url, connection, snapshot,
+                                            missing_only=which == "missing")
     guide = bulk.column_guide(connection)
     st.caption(f"{len(template):,} customers. Secret cells are always empty: fill them in, or "
                "leave them blank to keep them. The XLSX notes each column on its header.")

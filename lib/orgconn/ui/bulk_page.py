@@ -20,15 +20,17 @@ from orgconn.wording import plural
 ACTIONS: tuple[PlannedAction, ...] = ("create", "update", "unchanged", "skip", "invalid")
 
 
-@context.refreshable
-@st.cache_resource(ttl=context.TTL, max_entries=16, show_spinner=False)
-def template(name: str, url: str, read_number: int, stable_key: str, missing_only: bool,
-             _connection: OrgConnection, _snapshot: TenantData) -> tuple[pd.DataFrame, str | None]:
-    """`bulk.template_frame` of a connection and the `bulk.left_out` sentence, for read
-    ``read_number`` of tenant ``name`` (`context.read_number`; building them took a noticeable
-    part of each rerun at 10,000 customers). Shared: do not modify the frame."""
-    frame = bulk.template_frame(_connection, _snapshot, missing_only=missing_only)
-    return frame, bulk.left_out(_connection, _snapshot, missing_only=missing_only)[1]
+def template(name: str, url: str, connection: OrgConnection, snapshot: TenantData, *,
+             missing_only: bool) -> tuple[pd.DataFrame, str | None]:
+    """`bulk.template_frame` of a connection and the `bulk.left_out` sentence, kept per read of
+    tenant ``name`` (`context.derived`, keyed by `context.read_number`: building them took a
+    noticeable part of each rerun at 10,000 customers). ``snapshot`` is that read
+    (`context.tenant_data`). Shared: do not modify the frame."""
+    def build() -> tuple[pd.DataFrame, str | None]:
+        frame = bulk.template_frame(connection, snapshot, missing_only=missing_only)
+        return frame, bulk.left_out(connection, snapshot, missing_only=missing_only)[1]
+    return context.derived(("bulk template", name, url, context.read_number(name, url),
+                            connection.stable_key, missing_only), build)
 
 
 def show_columns(guide: list[bulk.ColumnGuide]) -> None:
