@@ -61,18 +61,18 @@ if not chosen:
     st.stop()
 
 now = datetime.now(UTC)
-frames, reads_of_tenants = [], []
+frames, tenant_reads = [], []
 for name in chosen:
     with user_errors(f"Tenant {name}", stop=False):
         url = context.tenant(name).url
         frames.append(context.coverage_frame(name, url))  # loading coverage records a snapshot
-        reads_of_tenants.append(context.tenant_data(name, url))
+        tenant_reads.append(context.tenant_data(name, url))
 if not frames or all(f.empty for f in frames):
     st.warning("No org-activated connection with customers in these tenants yet.")
     st.stop()
 with user_errors("Reading the tenants"):
     reads = rollout_view.reads_of(chosen)
-today = rollout_view.today(reads, frames, reads_of_tenants)
+today = rollout_view.today(reads, frames, tenant_reads)
 frame, names = today.frame, today.names
 
 with st.container(border=True):
