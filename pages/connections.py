@@ -77,7 +77,7 @@ if section == "Definitions":
                 tables.table(inputs, key=f"connections.inputs.{name}", hide=["tenant"])
             owned = coverage.owned_connections_frame(
                 name, context.all_connections(name, tenant.url),
-                context.tenant_data(name, tenant.url).customer_values)
+                context.coverage_read(name, tenant.url).values)
             if len(owned):
                 with st.expander(f"Connections owned by one customer in {tenant.label or name} "
                                  f"({len(owned)})"):

@@ -4,6 +4,7 @@ tenant-wide gap."""
 
 from __future__ import annotations
 
+import pandas as pd
 from pydantic import SecretStr
 
 from orgconn.models import TenantData
@@ -44,6 +45,17 @@ def test_the_owners_values_make_it_complete(fresh_sandbox: RunningSandbox) -> No
         owned = next(c for c in us.all_connections() if c.stable_key == OWNED)
         assert owned.owner is not None
         us.upsert_customer_values(owned, owned.owner.id, {"apiKey": SecretStr("canary-own")})
-        every, snapshot = us.all_connections(), us.read_tenant()
+        every, snapshot, lean = us.all_connections(), us.read_tenant(), us.coverage_read()
     frame = coverage.owned_connections_frame("us", every, snapshot.customer_values)
     assert frame.set_index("stable_key").loc[OWNED, "status"] == "complete"
+    from_lean_read = coverage.owned_connections_frame("us", every, lean.values)
+    pd.testing.assert_frame_equal(from_lean_read, frame)
+
+
+def test_the_lean_read_gives_the_owners_status_as_the_full_read_does(
+        sandbox: RunningSandbox) -> None:
+    with sandbox_client(sandbox, "us") as us:
+        every, snapshot, lean = us.all_connections(), us.read_tenant(), us.coverage_read()
+    pd.testing.assert_frame_equal(
+        coverage.owned_connections_frame("us", every, lean.values),
+        coverage.owned_connections_frame("us", every, snapshot.customer_values))
