@@ -125,7 +125,14 @@ def navigate(page: object, name: str, timeout_s: float) -> float:
     page.evaluate("window.__orgconnRan = false")  # type: ignore[attr-defined]
     start = time.perf_counter()
     link = f'a[data-testid="stPageLink-NavLink"][href="{name}"]'
-    page.locator(link).first.click()  # type: ignore[attr-defined]
+    for attempt in range(3):  # a click during the previous page's last rerun can be lost
+        page.locator(link).first.click()  # type: ignore[attr-defined]
+        try:
+            page.wait_for_url(f"**/{name}*", timeout=10_000)  # type: ignore[attr-defined]
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     page.wait_for_function(FINISHED, timeout=timeout_s * 1000)  # type: ignore[attr-defined]
     return time.perf_counter() - start
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from orgconn.services import audit_view
@@ -18,12 +19,21 @@ from orgconn.ui.shell import shell
 shell("audit")
 
 LIMIT = 1000  # rows shown; the export holds every matching row
-COLUMNS = {"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-           "actor": "Who", "tenant": "Tenant", "action": "Action", "stable_key": "Stable key",
-           "customer_external_id": "Customer (external ID)", "outcome": "Outcome",
-           "changed_inputs": "Inputs changed",
-           "detail": st.column_config.TextColumn("Detail", width="large"), "source": "Source",
+# the grid: the columns that say who did what where, sized to fit at 1280 px (the inputs
+# changed wrap); the selected entry (else the newest) is shown under it in full, detail too
+COLUMNS = {"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm",
+                                                 width=118),
+           "actor": st.column_config.Column("Who", width=72), "tenant": None,
+           "action": st.column_config.Column("Action", width=130),
+           "stable_key": st.column_config.Column("Stable key", width=110),
+           "customer_external_id": st.column_config.Column(
+               "Customer", width=92, help="The customer's external ID"),
+           "outcome": st.column_config.Column("Outcome", width=64),
+           "changed_inputs": st.column_config.TextColumn("Inputs changed", width=130)}
+SUMMARY = {"tenant": "Tenant", "stable_key": "Stable key",
+           "customer_external_id": "Customer", "outcome": "Outcome", "source": "Source",
            "job_id": "Bulk job"}
+IN_FULL = {"changed_inputs": "Inputs changed", "detail": "Detail"}
 
 st.title("Audit log")
 st.caption("Every write made through orgconn — pages and the `orgconn` command: who, when, "
@@ -101,6 +111,21 @@ right.download_button("Download CSV", audit_view.audit_csv(store, where),
                       disabled=frame.empty, icon=":material/download:")
 if frame.empty:
     st.info("No audit entry matches these filters.")
-else:
-    tables.table(frame, key="audit.table", first=list(COLUMNS),
-                 hide=[c for c in frame.columns if c not in COLUMNS], config=COLUMNS)
+    st.stop()
+
+picked = tables.table(frame, key="audit.table", first=list(COLUMNS), wrap=True,
+                      hide=[c for c in frame.columns if c not in COLUMNS],
+                      config={c: v for c, v in COLUMNS.items() if v is not None},
+                      on_select="rerun", selection_mode="single-row")
+rows = picked.selection.rows
+entry = frame.iloc[rows[0] if rows else 0]
+with st.container(border=True, key="audit.entry"):
+    st.markdown(f"**{'The selected entry' if rows else 'The newest entry'}** · "
+                f"{entry['at']:%Y-%m-%d %H:%M:%S} UTC · {entry['actor']} · {entry['action']}")
+    if not rows:
+        st.caption("Select a row (its box at the left) to read that entry here.")
+    st.text(" · ".join(f"{label}: {entry[c]}" for c, label in SUMMARY.items()
+                       if c in entry and pd.notna(entry[c]) and str(entry[c])))
+    for column, label in IN_FULL.items():
+        if column in entry and pd.notna(entry[column]) and str(entry[column]):
+            st.text(f"{label}: {entry[column]}")

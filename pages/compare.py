@@ -92,19 +92,20 @@ st.caption(f"{len(shown):,} of {len(frame):,} differences match. Customer rows l
 st.download_button("Download differences (CSV)", partial(export.to_csv_bytes, shown),
                    f"compare-{'-'.join(chosen)}.csv", "text/csv", key="compare.download",
                    disabled=shown.empty)
+# what differs and the values first (they fit at 1280 px), then the links (beside at 1440 px)
 tables.table(context.derived((result.key, "links", wanted),
                              lambda: compare.with_customer_links(shown)),
              key="compare.table", first=[
-    "kind", "stable_key", "customer_name", "customer_external_id", "input",
+    "kind", "stable_key", "customer_name", "customer_external_id", "input", *chosen,
     *(f"link {t}" for t in chosen)], config={
         "kind": st.column_config.SelectboxColumn("Kind", options=[k.value for k in compare.Kind],
                                                  format_func=compare.kind_label),
-        "stable_key": st.column_config.TextColumn("Stable key", width=135),
-        "customer_name": st.column_config.TextColumn("Customer", width=170),
+        "stable_key": st.column_config.TextColumn("Stable key", width=120),
+        "customer_name": st.column_config.TextColumn("Customer", width=140),
         "input": st.column_config.TextColumn("Input", width=100),
         "drift_in": st.column_config.TextColumn(
             "Differs in", help="The tenants taking part: lacking it, or not the most common"),
-        **{t: st.column_config.TextColumn(f"In {t}") for t in chosen},
+        **{t: st.column_config.TextColumn(f"In {t}", width=100) for t in chosen},
         **{f"link {t}": st.column_config.LinkColumn(
             f"Open in {t}", display_text=f"Edit in {t}", width="small") for t in chosen}})
 

@@ -55,16 +55,17 @@ if section == "Definitions":
                 name, context.coverage_read(name, tenant.url).connections,
                 context.coverage_frame(name, tenant.url), context.secret_key())
             st.subheader(tenant.label or name)
-            st.dataframe(frame, key=f"connections.table.{name}", hide_index=True,
-                         width="stretch", column_order=COLUMN_ORDER, column_config={
+            # the inputs and global values wrap: the first five columns fit at 1280 px
+            tables.table(frame, key=f"connections.table.{name}", first=COLUMN_ORDER,
+                         hide=[c for c in frame.columns if c not in COLUMN_ORDER], wrap=True,
+                         config={
                              "stable_key": st.column_config.TextColumn("Stable key",
                                                                        pinned=True),
-                             "name": "Name", "description": "Description",
-                             "component": "Component",
+                             "name": st.column_config.TextColumn("Name", width=150),
                              "per_customer_inputs": st.column_config.TextColumn(
-                                 "Per-customer inputs", width="medium"),
+                                 "Per-customer inputs", width=200),
                              "global_values": st.column_config.TextColumn(
-                                 "Global values (secrets masked)", width="large"),
+                                 "Global values (secrets masked)", width=240),
                              "default_for_component": st.column_config.CheckboxColumn(
                                  "Default for component", help="The integration designer uses "
                                  "this connection by default for its component"),

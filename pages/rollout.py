@@ -171,8 +171,8 @@ for column, tenant in zip(st.columns(len(chosen)), chosen, strict=True):
         a, b = st.columns(2)
         for place, days in ((a, 7), (b, 30)):
             place.metric(f"Last {days} days", int((recent[days]["tenant"] == tenant).sum()))
-tables.table(recent[30], key="rollout.new", statuses=["status"],
+tables.table(recent[30], key="rollout.new", statuses=["status"], wrap=True,  # fits at 1280 px
              first=["tenant", "customer_name", "customer_external_id", "status",
-                    "last_configured_at"],
-             config={"basis": st.column_config.TextColumn("How it is known", width="large")})
+                    "last_configured_at"], hide=["stable_key", "connection"],  # in the heading
+             config={"basis": st.column_config.TextColumn("How it is known", width=290)})
 downloads("newly-configured", recent[30])

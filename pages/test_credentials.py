@@ -35,8 +35,11 @@ if not connections:
     st.info(f"Tenant {tenant.name} has no org-activated connection yet.")
     st.stop()
 
-tables.table(overview, key="testcreds.overview",
-             first=["connection", "stable_key", "test_credentials", "missing_required"])
+tables.table(overview, key="testcreds.overview", wrap=True,  # fits at 1280 px
+             first=["connection", "stable_key", "test_credentials", "missing_required"],
+             config={"inputs_set": st.column_config.TextColumn("Inputs set", width=150),
+                     "missing_required": st.column_config.TextColumn(
+                         "Required inputs missing", width=140)})
 
 values_form.seed_from_link(K_CONNECTION, state.Q_CONNECTION, list(connections),
                            default=next(iter(connections)))

@@ -6,7 +6,8 @@
 - ``page``: a fresh Playwright page in Chromium from ``/usr/bin/chromium`` (never a browser
   download of Playwright's own); skipped, saying why, where Chromium is not installed.
 - ``screenshot(page, name)``: with ``ORGCONN_UPDATE_SCREENSHOTS=1`` (``make screenshots``)
-  the README's pictures in docs/screenshots/ are written anew from the test run.
+  the README's pictures in docs/screenshots/ are written anew from the test run, once the
+  page has settled (``settled=False``: at once, e.g. a read under way).
 """
 
 from __future__ import annotations
@@ -93,11 +94,12 @@ def start_dashboard(
 
 
 @contextmanager
-def running_dashboard(workdir: Path, secrets: str | None = None) -> Iterator[str]:
+def running_dashboard(workdir: Path, secrets: str | None = None,
+                      extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`start_dashboard` (skipped without Chromium), stopped on leaving; yields its URL."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    url, proc = start_dashboard(workdir, secrets=secrets)
+    url, proc = start_dashboard(workdir, extra_env=extra_env, secrets=secrets)
     try:
         yield url
     finally:
@@ -145,12 +147,15 @@ def page(chromium: object) -> Iterator[object]:
 
 
 @pytest.fixture
-def screenshot() -> Callable[[object, str], None]:
+def screenshot() -> Callable[..., None]:
     """Save a full-page screenshot for the README when ORGCONN_UPDATE_SCREENSHOTS=1."""
 
-    def take(pg: object, name: str) -> None:
+    def take(pg: object, name: str, settled: bool = True) -> None:
         if UPDATE_SCREENSHOTS:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            if not settled:  # the page as it is now (e.g. a read under way)
+                pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+                return
             # the page as a person sees it once Streamlit's script has finished (no skeletons)
             pg.wait_for_selector(  # type: ignore[attr-defined]
                 "[data-test-script-state='notRunning']", state="attached", timeout=60_000)

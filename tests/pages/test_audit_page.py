@@ -102,3 +102,21 @@ def test_the_csv_export_holds_the_filtered_rows_with_formulas_neutralised(
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert list(frame["action"]) == [e.action for e in (audited[2], audited[1])]
     assert "'=cmd|calc" in list(frame["customer_external_id"])
+
+
+def test_the_newest_entry_is_shown_in_full_under_the_table_detail_and_bulk_job_too(
+        app: AppTest, sandbox_config: Path) -> None:
+    detail = "apply customers.csv: " + "; ".join(["a long reason that the grid would cut"] * 8)
+    with open_store(os.environ["ORGCONN_DATABASE_URL"]) as store:
+        store.append_audit_entries([*ENTRIES, AuditEntry(
+            at=datetime(2026, 4, 1, 8, tzinfo=UTC), actor="cy", tenant="us",
+            action="update_customer_values", stable_key="sftp-drop",
+            customer_external_id="cust-00009", outcome="ok", source="page", detail=detail,
+            job_id=17)])
+    at = open_page(app, PAGE)
+    assert not at.exception and not at.error
+    texts = [t.value for t in at.main.text]
+    assert f"Detail: {detail}" in texts
+    assert any(t.endswith("Bulk job: 17") and "Customer: cust-00009" in t for t in texts)
+    assert any(m.value.startswith("**The newest entry** · 2026-04-01 08:00:00 UTC · cy")
+               for m in at.main.markdown)

@@ -87,14 +87,14 @@ def test_the_heatmap_says_what_its_numbers_count_and_agrees_with_the_overview(
                for c in at.caption)
 
 
-def test_the_tables_read_as_words_with_the_customer_and_links_first(
+def test_the_tables_read_as_words_with_the_customer_its_values_and_links_first(
         app: AppTest, sandbox_config: Path) -> None:
     at = open_page(app, PAGE)
     shown = next(d for d in at.dataframe if "drift_in" in d.value.columns)
     config = json.loads(shown.proto.columns)
     order = list(shown.proto.column_order)
-    assert order[:7] == ["kind", "stable_key", "customer_name", "customer_external_id", "input",
-                         "link us", "link eu"]
+    assert order[:9] == ["kind", "stable_key", "customer_name", "customer_external_id", "input",
+                         "us", "eu", "link us", "link eu"]
     assert config["drift_in"]["label"] == "Differs in"
     assert config["customer_external_id"]["label"] == "External ID"
     kinds = {o["value"]: o["label"] for o in config["kind"]["type_config"]["options"]}

@@ -38,7 +38,7 @@ def test_a_cold_load_shows_what_was_read_page_by_page_and_a_warm_one_shows_no_st
     at = app.run()  # app.py: the coverage page, the first page a user sees
 
     assert not at.exception and not at.error
-    reading = [s for s in at.status if s.label.startswith("Reading the coverage of tenant us")]
+    reading = [s for s in at.status if s.label.startswith("Read the coverage of tenant us: ")]
     assert len(reading) == 1 and reading[0].state == "complete"
     assert f"{total:,} customers" in reading[0].label
     lines = reading[0].text[0].value.splitlines()
@@ -48,7 +48,7 @@ def test_a_cold_load_shows_what_was_read_page_by_page_and_a_warm_one_shows_no_st
 
     again = at.run()  # the same page: the read is cached, no status
     assert not again.exception and not again.error
-    assert not [s for s in again.status if s.label.startswith("Reading")]
+    assert not [s for s in again.status if s.label.startswith("Read")]
 
 
 
@@ -64,11 +64,11 @@ def test_a_read_is_kept_for_its_ttl_and_a_failed_one_is_read_again() -> None:
 
     try:
         with pytest.raises(RuntimeError, match="the tenant is down"):
-            reads.read("us", "Reading tenant us", fetch)
-        kept = reads.read("us", "Reading tenant us", fetch)
-        assert kept.value == "first" and reads.read("us", "Reading tenant us", fetch) == kept
+            reads.read("us", "tenant us", fetch)
+        kept = reads.read("us", "tenant us", fetch)
+        assert kept.value == "first" and reads.read("us", "tenant us", fetch) == kept
         reads.clear()  # the Refresh button
-        fresh = reads.read("us", "Reading tenant us", fetch)
+        fresh = reads.read("us", "tenant us", fetch)
         assert fresh.value == "second" and fresh.number > kept.number
     finally:
         reads.close()

@@ -34,15 +34,23 @@ def test_every_status_has_its_own_colour_and_a_legend_word() -> None:
 
 
 def test_columns_get_human_headers_dates_and_status_labels_and_a_page_entry_wins() -> None:
-    frame = pd.DataFrame({"stable_key": ["a"], "status": ["missing"], "detail": ["x"],
+    frame = pd.DataFrame({"drift_in": ["us"], "status": ["missing"], "detail": ["x"],
                           "last_configured_at": pd.to_datetime(["2026-01-02"], utc=True)})
     config = tables.column_config(frame, statuses=["status"], config={"detail": "What"})
-    assert config["stable_key"] == "Stable key" and config["detail"] == "What"
+    assert config["drift_in"] == "Differs in" and config["detail"] == "What"
     assert config["last_configured_at"]["type_config"]["type"] == "datetime"
     assert config["last_configured_at"]["label"] == "Last configured"
     assert config["status"]["type_config"]["type"] == "multiselect"
 
 
+def test_identifying_and_status_columns_are_narrow_enough_for_the_matrix_at_1280_px() -> None:
+    frame = pd.DataFrame({"tenant": ["us"], "customer_name": ["A"], "customer_external_id": ["a"],
+                          **{f"Connection {n}": ["missing"] for n in range(6)}})
+    config = tables.column_config(frame, statuses=[f"Connection {n}" for n in range(6)])
+    widths = [config[str(c)]["width"] for c in frame.columns]
+    assert sum(widths) <= 818, "the main column at 1280 px is 818 px wide inside the grid"
+    assert config["Connection 0"]["help"] == "Connection 0", "a cut header reads in full"
+    assert config["tenant"]["label"] == "Tenant", "a sized column keeps its human header"
 
 def _lazy_argument(rows: int, monkeypatch: pytest.MonkeyPatch) -> object:
     """What `tables.table` asks st.dataframe for as ``lazy`` for a frame of ``rows`` rows.

@@ -190,7 +190,7 @@ def _reads() -> FreshReads:
 
 def _tenant_read(name: str, url: str) -> Fetched[TenantData]:
     return _unless_failing(name, url, lambda: _reads().read(
-        ("tenant", name, url), f"Reading tenant {name}",
+        ("tenant", name, url), f"tenant {name}",
         lambda on_page: client(name).read_tenant(on_page=on_page)))
 
 
@@ -210,7 +210,7 @@ def read_number(name: str, url: str) -> int:
 
 def _all_connections_read(name: str, url: str) -> Fetched[tuple[OrgConnection, ...]]:
     return _unless_failing(name, url, lambda: _reads().read(
-        ("all_connections", name, url), f"Reading the connection definitions of {name}",
+        ("all_connections", name, url), f"the connection definitions of {name}",
         lambda on_page: tuple(client(name).all_connections(on_page=on_page))))
 
 
@@ -226,7 +226,7 @@ def all_connections_number(name: str, url: str) -> int:
 
 def _coverage_read(name: str, url: str) -> Fetched[CoverageRead]:
     return _unless_failing(name, url, lambda: _reads().read(
-        ("coverage", name, url), f"Reading the coverage of tenant {name}",
+        ("coverage", name, url), f"the coverage of tenant {name}",
         lambda on_page: client(name).coverage_read(on_page=on_page)))
 
 

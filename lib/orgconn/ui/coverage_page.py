@@ -18,12 +18,13 @@ from orgconn.ui import context, state, tables, widgets
 from orgconn.ui.errors import user_errors
 
 IDENTITY = ["tenant", "customer_name", "customer_external_id"]  # the columns shown first
-NARROW = {"tenant": st.column_config.TextColumn("Tenant", width=60)}
 UNKNOWN = "unknown"  # a blocked figure the tenant could not give: never shown as 0
 BLOCKED_HELP = ("Customers with a gap in a connection that one of their instances uses. "
                 "Unknown: the tenant cannot say which instances use its connections.")
 FIX = st.column_config.LinkColumn("Fix", display_text="Edit values", width="small")
-GAP_COLUMNS = [*IDENTITY, "connection", "status", "fix"]  # a gap table's first columns
+# a gap table's first columns (those that fit at 1280 px; the stable key and the enabled and
+# failing instances follow)
+GAP_COLUMNS = [*IDENTITY, "connection", "status", "missing_inputs", "instances", "fix"]
 VIEWS = ("Matrix", "Gaps", "Other connections")  # the tabs under the chart
 T = TypeVar("T")
 
@@ -68,7 +69,7 @@ def blocking_section(summary: pd.DataFrame, shown: pd.DataFrame,
         st.success("No gap shown here blocks an instance.", icon=":material/check_circle:")
     else:
         tables.table(blocking, key="coverage.blocking_gaps", first=GAP_COLUMNS,
-                     statuses=["status"], config={**NARROW, "fix": FIX})
+                     statuses=["status"], config={"fix": FIX})
 
 
 def render(chosen: list[str]) -> None:
@@ -123,7 +124,7 @@ def render(chosen: list[str]) -> None:
                 "Customer label (segment)", memo("labels", lambda: coverage.label_choices(frame)),
                 key="coverage.label",
                 param=state.Q_LABEL, help="A customer must carry every label chosen.")
-        bottom = st.columns([4, 1, 1])
+        bottom = st.columns([3, 1, 1.3])  # "Blocking only" and its help fit at 1280 px
         with bottom[0]:
             search = widgets.linked_text("Search customers", key="coverage.search",
                                          param=state.Q_SEARCH, placeholder="name or external ID")
@@ -185,7 +186,7 @@ def _matrix(shown: pd.DataFrame, kept: Kept[pd.DataFrame]) -> None:
                f"inputs a cell names are empty. {coverage.NOT_APPLICABLE}: the customer's "
                "tenant has no such connection.")
     tables.table(matrix, key="coverage.matrix", first=IDENTITY,
-                 statuses=[str(c) for c in matrix.columns[len(IDENTITY):]], config=NARROW,
+                 statuses=[str(c) for c in matrix.columns[len(IDENTITY):]],
                  memo=lambda build: kept("matrix.cells", build))
 
 
@@ -197,7 +198,7 @@ def _gaps(shown: pd.DataFrame, kept: Kept[pd.DataFrame]) -> None:
                        "coverage-gaps.csv", "text/csv", key="coverage.download",
                        disabled=gaps.empty)
     tables.table(kept("gaps.fix", lambda: _with_fix(shown)), key="coverage.gaps",
-                 first=GAP_COLUMNS, statuses=["status"], config={**NARROW, "fix": FIX},
+                 first=GAP_COLUMNS, statuses=["status"], config={"fix": FIX},
                  memo=lambda build: kept("gaps.cells", build))
     _bulk_templates(gaps)
 

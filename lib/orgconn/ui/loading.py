@@ -9,8 +9,10 @@ waits for a read: a cached answer shows nothing (no element is replayed, unlike 
 inside an ``st.cache_data`` function), and a rerun that arrives while a read is under way joins
 it and shows its progress instead of starting another read.
 
-When the read is done the status folds into one line (what was read, in how long); when it
-fails it says so and the error is raised to the page, which shows it as usual.
+A status is titled by what is read (``Reading tenant us…``); when the read is done it folds
+into one line in the past tense (``Read tenant us: 6 connections · 302 customers · 967 values in
+0.7 s``), so a finished read never looks as if it were still under way; when it fails it says
+so and the error is raised to the page, which shows it as usual.
 """
 
 from __future__ import annotations
@@ -90,9 +92,10 @@ class FreshReads:
         self._numbers = itertools.count(1)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orgconn-read")
 
-    def read(self, key: Hashable, title: str, fetch: Callable[[PageProgress], T]) -> Fetched[T]:
+    def read(self, key: Hashable, what: str, fetch: Callable[[PageProgress], T]) -> Fetched[T]:
         """The fresh value of ``key``; if there is none, ``fetch(on_page)`` runs (or the one
-        under way is joined) while the page shows its progress titled ``title``."""
+        under way is joined) while the page shows its progress, saying it reads ``what``
+        (e.g. ``"tenant us"``)."""
         with self._lock:
             found = self._reads.get(key)
             if found is None or self._stale(found):
@@ -101,7 +104,7 @@ class FreshReads:
                               next(self._numbers))
                 self._reads[key] = found
         if not found.future.done():
-            _show_progress(title, found)
+            _show_progress(what, found)
         return Fetched(found.future.result(), found.number)
 
     def number_of(self, value: object) -> int | None:
@@ -139,7 +142,7 @@ class FreshReads:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _show_progress(title: str, found: _Read[Any]) -> None:
+def _show_progress(what: str, found: _Read[Any]) -> None:
     """Wait for ``found``; past `STATUS_AFTER` seconds, in an ``st.status`` saying how far."""
     try:
         found.future.result(timeout=STATUS_AFTER)
@@ -148,7 +151,7 @@ def _show_progress(title: str, found: _Read[Any]) -> None:
         pass
     except Exception:  # raised to the page by the caller
         return
-    with st.status(f"{title}…", expanded=True) as status:
+    with st.status(f"Reading {what}…", expanded=True) as status:
         bar = st.progress(0.0, text="Asking the tenant…")
         lines = st.empty()
         while True:
@@ -162,8 +165,8 @@ def _show_progress(title: str, found: _Read[Any]) -> None:
             wait([found.future], timeout=POLL)  # its error, if any, is raised by the caller
         took = time.monotonic() - found.started
         if found.future.exception() is not None:
-            status.update(label=f"{title}: failed after {took:.0f} s", state="error",
+            status.update(label=f"Reading {what} failed after {took:.0f} s", state="error",
                           expanded=False)
         else:
-            status.update(label=f"{title}: {found.board.summary() or 'done'} "
-                          f"({took:.1f} s)", state="complete", expanded=False)
+            status.update(label=f"Read {what}: {found.board.summary() or 'done'} "
+                          f"in {took:.1f} s", state="complete", expanded=False)

@@ -6,6 +6,11 @@ person reads changes here. A page calls `table(frame, key=...)`, optionally nami
 to show first (``first``), the columns holding a coverage status (``statuses``) and its own
 `st.column_config` entries for what this module cannot guess (links, widths).
 
+Widths are set so that a table's identifying and status columns fit beside each other at
+1280 px (a 820 px main column): `WIDTHS` for the identifying columns every page shows, and
+`STATUS_WIDTH` for a status column, wide enough for its longest word ("incomplete"); a
+status column whose header is cut says it in full in its tooltip.
+
 Status marks are coloured labels (`st.column_config.MultiselectColumn` with a colour per
 status): text and colour that every browser renders, unlike emoji, which are empty boxes on a
 machine without an emoji font. `status_legend` is the same words and colours in Markdown.
@@ -51,6 +56,12 @@ STATUS_COLOURS: dict[str, str] = {
 }
 _LEGEND = {Status.COMPLETE.value: "green", Status.INCOMPLETE.value: "orange",
            Status.MISSING.value: "gray", Status.ERROR.value: "red"}
+# pixels: the coverage matrix (tenant, customer, external ID and six connections) and a gap
+# table's first eight columns fit at 1280 px
+WIDTHS: dict[str, int] = {"tenant": 52, "customer_name": 146, "customer_external_id": 92,
+                          "external_id": 92, "stable_key": 130, "connection": 150,
+                          "missing_inputs": 120, "instances": 76}
+STATUS_WIDTH = 86
 DATE_FORMAT = "YYYY-MM-DD HH:mm"
 WRAPPING_ROW_HEIGHT = 70  # Streamlit wraps cell text only in rows taller than 4rem
 MAX_WRAPPED_ROWS = 12  # rows a wrapping table shows before it scrolls
@@ -78,7 +89,9 @@ def status_cells(values: pd.Series) -> pd.Series:
 
 
 def status_column(label: str, **options: Any) -> Any:
-    """A `st.column_config` entry showing `status_cells` as coloured labels."""
+    """A `st.column_config` entry showing `status_cells` as coloured labels, `STATUS_WIDTH`
+    wide unless ``options`` say otherwise, its label in full as its tooltip."""
+    options = {"width": STATUS_WIDTH, "help": label, **options}
     return st.column_config.MultiselectColumn(
         label, options=list(STATUS_COLOURS), color=list(STATUS_COLOURS.values()), **options)
 
@@ -91,7 +104,8 @@ def status_legend() -> str:
 def column_config(frame: pd.DataFrame, *, statuses: Iterable[str] = (),
                   config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A `st.column_config` mapping for every column of ``frame``: human headers, dates and
-    times formatted as such, ``statuses`` as coloured labels; ``config`` entries win."""
+    times formatted as such, ``statuses`` as coloured labels, `WIDTHS`; ``config`` entries
+    win."""
     chosen: dict[str, Any] = {}
     status_set = set(statuses)
     for column in frame.columns:
@@ -100,6 +114,8 @@ def column_config(frame: pd.DataFrame, *, statuses: Iterable[str] = (),
             chosen[name] = status_column(header(name))
         elif pd.api.types.is_datetime64_any_dtype(frame[column]):
             chosen[name] = st.column_config.DatetimeColumn(header(name), format=DATE_FORMAT)
+        elif name in WIDTHS:
+            chosen[name] = st.column_config.Column(header(name), width=WIDTHS[name])
         else:
             chosen[name] = header(name)
     chosen.update(config or {})
@@ -110,16 +126,17 @@ def table(frame: pd.DataFrame, *, key: str, first: Sequence[str] = (),
           statuses: Iterable[str] = (), config: Mapping[str, Any] | None = None,
           hide: Iterable[str] = (), wrap: bool = False,
           memo: Callable[[Callable[[], pd.DataFrame]], pd.DataFrame] | None = None,
-          **options: Any) -> None:
-    """``st.dataframe`` of ``frame`` as a person reads it (see the module docstring).
+          **options: Any) -> Any:
+    """``st.dataframe`` of ``frame`` as a person reads it (see the module docstring); returns
+    what ``st.dataframe`` returns (the selection, with ``on_select``).
 
     ``first`` columns come first, ``hide`` ones are left out, ``wrap`` makes rows tall enough
     for long text to wrap; missing values show as blanks. A table of more than `LAZY_ROWS`
     rows is loaded lazily (Streamlit sends the rows in view as the user scrolls or sorts: at
     10,000 customers the browser gets a page of rows, not the whole frame). Other ``options``
-    go to ``st.dataframe`` (e.g. ``height``). ``memo``, given, keeps the frame as drawn (its
-    status labels) once built (`orgconn.ui.context.derived`): for a large ``frame`` that stays
-    the same over reruns.
+    go to ``st.dataframe`` (e.g. ``height``, ``on_select``). ``memo``, given, keeps the frame
+    as drawn (its status labels) once built (`orgconn.ui.context.derived`): for a large
+    ``frame`` that stays the same over reruns.
     """
     statuses = [s for s in statuses if s in frame.columns]
 
@@ -133,8 +150,8 @@ def table(frame: pd.DataFrame, *, key: str, first: Sequence[str] = (),
         options["height"] = 40 + WRAPPING_ROW_HEIGHT * min(max(len(frame), 1), MAX_WRAPPED_ROWS)
     order = [*dict.fromkeys([*(c for c in first if c in frame.columns),
                              *(str(c) for c in frame.columns)])]
-    st.dataframe(shown, key=key, hide_index=True, width="stretch", placeholder="",
-                 column_order=[c for c in order if c not in hidden],
-                 column_config=column_config(frame, statuses=statuses, config=config),
-                 row_height=WRAPPING_ROW_HEIGHT if wrap else None,
-                 lazy=True if len(frame) > LAZY_ROWS else None, **options)
+    return st.dataframe(shown, key=key, hide_index=True, width="stretch", placeholder="",
+                        column_order=[c for c in order if c not in hidden],
+                        column_config=column_config(frame, statuses=statuses, config=config),
+                        row_height=WRAPPING_ROW_HEIGHT if wrap else None,
+                        lazy=True if len(frame) > LAZY_ROWS else None, **options)
