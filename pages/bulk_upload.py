@@ -52,12 +52,12 @@ connection = connections[stable_key]
 
 with st.container(border=True):
     st.markdown("**1 · Template**")
-    template = bulk.template_frame(connection, snapshot, missing_only=which == "missing")
+    template, left_out = bulk_page.template(tenant.name, tenant.url, connection, snapshot,
+                                            missing_only=which == "missing")
     guide = bulk.column_guide(connection)
     st.caption(f"{len(template):,} customers. Secret cells are always empty: fill them in, or "
                "leave them blank to keep them. The XLSX notes each column on its header.")
     bulk_page.show_columns(guide)
-    _, left_out = bulk.left_out(connection, snapshot, missing_only=which == "missing")
     if left_out:
         st.caption(left_out)
     buttons = st.columns(4)

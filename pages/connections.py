@@ -51,8 +51,9 @@ if section == "Definitions":
     for name in chosen:
         with user_errors(f"Tenant {name}", stop=False):
             tenant = context.tenant(name)
-            frame = definitions.definitions_frame(name, context.tenant_data(name, tenant.url),
-                                                  context.secret_key())
+            frame = definitions.definitions_frame(
+                name, context.coverage_read(name, tenant.url).connections,
+                context.coverage_frame(name, tenant.url), context.secret_key())
             st.subheader(tenant.label or name)
             # the inputs and global values wrap: the first five columns fit at 1280 px
             tables.table(frame, key=f"connections.table.{name}", first=COLUMN_ORDER,
@@ -77,7 +78,7 @@ if section == "Definitions":
                 tables.table(inputs, key=f"connections.inputs.{name}", hide=["tenant"])
             owned = coverage.owned_connections_frame(
                 name, context.all_connections(name, tenant.url),
-                context.tenant_data(name, tenant.url).customer_values)
+                context.coverage_read(name, tenant.url).values)
             if len(owned):
                 with st.expander(f"Connections owned by one customer in {tenant.label or name} "
                                  f"({len(owned)})"):

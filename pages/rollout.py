@@ -8,9 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from orgconn.services import coverage, export
+from orgconn.services import export
 from orgconn.services.access import Action
-from orgconn.services.rollout import rollout, snapshots
 from orgconn.services.rollout import rollout_charts as charts
 from orgconn.services.rollout import rollout_progress as progress
 from orgconn.ui import context, rollout_view, state, tables, widgets
@@ -62,18 +61,19 @@ if not chosen:
     st.stop()
 
 now = datetime.now(UTC)
-frames, created = [], []
+frames, tenant_reads = [], []
 for name in chosen:
     with user_errors(f"Tenant {name}", stop=False):
         url = context.tenant(name).url
         frames.append(context.coverage_frame(name, url))  # loading coverage records a snapshot
-        created.append(snapshots.customer_created_at(context.tenant_data(name, url)))
+        tenant_reads.append(context.tenant_data(name, url))
 if not frames or all(f.empty for f in frames):
     st.warning("No org-activated connection with customers in these tenants yet.")
     st.stop()
-frame = pd.concat(frames, ignore_index=True)
-created_at = pd.concat(created)
-names = dict(zip(frame["stable_key"], frame["connection"], strict=True))
+with user_errors("Reading the tenants"):
+    reads = rollout_view.reads_of(chosen)
+today = rollout_view.today(reads, frames, tenant_reads)
+frame, names = today.frame, today.names
 
 with st.container(border=True):
     left, middle, right = st.columns(3)
@@ -84,18 +84,16 @@ with st.container(border=True):
             "one follow.")
     with middle:
         segment = widgets.linked_selectbox(
-            "Segment", [ALL, *coverage.label_choices(frame)], key="rollout.segment",
+            "Segment", [ALL, *today.labels], key="rollout.segment",
             param=Q_SEGMENT, help="Count only customers with this label.")
     with right:
         measure = widgets.linked_selectbox(
             "Measure", list(charts.MEASURES), key="rollout.measure", param=Q_MEASURE,
             format_func=lambda m: f"% of customers: {charts.MEASURES[m]}")
 label = None if segment == ALL else segment
-shown = rollout.in_segment(frame, label)
 with user_errors("Reading the coverage history"):
     store = context.store()
-    reads = rollout_view.reads_of(chosen)
-    series = rollout_view.series(reads, label, frame, created_at)
+    series = rollout_view.series(reads, label, frame, today.created_at)
 focused = series[series["stable_key"] == focus]
 
 st.subheader("Coverage over time")
@@ -112,7 +110,7 @@ if blocked.empty:
     st.caption("No snapshot with blocked instances yet" + (" for this segment." if label
                                                             else "."))
 else:
-    figure = charts.blocked_chart(series)
+    figure = rollout_view.blocked_chart(reads, label, series)
     plot(figure, "blocked")
     downloads("blocked", blocked, figure)
 
@@ -122,11 +120,11 @@ plot(figure, "status")
 downloads("status", focused, figure)
 
 st.subheader(f"{names[focus]}: by segment (today)")
-breakdown = rollout.segment_breakdown(shown[shown["stable_key"] == focus])
-if breakdown.empty:
+rows = rollout_view.focused_rows(reads, label, focus, frame)
+breakdown, figure = rollout_view.segments(reads, label, focus, rows)
+if figure is None:
     st.caption("These customers carry no labels.")
 else:
-    figure = charts.segment_chart(breakdown)
     plot(figure, "segments")
     downloads("segments", breakdown, figure)
 
@@ -165,9 +163,8 @@ if results:
     downloads("targets", table)
 
 st.subheader(f"{names[focus]}: newly configured customers")
-rows = shown[shown["stable_key"] == focus]
-recent = {days: rollout.newly_configured(rows, {t: rollout.baseline_customers(
-    store, t, now - timedelta(days=days), focus) for t in chosen}, now, days) for days in (7, 30)}
+with user_errors("Reading the coverage history"):
+    recent = rollout_view.newly_configured(reads, label, focus, rows)
 for column, tenant in zip(st.columns(len(chosen)), chosen, strict=True):
     with column.container(border=True):
         st.markdown(f"**{context.tenant(tenant).label}**")

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
-from orgconn.models import TenantData
+from orgconn.models import OrgConnection, TenantData
 from orgconn.sandbox import RunningSandbox
 from orgconn.services import bulk
 from orgconn.services.access import Actor, Role
@@ -193,3 +193,22 @@ def test_an_interrupted_apply_of_the_same_file_is_offered_and_resumed(
 
     assert not at.exception and not at.error
     assert f"job 1 done: {len(filled)} done" in at.success[0].value
+
+
+def test_a_rerun_reuses_the_template_of_the_same_read(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[tuple[str, bool]] = []
+    original = bulk.template_frame
+
+    def counted(connection: OrgConnection, snapshot: TenantData, *, missing_only: bool
+                ) -> pd.DataFrame:
+        built.append((connection.stable_key, missing_only))
+        return original(connection, snapshot, missing_only=missing_only)
+
+    monkeypatch.setattr(bulk, "template_frame", counted)
+    at = open_page(app, PAGE, tenant="us", connection="customer-warehouse", template="missing")
+    assert built == [("customer-warehouse", True)]
+    at.run()
+    at.radio(key="bulk.template").set_value("all").run()
+    at.radio(key="bulk.template").set_value("missing").run()
+    assert built == [("customer-warehouse", True), ("customer-warehouse", False)]

@@ -15,8 +15,10 @@ from streamlit.testing.v1 import AppTest
 from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig, load_config
 from orgconn.models import InputScope
+from orgconn.services import coverage
 from orgconn.store import open_store
 from orgconn.ui import connection_wizard as wizard
+from orgconn.ui import context
 from tests.pages.conftest import open_page, sandbox_tenants
 
 PAGE = "pages/connections.py"
@@ -109,6 +111,38 @@ def test_each_tenants_definitions_are_listed_with_scopes_globals_and_coverage(ap
     assert eu_inputs.loc[("acme-api-key", "baseUrl"), "scope"] == "per customer"
     for frame in [*definition_tables(at), *input_tables(at)]:
         assert not frame.astype(str).apply(lambda c: c.str.contains("canary")).any().any()
+
+
+def test_a_rerun_of_the_definitions_reuses_the_cached_coverage_never_rebuilding_it(
+        app, sandbox_config, monkeypatch):
+    built: list[str] = []
+    original = coverage.coverage_frame
+
+    def counted(tenant: str, source: Any) -> pd.DataFrame:
+        built.append(tenant)
+        return original(tenant, source)
+
+    monkeypatch.setattr(coverage, "coverage_frame", counted)
+    at = open_page(app, PAGE)
+    first = [t.copy() for t in definition_tables(at)]
+    assert sorted(built) == ["eu", "us"]  # each tenant's coverage, built once and cached
+
+    def full_read(name: str, url: str) -> Any:
+        raise AssertionError(f"the definitions need no full read of tenant {name}")
+
+    monkeypatch.setattr(context, "tenant_data", full_read)  # the lean coverage read suffices
+    at.run()
+    at.run()
+    assert not at.exception and not errors(at)
+    assert sorted(built) == ["eu", "us"]
+    for before, after in zip(first, definition_tables(at), strict=True):
+        pd.testing.assert_frame_equal(before, after)
+    assert all(t["coverage_percent"].notna().any() for t in first)
+    owned = [d.value for d in at.dataframe
+             if d.value.astype(str).isin(["northwind-acme-key"]).any().any()
+             and "coverage_percent" not in d.value.columns and "input" not in d.value.columns]
+    assert [list(t["tenant"]) for t in owned] == [["us"], ["eu"]]
+    assert all(list(t["status"]) == ["missing"] for t in owned)  # its owner's status
 
 
 # ---------------------------------------------------------------------------------- editing

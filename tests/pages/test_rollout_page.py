@@ -16,7 +16,7 @@ from orgconn.client import PrismaticClient
 from orgconn.config import TenantConfig
 from orgconn.sandbox import RunningSandbox
 from orgconn.services.coverage import coverage_frame
-from orgconn.services.rollout import snapshots
+from orgconn.services.rollout import rollout, rollout_charts, snapshots
 from orgconn.store import open_store
 from tests.pages.conftest import Downloads, open_page
 
@@ -174,3 +174,26 @@ def test_a_segment_has_no_blocked_figure_and_says_so_rather_than_zero(
     assert not any("rollout.blocked" in key for key in charts(at))
     assert any("No snapshot with blocked instances yet for this segment" in c.value
                for c in at.caption)
+
+
+def test_a_rerun_reuses_what_only_a_new_read_changes(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counted(name: str, original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return original(*args, **kwargs)
+        return call
+
+    for module, name in ((snapshots, "customer_created_at"), (rollout, "segment_breakdown"),
+                         (rollout, "newly_configured"), (rollout_charts, "blocked_chart")):
+        monkeypatch.setattr(module, name, counted(name, getattr(module, name)))
+    at = open_page(app, PAGE)
+    first = sorted(calls)
+    assert first == sorted(["customer_created_at"] * 2 + ["segment_breakdown", "blocked_chart"]
+                           + ["newly_configured"] * 2)  # 2 tenants; 7 and 30 days
+    at.run()
+    assert sorted(calls) == first
+    at.selectbox(key="rollout.connection").set_value("sftp-drop").run()
+    assert calls.count("segment_breakdown") == 2 and calls.count("customer_created_at") == 2

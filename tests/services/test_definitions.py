@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from orgconn.client import InvalidValuesError, PrismaticClient
 from orgconn.config import TenantConfig
-from orgconn.models import MASK, ComponentConnection, InputScope
+from orgconn.models import MASK, ComponentConnection, InputScope, TenantData
 from orgconn.secrets import fingerprint
 from orgconn.services import coverage
 from orgconn.services.access import AccessDenied, Actor, Role
@@ -84,9 +85,39 @@ def http_api_key_plan(stable_key: str = "partner-api", **changes: Any) -> dict[s
 
 # ---------------------------------------------------------------------------------- listing
 
+def listed_of(snapshot: TenantData) -> pd.DataFrame:
+    """The definitions list of tenant us, with the coverage of ``snapshot``."""
+    return definitions_frame("us", snapshot.connections, coverage.coverage_frame("us", snapshot),
+                             KEY)
+
+
+def test_the_coverage_of_a_definition_is_read_from_the_coverage_frame_given(us):
+    snapshot = us.read_tenant()
+    covered = coverage.coverage_frame("us", snapshot)
+    statuses = covered["status"].cat.categories
+
+    def every(status: str) -> pd.Categorical:
+        return pd.Categorical([status] * len(covered), categories=statuses)
+
+    all_complete = covered.assign(status=every("complete"))
+    elsewhere = covered.assign(tenant="eu", status=every("missing"))
+    frame = definitions_frame("us", snapshot.connections,
+                              pd.concat([all_complete, elsewhere], ignore_index=True), KEY)
+    assert set(frame["coverage_percent"]) == {100.0}
+
+
+def test_a_definition_without_coverage_rows_has_no_coverage_percent(us):
+    snapshot = us.read_tenant()
+    covered = coverage.coverage_frame("us", snapshot)
+    frame = definitions_frame("us", snapshot.connections,
+                              covered[covered["stable_key"] != "sftp-drop"], KEY)
+    by_key = frame.set_index("stable_key")["coverage_percent"]
+    assert pd.isna(by_key["sftp-drop"])
+    assert by_key.drop("sftp-drop").notna().all()
+
 def test_the_definitions_list_only_org_activated_connections_with_scopes_and_coverage(us):
     snapshot = us.read_tenant()
-    frame = definitions_frame("us", snapshot, KEY)
+    frame = listed_of(snapshot)
     managed = [c for c in snapshot.connections if c.is_org_activated_customer]
     assert sorted(frame["stable_key"]) == sorted(c.stable_key for c in managed)
     assert "ops-alerts" not in set(frame["stable_key"])
@@ -99,7 +130,7 @@ def test_the_definitions_list_only_org_activated_connections_with_scopes_and_cov
 
 
 def test_the_definitions_say_which_connections_the_designer_uses_by_default(us):
-    frame = definitions_frame("us", us.read_tenant(), KEY).set_index("stable_key")
+    frame = listed_of(us.read_tenant()).set_index("stable_key")
     assert frame.loc["acme-api-key", "default_for_component"]
     assert frame.loc["sftp-drop", "default_for_component"]
     assert not frame.loc["billing-api", "default_for_component"]
@@ -161,7 +192,7 @@ def test_a_secret_global_value_is_masked_and_fingerprinted_never_shown(fresh_san
     plan = NewConnection(component_connection(writer, "http", "apiKey"), **http_api_key_plan())
     create_connection(writer, context(fresh_sandbox, store), plan)
     snapshot = writer.read_tenant()
-    listed = definitions_frame("us", snapshot, KEY)
+    listed = listed_of(snapshot)
     inputs = inputs_frame("us", snapshot.connections, KEY).set_index(["stable_key", "input"])
     row = inputs.loc[("partner-api", "apiKey")]
     assert row["global_value"] == MASK

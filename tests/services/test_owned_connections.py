@@ -48,5 +48,5 @@ def test_the_owners_values_make_it_complete(fresh_sandbox: RunningSandbox) -> No
         every, snapshot, lean = us.all_connections(), us.read_tenant(), us.coverage_read()
     frame = coverage.owned_connections_frame("us", every, snapshot.customer_values)
     assert frame.set_index("stable_key").loc[OWNED, "status"] == "complete"
-    from_lean_read = coverage.owned_connections_frame("us", every, lean)
+    from_lean_read = coverage.owned_connections_frame("us", every, lean.values)
     pd.testing.assert_frame_equal(from_lean_read, frame)

@@ -26,14 +26,19 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from orgconn.models import CoverageRead, CustomerValues, OrgConnection, TenantData
+from orgconn.models import (
+    CoverageRead,
+    CoverageValues,
+    CustomerValues,
+    OrgConnection,
+    TenantData,
+)
 from orgconn.services.coverage_rules import (
     ERROR_STATES,
     GAP_STATUSES,
     IMPACT_COLUMNS,
     Cell,
     Status,
-    Values,
     cell_status,
     coverage_cells,
     impact_order,
@@ -105,20 +110,24 @@ OWNED_COLUMNS = ["tenant", "stable_key", "connection", "owner", "customer_id", "
 
 
 def owned_connections_frame(tenant: str, connections: Iterable[OrgConnection],
-                            values: CoverageRead | Iterable[CustomerValues]) -> pd.DataFrame:
+                            values: Iterable[CustomerValues | CoverageValues]) -> pd.DataFrame:
     """One row per org-activated definition owned by one customer: that owner's status.
 
-    ``values`` are the lean coverage read's (what the coverage page reads anyway: no full
-    tenant read needed) or customers' full values (test credentials are ignored); only the
-    owner's count, so a definition nobody else may use is never a gap of the other customers.
+    ``values`` are customers' values, from a full read (`TenantData.customer_values`; test
+    credentials are ignored) or the lean one (`CoverageRead.values`), which gives the same
+    statuses; only the owner's count, so a definition nobody else may use is never a gap of
+    the other customers.
     """
     owned = [c for c in connections if c.is_org_activated_customer and c.owner is not None]
-    held: dict[tuple[str, str], Values]
-    if isinstance(values, CoverageRead):
-        held = {(v.connection_id, v.customer_id): v for v in values.values}
-    else:
-        held = {(v.connection_id, v.customer.id): v for v in values
-                if not v.is_test and v.customer is not None}
+    ids = {c.id for c in owned}  # only the owned definitions' values (not every customer's)
+    held: dict[tuple[str, str], CustomerValues | CoverageValues] = {}
+    for v in values:
+        if v.connection_id not in ids:
+            continue
+        if isinstance(v, CoverageValues):
+            held[(v.connection_id, v.customer_id)] = v
+        elif not v.is_test and v.customer is not None:
+            held[(v.connection_id, v.customer.id)] = v
     rows = []
     for connection in owned:
         assert connection.owner is not None

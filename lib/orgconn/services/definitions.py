@@ -38,7 +38,6 @@ from orgconn.models import (
     ComponentConnection,
     InputScope,
     OrgConnection,
-    TenantData,
 )
 from orgconn.secrets import fingerprint
 from orgconn.services import coverage
@@ -89,17 +88,22 @@ def _global_display(connection: OrgConnection, key: bytes) -> list[tuple[str, st
     return shown
 
 
-def definitions_frame(tenant: str, snapshot: TenantData, key: bytes) -> pd.DataFrame:
+def definitions_frame(tenant: str, connections: Sequence[OrgConnection], covered: pd.DataFrame,
+                      key: bytes) -> pd.DataFrame:
     """One row per org-activated connection of ``tenant`` (columns `DEFINITION_COLUMNS`).
 
-    ``per_customer_inputs`` lists input keys (secrets marked), ``global_values`` reads
-    ``host = sftp.example.com; password = •••••• (fingerprint)``; ``coverage_percent`` is the
-    share of customers with complete values (None when the tenant has no customers).
+    ``connections`` are the tenant's org-activated ones (others, and those owned by one
+    customer, are skipped); ``covered`` is the tenant's coverage frame
+    (`coverage.coverage_frame`: the dashboard's cached one, never rebuilt here), which gives
+    ``coverage_percent``, the share of customers with complete values (None when the tenant
+    has no customers). ``per_customer_inputs`` lists input keys (secrets marked),
+    ``global_values`` reads ``host = sftp.example.com; password = •••••• (fingerprint)``.
     """
-    percent = coverage.percent_complete(coverage.coverage_frame(tenant, snapshot))
+    percent = coverage.percent_complete(covered)
+    percent = percent[percent["tenant"] == tenant]
     by_key = dict(zip(percent["stable_key"], percent["percent_complete"], strict=True))
     rows = []
-    for connection in snapshot.connections:
+    for connection in connections:
         if not connection.is_org_activated_customer or connection.owner is not None:
             continue
         inputs = [f"{i.key} (secret)" if i.is_secret else i.key

@@ -1,5 +1,5 @@
 """Parts of the bulk upload page (pages/bulk_upload.py): a file's problems, its plan, and the
-report of the job that applied it.
+report of the job that applied it, and the template of a connection, kept per tenant read.
 
 After an apply the job's report comes first; the same file checked again (which now plans
 "unchanged" for every row that was written) follows, folded, so that it never reads as if
@@ -11,12 +11,26 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from orgconn.models import OrgConnection, TenantData
 from orgconn.services import bulk
 from orgconn.store import PlannedAction, Store
-from orgconn.ui import tables
+from orgconn.ui import context, tables
 from orgconn.wording import plural
 
 ACTIONS: tuple[PlannedAction, ...] = ("create", "update", "unchanged", "skip", "invalid")
+
+
+def template(name: str, url: str, connection: OrgConnection, snapshot: TenantData, *,
+             missing_only: bool) -> tuple[pd.DataFrame, str | None]:
+    """`bulk.template_frame` of a connection and the `bulk.left_out` sentence, kept per read of
+    tenant ``name`` (`context.derived`, keyed by `context.read_number`: building them took a
+    noticeable part of each rerun at 10,000 customers). ``snapshot`` is that read
+    (`context.tenant_data`). Shared: do not modify the frame."""
+    def build() -> tuple[pd.DataFrame, str | None]:
+        frame = bulk.template_frame(connection, snapshot, missing_only=missing_only)
+        return frame, bulk.left_out(connection, snapshot, missing_only=missing_only)[1]
+    return context.derived(("bulk template", name, url, context.read_number(name, url),
+                            connection.stable_key, missing_only), build)
 
 
 def show_columns(guide: list[bulk.ColumnGuide]) -> None:

@@ -91,7 +91,7 @@ def render(chosen: list[str]) -> None:
             connections = context.all_connections(name, url)
             others.append(coverage.other_connections_frame(name, connections))
             owned.append(coverage.owned_connections_frame(
-                name, connections, context.coverage_read(name, url)))
+                name, connections, context.coverage_read(name, url).values))
             loaded.append(name)
     if not frames:
         st.stop()

@@ -17,6 +17,7 @@ from orgconn.services.rollout.rollout_charts import (
     chart_png,
     coverage_chart,
     png_available,
+    segment_chart,
     status_area_chart,
 )
 from orgconn.services.rollout.snapshots import take_snapshot
@@ -139,6 +140,24 @@ def test_the_segment_breakdown_gives_each_label_its_coverage_and_dimension() -> 
     assert breakdown.loc["beta", "dimension"] == "label"
     assert breakdown.loc["tier:starter", "dimension"] == "tier"
     assert len(breakdown) == 3  # customer d has no label
+
+
+def test_the_segment_chart_groups_one_bar_per_tenant_in_each_segment() -> None:
+    frame = frame_of([cell("a", "complete", labels="tier:enterprise;beta"),
+                      cell("b", "missing", labels="tier:enterprise"),
+                      cell("c", "complete", labels="tier:starter")])
+    eu = frame_of([cell("e", "missing", labels="tier:starter", tenant="eu")])
+    breakdown = rollout.segment_breakdown(pd.concat([frame, eu], ignore_index=True))
+    figure = segment_chart(breakdown)
+    assert figure.layout.barmode == "group"
+    us_bars, eu_bars = figure.data
+    assert (us_bars.name, eu_bars.name) == ("us", "eu")
+    assert list(us_bars.x) == ["beta", "tier:enterprise", "tier:starter"]  # by dimension
+    assert list(us_bars.y) == [100.0, 50.0, 100.0]
+    assert list(us_bars.text) == ["100%", "50%", "100%"]
+    assert list(eu_bars.x) == ["tier:starter"] and list(eu_bars.y) == [0.0]
+    assert [list(row) for row in us_bars.customdata][1] == [2, 1, "tier"]
+    assert us_bars.marker.color != eu_bars.marker.color
 
 
 def test_newly_configured_compares_with_the_snapshot_taken_before_the_period(

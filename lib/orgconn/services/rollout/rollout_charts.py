@@ -23,15 +23,15 @@ import shutil
 from typing import Any
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from orgconn.services.coverage import STATUS_COLOURS, Status
 from orgconn.services.rollout.rollout_progress import TargetProgress
 
 MAX_GAP = pd.Timedelta(days=8)
-PALETTE = px.colors.qualitative.Plotly
+PALETTE = qualitative.Plotly
 ESTIMATE_NOTE = "estimated (before the first snapshot)"
 MEASURES = {"coverage_pct": "complete", "configured_pct": "have values"}
 HOVER = ("%{y:.1f}% %{meta}<br>%{customdata[0]} complete, %{customdata[1]} with values, "
@@ -195,15 +195,26 @@ def status_area_chart(series: pd.DataFrame) -> go.Figure:
     return figure
 
 
+SEGMENT_HOVER = ("%{x}: %{y:.1f}% complete<br>%{customdata[1]:,} of %{customdata[0]:,} "
+                 "customers · %{customdata[2]}<extra>%{fullData.name}</extra>")
+
+
 def segment_chart(breakdown: pd.DataFrame) -> go.Figure:
-    """Coverage % per customer segment (label), grouped by tenant."""
+    """Coverage % per customer segment (label), one bar per tenant in each segment.
+
+    Built with graph_objects, one trace per tenant (Plotly Express took most of a rerun).
+    """
     ordered = breakdown.sort_values(["dimension", "segment"])
-    figure = px.bar(ordered, x="segment", y="coverage_pct", color="tenant", barmode="group",
-                    text=ordered["coverage_pct"].map("{:.0f}%".format),
-                    hover_data=["customers", "complete", "dimension"],
-                    labels={"coverage_pct": "% complete", "segment": ""})
-    figure.update_layout(height=360)
-    figure.update_yaxes(range=[0, 105], ticksuffix="%")
+    figure = go.Figure()
+    for number, (tenant, rows) in enumerate(ordered.groupby("tenant", sort=False)):
+        figure.add_trace(go.Bar(
+            x=rows["segment"], y=rows["coverage_pct"], name=str(tenant),
+            text=rows["coverage_pct"].map("{:.0f}%".format),
+            customdata=rows[["customers", "complete", "dimension"]].to_numpy(),
+            hovertemplate=SEGMENT_HOVER, marker={"color": PALETTE[number % len(PALETTE)]}))
+    figure.update_layout(height=360, barmode="group", legend_title_text="tenant")
+    figure.update_xaxes(categoryorder="array", categoryarray=ordered["segment"].unique())
+    figure.update_yaxes(range=[0, 105], ticksuffix="%", title_text="% complete")
     return _readable(figure, top=30)
 
 
