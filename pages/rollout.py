@@ -20,6 +20,7 @@ view = shell("rollout")
 
 Q_SEGMENT, Q_MEASURE = "segment", "measure"
 ALL = "(all customers)"
+VIEWS = ("Over time", "By connection")  # the tabs: every connection's trend; the one chosen
 PERCENT = "%.1f%%"
 TARGET_COLUMNS = {  # the targets table on screen (its CSV keeps the frame's own names)
     "verdict": st.column_config.TextColumn("Verdict", width=300),
@@ -80,8 +81,8 @@ with st.container(border=True):
     with left:
         focus = widgets.linked_selectbox(
             "Connection", sorted(names), key="rollout.connection", param=state.Q_CONNECTION,
-            format_func=lambda k: names[k], help="The connection the charts below the first "
-            "one follow.")
+            format_func=lambda k: names[k], help="The connection the By connection tab "
+            "shows: customers by status and segment, target, newly configured.")
     with middle:
         segment = widgets.linked_selectbox(
             "Segment", [ALL, *today.labels], key="rollout.segment",
@@ -96,83 +97,91 @@ with user_errors("Reading the coverage history"):
     series = rollout_view.series(reads, label, frame, today.created_at)
 focused = series[series["stable_key"] == focus]
 
-st.subheader("Coverage over time")
-figure = rollout_view.coverage_chart(reads, label, measure, series)
-plot(figure, "coverage")
-downloads("coverage", series, figure)
+# Only the open tab is drawn (kept in the link as ?view=): Plotly draws each chart in the
+# browser, and five of them at once are most of what a visit costs at 10,000 customers.
+over_time, by_connection = st.tabs(list(VIEWS), key=state.Q_VIEW, bind="query-params")
+if over_time.open:
+    with over_time:
+        st.subheader("Coverage over time")
+        figure = rollout_view.coverage_chart(reads, label, measure, series)
+        plot(figure, "coverage")
+        downloads("coverage", series, figure)
 
-st.subheader("Blocked instances over time")
-st.caption("Instances of customers whose values for a connection they use are missing, "
-           "incomplete or in error, at each recorded snapshot. Snapshots taken before orgconn "
-           "counted them, estimates and segments have no figure (never a 0).")
-blocked = series[~series["estimated"]].dropna(subset=["blocked_instances"])
-if blocked.empty:
-    st.caption("No snapshot with blocked instances yet" + (" for this segment." if label
-                                                            else "."))
-else:
-    figure = rollout_view.blocked_chart(reads, label, series)
-    plot(figure, "blocked")
-    downloads("blocked", blocked, figure)
+        st.subheader("Blocked instances over time")
+        st.caption("Instances of customers whose values for a connection they use are "
+                   "missing, incomplete or in error, at each recorded snapshot. Snapshots "
+                   "taken before orgconn counted them, estimates and segments have no figure "
+                   "(never a 0).")
+        blocked = series[~series["estimated"]].dropna(subset=["blocked_instances"])
+        if blocked.empty:
+            st.caption("No snapshot with blocked instances yet"
+                       + (" for this segment." if label else "."))
+        else:
+            figure = rollout_view.blocked_chart(reads, label, series)
+            plot(figure, "blocked")
+            downloads("blocked", blocked, figure)
+if not by_connection.open:
+    st.stop()
+with by_connection:
+    st.subheader(f"{names[focus]}: customers by status")
+    figure = rollout_view.status_chart(reads, label, focus, focused)
+    plot(figure, "status")
+    downloads("status", focused, figure)
 
-st.subheader(f"{names[focus]}: customers by status")
-figure = rollout_view.status_chart(reads, label, focus, focused)
-plot(figure, "status")
-downloads("status", focused, figure)
+    st.subheader(f"{names[focus]}: by segment (today)")
+    rows = rollout_view.focused_rows(reads, label, focus, frame)
+    breakdown, figure = rollout_view.segments(reads, label, focus, rows)
+    if figure is None:
+        st.caption("These customers carry no labels.")
+    else:
+        plot(figure, "segments")
+        downloads("segments", breakdown, figure)
 
-st.subheader(f"{names[focus]}: by segment (today)")
-rows = rollout_view.focused_rows(reads, label, focus, frame)
-breakdown, figure = rollout_view.segments(reads, label, focus, rows)
-if figure is None:
-    st.caption("These customers carry no labels.")
-else:
-    plot(figure, "segments")
-    downloads("segments", breakdown, figure)
+    st.subheader(f"{names[focus]}: target")
+    actor = view.actor
+    if actor.can(Action.SET_ROLLOUT_TARGET):
+        with st.expander("Set a target (admins)"), st.form("rollout.target_form"):
+            target_tenant = st.selectbox("Tenant", list(frame["tenant"].unique()),
+                                         key="rollout.target_tenant")
+            pct = st.number_input("Coverage to reach (% complete)", 1.0, 100.0, 80.0, step=5.0,
+                                  key="rollout.target_pct")
+            by = st.date_input("By", now.date() + timedelta(days=90), min_value=now.date(),
+                               key="rollout.target_date")
+            if st.form_submit_button("Set target", key="rollout.target_set"):
+                with user_errors("Setting the target", stop=False):
+                    progress.set_target(store, actor, context.tenant(str(target_tenant)), focus,
+                                        float(pct), by, now.date())
+                    st.success(f"Target set: {pct:g}% by {by:%Y-%m-%d} for {names[focus]} in "
+                               f"{target_tenant}.")
+    targets = progress.targets_of(store, focus, chosen)
+    if not targets:
+        st.caption("No target set for this connection" + (
+            "." if actor.can(Action.SET_ROLLOUT_TARGET)
+            else ": an admin can set one."))
+    results = [progress.progress_toward(focused, t) for t in targets]
+    for result in results:
+        trend = progress.trend_frame(result)
+        figure = charts.target_chart(focused, result, trend)
+        plot(figure, f"target-{result.tenant}")
+        downloads(f"target-{result.tenant}", trend, figure)
+    if results:
+        table = progress.progress_frame(results)
+        tables.table(table, key="rollout.targets", wrap=True,
+                     first=["tenant", "verdict", "target_pct", "target_date", "current_pct"],
+                     config=TARGET_COLUMNS)
+        downloads("targets", table)
 
-st.subheader(f"{names[focus]}: target")
-actor = view.actor
-if actor.can(Action.SET_ROLLOUT_TARGET):
-    with st.expander("Set a target (admins)"), st.form("rollout.target_form"):
-        target_tenant = st.selectbox("Tenant", list(frame["tenant"].unique()),
-                                     key="rollout.target_tenant")
-        pct = st.number_input("Coverage to reach (% complete)", 1.0, 100.0, 80.0, step=5.0,
-                              key="rollout.target_pct")
-        by = st.date_input("By", now.date() + timedelta(days=90), min_value=now.date(),
-                           key="rollout.target_date")
-        if st.form_submit_button("Set target", key="rollout.target_set"):
-            with user_errors("Setting the target", stop=False):
-                progress.set_target(store, actor, context.tenant(str(target_tenant)), focus,
-                                    float(pct), by, now.date())
-                st.success(f"Target set: {pct:g}% by {by:%Y-%m-%d} for {names[focus]} in "
-                           f"{target_tenant}.")
-targets = progress.targets_of(store, focus, chosen)
-if not targets:
-    st.caption("No target set for this connection" + (
-        "." if actor.can(Action.SET_ROLLOUT_TARGET)
-        else ": an admin can set one."))
-results = [progress.progress_toward(focused, t) for t in targets]
-for result in results:
-    trend = progress.trend_frame(result)
-    figure = charts.target_chart(focused, result, trend)
-    plot(figure, f"target-{result.tenant}")
-    downloads(f"target-{result.tenant}", trend, figure)
-if results:
-    table = progress.progress_frame(results)
-    tables.table(table, key="rollout.targets", wrap=True,
-                 first=["tenant", "verdict", "target_pct", "target_date", "current_pct"],
-                 config=TARGET_COLUMNS)
-    downloads("targets", table)
-
-st.subheader(f"{names[focus]}: newly configured customers")
-with user_errors("Reading the coverage history"):
-    recent = rollout_view.newly_configured(reads, label, focus, rows)
-for column, tenant in zip(st.columns(len(chosen)), chosen, strict=True):
-    with column.container(border=True):
-        st.markdown(f"**{context.tenant(tenant).label}**")
-        a, b = st.columns(2)
-        for place, days in ((a, 7), (b, 30)):
-            place.metric(f"Last {days} days", int((recent[days]["tenant"] == tenant).sum()))
-tables.table(recent[30], key="rollout.new", statuses=["status"], wrap=True,  # fits at 1280 px
-             first=["tenant", "customer_name", "customer_external_id", "status",
-                    "last_configured_at"], hide=["stable_key", "connection"],  # in the heading
-             config={"basis": st.column_config.TextColumn("How it is known", width=290)})
-downloads("newly-configured", recent[30])
+    st.subheader(f"{names[focus]}: newly configured customers")
+    with user_errors("Reading the coverage history"):
+        recent = rollout_view.newly_configured(reads, label, focus, rows)
+    for column, tenant in zip(st.columns(len(chosen)), chosen, strict=True):
+        with column.container(border=True):
+            st.markdown(f"**{context.tenant(tenant).label}**")
+            a, b = st.columns(2)
+            for place, days in ((a, 7), (b, 30)):
+                place.metric(f"Last {days} days", int((recent[days]["tenant"] == tenant).sum()))
+    tables.table(recent[30], key="rollout.new", statuses=["status"], wrap=True,  # fits at 1280 px
+                 first=["tenant", "customer_name", "customer_external_id", "status",
+                        "last_configured_at"], hide=["stable_key", "connection"],  # in the heading
+                 config={"basis": st.column_config.TextColumn("How it is known", width=290)})
+    downloads("newly-configured", recent[30])

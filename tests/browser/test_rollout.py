@@ -46,7 +46,9 @@ def test_on_first_start_the_rollout_page_shows_months_of_rollout_up_to_today(
     assert png.startswith(b"\x89PNG") and download.value.suggested_filename == (
         "rollout-coverage.png")
 
+    page.get_by_role("tab", name="By connection").click()  # only the open tab is drawn
     page.get_by_text("customers by status").wait_for()
+    assert "view=By+connection" in page.url or "view=By%20connection" in page.url
     page.get_by_text("newly configured customers").wait_for()
 
     page.get_by_text("Set a target (admins)").click()  # single-user mode acts as an admin

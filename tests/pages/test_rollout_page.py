@@ -33,7 +33,20 @@ def charts(at: AppTest) -> dict[str, dict[str, Any]]:
 
 
 def chart(at: AppTest, key: str) -> dict[str, Any]:
-    return next(v for k, v in charts(at).items() if key in k)
+    """The chart whose key contains ``key``, opening the By connection tab if it is there
+    (only the open tab is drawn)."""
+    found = next((v for k, v in charts(at).items() if key in k), None)
+    if found is None and at.session_state["view"] != "By connection":
+        by_connection(at)
+        found = next((v for k, v in charts(at).items() if key in k), None)
+    assert found is not None, f"no chart {key!r} on either tab"
+    return found
+
+
+def by_connection(at: AppTest) -> AppTest:
+    """Open the By connection tab, as a click would."""
+    at.session_state["view"] = "By connection"
+    return at.run()
 
 
 def csv(downloads: Downloads, at: AppTest, key: str) -> pd.DataFrame:
@@ -73,7 +86,7 @@ def test_on_first_load_the_page_records_a_snapshot_and_shows_the_estimate_before
 def test_filters_in_the_link_pick_the_connection_and_the_segment(
         app: AppTest, sandbox_config: Path, sandbox: RunningSandbox,
         downloads: Downloads) -> None:
-    at = open_page(app, PAGE, connection="billing-api", segment="tier:enterprise")
+    at = by_connection(open_page(app, PAGE, connection="billing-api", segment="tier:enterprise"))
     assert at.selectbox(key="rollout.connection").value == "billing-api"
     assert at.selectbox(key="rollout.segment").value == "tier:enterprise"
     status = csv(downloads, at, "rollout.status.csv")
@@ -90,7 +103,7 @@ def test_filters_in_the_link_pick_the_connection_and_the_segment(
 
 def test_an_admin_sets_a_target_and_sees_the_trend_extended_to_its_date(
         app: AppTest, sandbox_config: Path, downloads: Downloads) -> None:
-    at = open_page(app, PAGE, connection="webhook-signing")
+    at = by_connection(open_page(app, PAGE, connection="webhook-signing"))
     at.selectbox(key="rollout.target_tenant").set_value("us")
     at.number_input(key="rollout.target_pct").set_value(75.0)
     at.button(key="rollout.target_set").click().run()
@@ -109,7 +122,7 @@ def test_an_admin_sets_a_target_and_sees_the_trend_extended_to_its_date(
 def test_a_viewer_sees_targets_but_cannot_set_one(
         app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORGCONN_ACCESS__LOCAL_ROLE", "viewer")
-    at = open_page(app, PAGE)
+    at = by_connection(open_page(app, PAGE))
     assert not at.exception
     assert not [b for b in at.button if b.key == "rollout.target_set"]
     assert any("an admin can set one" in c.value for c in at.caption)
@@ -117,7 +130,7 @@ def test_a_viewer_sees_targets_but_cannot_set_one(
 
 def test_newly_configured_counts_agree_with_the_downloaded_list(
         app: AppTest, sandbox_config: Path, downloads: Downloads) -> None:
-    at = open_page(app, PAGE, connection="acme-api-key")
+    at = by_connection(open_page(app, PAGE, connection="acme-api-key"))
     listed = csv(downloads, at, "rollout.newly-configured.csv")
     metrics = [m for m in at.metric if m.label == "Last 30 days"]
     assert [int(m.value) for m in metrics] == [
@@ -189,7 +202,7 @@ def test_a_rerun_reuses_what_only_a_new_read_changes(
     for module, name in ((snapshots, "customer_created_at"), (rollout, "segment_breakdown"),
                          (rollout, "newly_configured"), (rollout_charts, "blocked_chart")):
         monkeypatch.setattr(module, name, counted(name, getattr(module, name)))
-    at = open_page(app, PAGE)
+    at = by_connection(open_page(app, PAGE))  # both tabs drawn once
     first = sorted(calls)
     assert first == sorted(["customer_created_at"] * 2 + ["segment_breakdown", "blocked_chart"]
                            + ["newly_configured"] * 2)  # 2 tenants; 7 and 30 days
@@ -197,3 +210,14 @@ def test_a_rerun_reuses_what_only_a_new_read_changes(
     assert sorted(calls) == first
     at.selectbox(key="rollout.connection").set_value("sftp-drop").run()
     assert calls.count("segment_breakdown") == 2 and calls.count("customer_created_at") == 2
+
+
+def test_only_the_open_tab_is_drawn_over_time_first(app: AppTest, sandbox_config: Path) -> None:
+    at = open_page(app, PAGE)
+    drawn = " ".join(charts(at))
+    assert "rollout.coverage" in drawn and "rollout.status" not in drawn
+    assert "rollout.segments" not in drawn and not at.get("expander")
+    by_connection(at)
+    drawn = " ".join(charts(at))
+    assert "rollout.status" in drawn and "rollout.coverage" not in drawn
+    assert at.subheader[0].value.endswith(": customers by status")
