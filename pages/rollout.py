@@ -62,18 +62,18 @@ if not chosen:
     st.stop()
 
 now = datetime.now(UTC)
-frames, tenant_reads = [], []
+frames, coverage_reads = [], []
 for name in chosen:
     with user_errors(f"Tenant {name}", stop=False):
         url = context.tenant(name).url
         frames.append(context.coverage_frame(name, url))  # loading coverage records a snapshot
-        tenant_reads.append(context.tenant_data(name, url))
+        coverage_reads.append(context.coverage_read(name, url))  # with creation times
 if not frames or all(f.empty for f in frames):
     st.warning("No org-activated connection with customers in these tenants yet.")
     st.stop()
 with user_errors("Reading the tenants"):
     reads = rollout_view.reads_of(chosen)
-today = rollout_view.today(reads, frames, tenant_reads)
+today = rollout_view.today(reads, frames, coverage_reads)
 frame, names = today.frame, today.names
 
 with st.container(border=True):

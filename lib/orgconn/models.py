@@ -497,12 +497,14 @@ class InstanceImpact(ApiModel):
 
 
 class CoverageCustomer(NamedTuple):
-    """A customer as coverage needs it (the attributes of `Customer` that coverage reads)."""
+    """A customer as coverage needs it (the attributes of `Customer` that coverage reads);
+    ``created_at`` is the API's text (the rollout's estimate counts customers from then)."""
 
     id: str
     name: str
     external_id: str | None
     labels: tuple[str, ...]
+    created_at: str | None = None
 
 
 class CoverageValues(NamedTuple):
@@ -535,7 +537,8 @@ class CoverageRead(NamedTuple):
     def of_tenant_data(cls, data: TenantData, impact: InstanceImpact | None = None
                        ) -> CoverageRead:
         """The coverage read inside a full `TenantData` (test credentials left out)."""
-        customers = tuple(CoverageCustomer(c.id, c.name, c.external_id, c.labels)
+        customers = tuple(CoverageCustomer(c.id, c.name, c.external_id, c.labels,
+                                           c.created_at.isoformat() if c.created_at else None)
                           for c in data.customers)
         values = tuple(
             CoverageValues(v.id, v.connection_id, v.customer.id, v.status,

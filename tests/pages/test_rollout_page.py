@@ -221,3 +221,23 @@ def test_only_the_open_tab_is_drawn_over_time_first(app: AppTest, sandbox_config
     drawn = " ".join(charts(at))
     assert "rollout.status" in drawn and "rollout.coverage" not in drawn
     assert at.subheader[0].value.endswith(": customers by status")
+
+
+def test_a_cold_load_reads_each_tenant_lean_and_never_in_full(
+        app: AppTest, sandbox_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+
+    def counting(method: str) -> Any:
+        read = getattr(PrismaticClient, method)
+
+        def counted(self: PrismaticClient, *args: Any, **kwargs: Any) -> Any:
+            reads.append(method)
+            return read(self, *args, **kwargs)
+        return counted
+
+    for method in ("read_tenant", "coverage_read"):
+        monkeypatch.setattr(PrismaticClient, method, counting(method))
+    at = by_connection(open_page(app, PAGE))
+    assert not at.exception and charts(at)
+    assert "read_tenant" not in reads, "creation times come with the lean coverage read"
+    assert reads.count("coverage_read") == 2  # us and eu, once each

@@ -138,6 +138,16 @@ def test_the_lean_read_gives_the_cells_of_the_full_snapshot_and_the_instance_rea
     assert (blocked["failing_instances"] > 0).any(), "the seed has gaps blocking failed ones"
 
 
+def test_the_lean_read_carries_each_customers_creation_time_as_the_full_read_does(
+        us: PrismaticClient) -> None:
+    from orgconn.services.rollout.snapshots import customer_created_at
+
+    lean, full = us.coverage_read(), us.read_tenant()
+    assert all(c.created_at for c in lean.customers)
+    pd.testing.assert_series_equal(customer_created_at(lean).sort_index(),
+                                   customer_created_at(full).sort_index())
+
+
 def test_the_lean_read_asks_in_pages_and_holds_no_value(us: PrismaticClient) -> None:
     before = us.stats.requests
     read = us.coverage_read()

@@ -70,7 +70,7 @@ def instance_impact(definitions: Definitions, connections: Sequence[OrgConnectio
 
 def _customer(node: dict[str, Any]) -> CoverageCustomer:
     return CoverageCustomer(node["id"], node.get("name") or "", node.get("externalId"),
-                            tuple(node.get("labels") or ()))
+                            tuple(node.get("labels") or ()), node.get("createdAt"))
 
 
 def _values(node: dict[str, Any]) -> CoverageValues:

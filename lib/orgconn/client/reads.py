@@ -120,7 +120,7 @@ def customers(*, external_id: str | None = None, name_contains: str | None = Non
               ) -> Plan[list[Customer]]:
     """Customers other than the system one, optionally by external ID or part of the name.
 
-    ``brief`` reads only ID, name, external ID and labels (description and creation time are
+    ``brief`` reads only ID, name, external ID, labels and creation time (the description is
     left empty): several times cheaper for the server when there are thousands.
     """
     nodes = yield from paginate(operation("Customers"),

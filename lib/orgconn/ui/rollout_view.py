@@ -22,21 +22,20 @@ from typing import NamedTuple
 import pandas as pd
 import plotly.graph_objects as go
 
-from orgconn.models import TenantData
+from orgconn.models import CoverageRead
 from orgconn.services import coverage
 from orgconn.services.rollout import rollout, snapshots
 from orgconn.services.rollout import rollout_charts as charts
 from orgconn.ui import context
 
-Reads = tuple[tuple[str, str, int, int], ...]
-"""(tenant name, URL, snapshot read number, coverage read number) of each chosen tenant: what
-the kept values derive from."""
+Reads = tuple[tuple[str, str, int], ...]
+"""(tenant name, URL, coverage read number) of each chosen tenant: what the kept values derive
+from (the page needs no full tenant read)."""
 
 
 def reads_of(chosen: list[str]) -> Reads:
     """The key of the chosen tenants' current reads."""
-    return tuple((name, url, context.read_number(name, url),
-                  context.coverage_read_number(name, url))
+    return tuple((name, url, context.coverage_read_number(name, url))
                  for name, url in ((n, context.tenant(n).url) for n in chosen))
 
 
@@ -53,9 +52,10 @@ class Today(NamedTuple):
     """Every customer label present (`coverage.label_choices`)."""
 
 
-def today(reads: Reads, frames: Sequence[pd.DataFrame], tenants: Sequence[TenantData]
+def today(reads: Reads, frames: Sequence[pd.DataFrame], tenants: Sequence[CoverageRead]
           ) -> Today:
-    """`Today` from the chosen tenants' coverage frames and full reads (those of ``reads``)."""
+    """`Today` from the chosen tenants' coverage frames and coverage reads (those of
+    ``reads``): the lean read carries customers' creation times, so no full read is needed."""
     def build() -> Today:
         frame = pd.concat(frames, ignore_index=True)
         created_at = pd.concat([snapshots.customer_created_at(t) for t in tenants])

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from orgconn.models import TenantData
+from orgconn.models import CoverageRead, TenantData
 from orgconn.store import ConnectionCounts, CustomerStatus, Store
 
 TEXT_LIMIT = 300  # the store's limit for names and labels
@@ -103,8 +103,9 @@ def take_snapshot(store: Store, tenant: str, coverage_frame: pd.DataFrame,
     return store.record_snapshot(tenant, now, connection_counts(rows), detail)
 
 
-def customer_created_at(snapshot: TenantData) -> pd.Series:
-    """When each customer of a tenant was created (UTC), indexed by customer ID (NaT: unknown).
+def customer_created_at(snapshot: TenantData | CoverageRead) -> pd.Series:
+    """When each customer of a tenant was created (UTC), indexed by customer ID (NaT: unknown),
+    from a full read or the lean coverage read (both carry it).
 
     The coverage estimate uses it to count only the customers that existed at each date.
     """
