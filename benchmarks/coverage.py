@@ -31,7 +31,6 @@ requests and their concurrency is what costs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -46,14 +45,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from measure import child_script, children, cpu_seconds
+from measure import child_script, children, coverage_arguments, coverage_sandbox, cpu_seconds
 
 from orgconn.client.documents import operation
 from orgconn.client.plans import dig, offset_cursor
-from orgconn.sandbox import RunningSandbox, SandboxSettings, start_sandbox_process
+from orgconn.sandbox import RunningSandbox, start_sandbox_process
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 PAGE_SIZE = 100
 CONCURRENCY = 6  # the client's default Limits.max_concurrency
 # (operation, variables, path of its connection in the answer): the pages coverage reads
@@ -222,7 +220,7 @@ def page_render(box: RunningSandbox, renders: int) -> tuple[float, float, float]
     def timed(run: Callable[[], object]) -> float:
         started = time.perf_counter()
         run()
-        if at.exception or not at.metric:
+        if at.exception or at.error or not at.title:
             raise RuntimeError(f"the page did not render: {at.exception or at.error}")
         return time.perf_counter() - started
 
@@ -233,19 +231,13 @@ def page_render(box: RunningSandbox, renders: int) -> tuple[float, float, float]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=10_000)
+    parser = coverage_arguments(__doc__.split("\n")[0])
     parser.add_argument("--naive-sample", type=int, default=500)
     parser.add_argument("--renders", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of the command with and without impact (medians shown)")
-    parser.add_argument("--latency-ms", type=int, default=0,
-                        help="delay each sandbox answer by N ms (a network's round trip)")
-    parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
-    settings = SandboxSettings(port=0, customers=args.customers, tenants=("us",),
-                               data_dir=RESULTS / f"coverage-{args.customers}", reset=args.reset,
-                               latency_ms=args.latency_ms)
+    settings = coverage_sandbox(args)
     started = time.perf_counter()
     with start_sandbox_process(settings) as box:
         print(f"sandbox ready in {time.perf_counter() - started:.1f} s ({args.customers:,} "

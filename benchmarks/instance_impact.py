@@ -15,19 +15,14 @@ see ``measure``):
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from measure import child_script
+from measure import child_script, coverage_arguments, coverage_sandbox
 
-from orgconn.sandbox import SandboxSettings, start_sandbox_process
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+from orgconn.sandbox import start_sandbox_process
 
 CHILD = child_script("""
 import json, time
@@ -64,15 +59,8 @@ def measure(url: str, token: str, kind: str) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--latency-ms", type=int, default=0,
-                        help="delay each sandbox answer by N ms (a network's round trip)")
-    parser.add_argument("--reset", action="store_true")
-    args = parser.parse_args()
-    settings = SandboxSettings(port=0, customers=args.customers, tenants=("us",),
-                               data_dir=RESULTS / f"coverage-{args.customers}", reset=args.reset,
-                               latency_ms=args.latency_ms)
+    args = coverage_arguments(__doc__.split("\n")[0]).parse_args()
+    settings = coverage_sandbox(args)
     started = time.perf_counter()
     with start_sandbox_process(settings) as box:
         print(f"sandbox ready in {time.perf_counter() - started:.1f} s ({args.customers:,} "

@@ -17,12 +17,35 @@ sandbox spends answering a read (`cpu_seconds` of `children`) depend on that far
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 from collections.abc import Sequence
 from pathlib import Path
 
+from orgconn.sandbox import SandboxSettings
+
 BENCHMARKS = Path(__file__).resolve().parent
+RESULTS = BENCHMARKS / "results"
+
+
+def coverage_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every coverage benchmark takes: ``--customers``, ``--latency-ms``,
+    ``--reset`` (add more before parsing)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="delay each sandbox answer by N ms (a network's round trip)")
+    parser.add_argument("--reset", action="store_true")
+    return parser
+
+
+def coverage_sandbox(args: argparse.Namespace) -> SandboxSettings:
+    """The sandbox the coverage benchmarks share: tenant ``us`` of ``args.customers``, its data
+    kept under benchmarks/results/ (seeded once per size)."""
+    return SandboxSettings(port=0, customers=args.customers, tenants=("us",),
+                           data_dir=RESULTS / f"coverage-{args.customers}", reset=args.reset,
+                           latency_ms=args.latency_ms)
 
 
 def peak_mb() -> float:
