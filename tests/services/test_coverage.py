@@ -23,6 +23,7 @@ from orgconn.services.coverage import (
     CoverageFilter,
     Status,
     apply_filter,
+    connection_names,
     connection_summary,
     counts_frame,
     coverage_frame,
@@ -292,3 +293,9 @@ def test_an_empty_tenant_beside_a_full_one_changes_no_figure(frame: pd.DataFrame
 
     assert summary_frame(both).equals(summary_frame(frame))
     assert percent_complete(both).equals(percent_complete(frame))
+
+
+def test_connection_names_are_read_once_per_connection_in_the_frames_order() -> None:
+    frame = pd.DataFrame({"stable_key": ["b", "a", "b", "a"],
+                          "connection": ["Bee", "Ay", "Bee", "Ay"]})
+    assert list(connection_names(frame).items()) == [("b", "Bee"), ("a", "Ay")]

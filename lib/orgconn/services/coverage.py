@@ -307,6 +307,13 @@ def impact_summary(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"blocked_customers": "Int64", "blocked_instances": "Int64"})
 
 
+def connection_names(frame: pd.DataFrame) -> dict[str, str]:
+    """Each connection's name by stable key, in the frame's order (one row per connection
+    looked at, not per cell)."""
+    pairs = frame[["stable_key", "connection"]].drop_duplicates("stable_key")
+    return dict(zip(pairs["stable_key"], pairs["connection"], strict=True))
+
+
 def label_choices(frame: pd.DataFrame) -> list[str]:
     """Every customer label present (for the segment filter), sorted."""
     labels: set[str] = set()

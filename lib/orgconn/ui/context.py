@@ -32,7 +32,7 @@ from typing import Protocol, TypeVar
 import pandas as pd
 import streamlit as st
 
-from orgconn.client import AsyncPrismaticClient, Limits, PrismaticClient, RetryPolicy
+from orgconn.client import AsyncPrismaticClient, Limits, PageProgress, PrismaticClient, RetryPolicy
 from orgconn.config import (
     OrgconnConfig,
     TenantConfig,
@@ -188,10 +188,17 @@ def _reads() -> FreshReads:
     return FreshReads(TTL)
 
 
-def _tenant_read(name: str, url: str) -> Fetched[TenantData]:
+def _fetched(kind: str, name: str, url: str, what: str,
+             fetch: Callable[[PrismaticClient, PageProgress], T]) -> Fetched[T]:
+    """The fresh read ``kind`` of tenant ``name`` (``what`` it reads, for the progress box):
+    shared, kept ``TTL`` s, not asked again while the tenant is failing."""
     return _unless_failing(name, url, lambda: _reads().read(
-        ("tenant", name, url), f"tenant {name}",
-        lambda on_page: client(name).read_tenant(on_page=on_page)))
+        (kind, name, url), what, lambda on_page: fetch(client(name), on_page)))
+
+
+def _tenant_read(name: str, url: str) -> Fetched[TenantData]:
+    return _fetched("tenant", name, url, f"tenant {name}",
+                    lambda c, on_page: c.read_tenant(on_page=on_page))
 
 
 def tenant_data(name: str, url: str) -> TenantData:
@@ -209,9 +216,8 @@ def read_number(name: str, url: str) -> int:
 
 
 def _all_connections_read(name: str, url: str) -> Fetched[tuple[OrgConnection, ...]]:
-    return _unless_failing(name, url, lambda: _reads().read(
-        ("all_connections", name, url), f"the connection definitions of {name}",
-        lambda on_page: tuple(client(name).all_connections(on_page=on_page))))
+    return _fetched("all_connections", name, url, f"the connection definitions of {name}",
+                    lambda c, on_page: tuple(c.all_connections(on_page=on_page)))
 
 
 def all_connections(name: str, url: str) -> tuple[OrgConnection, ...]:
@@ -225,9 +231,8 @@ def all_connections_number(name: str, url: str) -> int:
 
 
 def _coverage_read(name: str, url: str) -> Fetched[CoverageRead]:
-    return _unless_failing(name, url, lambda: _reads().read(
-        ("coverage", name, url), f"the coverage of tenant {name}",
-        lambda on_page: client(name).coverage_read(on_page=on_page)))
+    return _fetched("coverage", name, url, f"the coverage of tenant {name}",
+                    lambda c, on_page: c.coverage_read(on_page=on_page))
 
 
 def coverage_read(name: str, url: str) -> CoverageRead:

@@ -109,8 +109,7 @@ def render(chosen: list[str]) -> None:
     with st.container(border=True):
         top = st.columns([2, 2, 2])
         with top[0]:
-            names: dict[str, str] = memo("names", lambda: dict(frame[["stable_key", "connection"]]
-                                               .drop_duplicates().itertuples(index=False)))
+            names = memo("names", lambda: coverage.connection_names(frame))
             keys = widgets.linked_multiselect(
                 "Connection", sorted(names, key=lambda k: (names[k].lower(), k)),
                 key="coverage.connection", param=state.Q_CONNECTION,

@@ -4,8 +4,8 @@ Rebuilding the coverage series (estimates from the store's history), the segment
 the newly configured customers and the Plotly figures took most of a rerun of the rollout
 page at 10,000 customers; they change only when a tenant is read again (a new read records a
 new snapshot) or the segment, measure or connection changes, so they are kept with what pages
-derive (`context.derived`), keyed by the reads (`context.read_number`,
-`context.coverage_read_number`) of every chosen tenant and those parameters. Refresh forgets
+derive (`context.derived`), keyed by the coverage reads (`context.coverage_read_number`) of
+every chosen tenant and those parameters. Refresh forgets
 them. The kept objects are shared: callers must not modify them.
 
 The store's history is read once per key too: a target set on the page is read on every
@@ -59,7 +59,7 @@ def today(reads: Reads, frames: Sequence[pd.DataFrame], tenants: Sequence[Covera
     def build() -> Today:
         frame = pd.concat(frames, ignore_index=True)
         created_at = pd.concat([snapshots.customer_created_at(t) for t in tenants])
-        names = dict(zip(frame["stable_key"], frame["connection"], strict=True))
+        names = coverage.connection_names(frame)
         return Today(frame, created_at, names, coverage.label_choices(frame))
     return context.derived(("rollout", "today", reads), build)
 
